@@ -1,0 +1,34 @@
+// Builds every package.json entry as ESM (.mjs), CJS (.cjs) and one .d.ts.
+// Sibling entries import the core as `keycard`, kept external so the core is
+// shipped once and AuthError stays one class across entries.
+import esbuild from 'rollup-plugin-esbuild';
+import { dts } from 'rollup-plugin-dts';
+
+const entries = {
+  index: 'src/index.ts',
+  react: 'react/index.tsx',
+  query: 'query/index.ts',
+  ky: 'ky/index.ts',
+  testing: 'testing/index.ts',
+};
+
+const external = (id) =>
+  /^(keycard|react|react-dom|ky|msw|jose|@tanstack\/query-core)(\/|$)/.test(id) || id.startsWith('node:');
+
+export default [
+  {
+    input: entries,
+    external,
+    plugins: [esbuild({ target: 'es2020', jsx: 'automatic', tsconfig: 'tsconfig.json' })],
+    output: [
+      { dir: 'dist', format: 'esm', entryFileNames: '[name].mjs', chunkFileNames: 'chunks/[name]-[hash].mjs' },
+      { dir: 'dist', format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: 'chunks/[name]-[hash].cjs', exports: 'named' },
+    ],
+  },
+  {
+    input: entries,
+    external,
+    plugins: [dts({ tsconfig: 'tsconfig.json' })],
+    output: { dir: 'dist', format: 'esm', entryFileNames: '[name].d.ts', chunkFileNames: 'chunks/[name]-[hash].d.ts' },
+  },
+];
