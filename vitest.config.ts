@@ -13,7 +13,6 @@ export default defineConfig({
       { find: /^keycard\/testing$/, replacement: here('./testing/index.ts') },
     ],
   },
-  esbuild: { jsx: 'automatic' },
   test: {
     include: ['test/**/*.test.{ts,tsx}'],
     environment: 'node',

@@ -17,7 +17,7 @@ export type AuthErrorCode =
 export class AuthError extends Error {
   override readonly name = 'AuthError';
   readonly code: AuthErrorCode;
-  readonly status?: number;
+  declare readonly status?: number;
   declare readonly cause?: unknown;
 
   constructor(code: AuthErrorCode, message: string, options: { status?: number; cause?: unknown } = {}) {

@@ -1,0 +1,114 @@
+import { AuthError } from './errors';
+import { parseTokens, type Tokens } from './tokens';
+
+/** An auth endpoint's answer, read in full within the request timeout. */
+export interface Reply {
+  status: number;
+  text: string;
+  /** The `Date` header, to measure `exp` against the server's own clock. */
+  date: string | null;
+  retryAfter: string | null;
+  /** Local epoch ms at which the response arrived. */
+  receivedAt: number;
+  /** `METHOD url` for error messages. */
+  where: string;
+}
+
+/** The three calls the client makes to an auth server; swapped out for other protocols. */
+export interface AuthBackend {
+  login(credentials: Record<string, unknown>, signal: AbortSignal): Promise<Reply>;
+  /** `refreshToken` is undefined in cookie mode, where the browser sends the cookie. */
+  refresh(refreshToken: string | undefined, signal: AbortSignal): Promise<Reply>;
+  logout(refreshToken: string | undefined, signal: AbortSignal): Promise<unknown>;
+}
+
+export interface SendOptions {
+  fetch: () => typeof fetch;
+  timeoutMs: number;
+}
+
+/**
+ * One request to an auth endpoint: the response is read whole before the
+ * timeout is lifted, so a server that stalls mid-body can't hang a refresh.
+ * Failures become `AuthError('network')` naming the endpoint, never a body.
+ */
+export async function send(url: string, init: RequestInit, signal: AbortSignal, opts: SendOptions): Promise<Reply> {
+  const where = `${init.method ?? 'GET'} ${url}`;
+  const controller = new AbortController();
+  const abort = () => controller.abort();
+  if (signal.aborted) abort();
+  signal.addEventListener('abort', abort);
+  const timer = setTimeout(abort, opts.timeoutMs);
+  try {
+    const fetchFn = opts.fetch();
+    const response = await fetchFn(url, { ...init, signal: controller.signal });
+    const receivedAt = Date.now();
+    const text = await response.text();
+    const { headers, status } = response;
+    return { status, text, date: headers.get('date'), retryAfter: headers.get('retry-after'), receivedAt, where };
+  } catch (cause) {
+    const reason = signal.aborted ? 'was cancelled' : controller.signal.aborted ? `timed out after ${opts.timeoutMs / 1000} s` : 'failed';
+    throw new AuthError('network', `${where} ${reason}`, { cause });
+  } finally {
+    clearTimeout(timer);
+    signal.removeEventListener('abort', abort);
+  }
+}
+
+/** Parses a 2xx reply as a token response, or throws `invalid_response`. */
+export function readTokens(reply: Reply): Tokens {
+  let body: unknown;
+  try {
+    body = JSON.parse(reply.text);
+  } catch (cause) {
+    throw new AuthError('invalid_response', `${reply.where} answered ${reply.status} with a body that is not JSON`, { status: reply.status, cause });
+  }
+  try {
+    return parseTokens(body, reply.receivedAt, reply.date);
+  } catch (error) {
+    if (error instanceof AuthError) throw new AuthError(error.code, `${reply.where}: ${error.message}`, { status: reply.status, cause: error.cause });
+    throw error;
+  }
+}
+
+export interface JsonBackendOptions extends SendOptions {
+  baseUrl: string;
+  endpoints?: { login?: string; refresh?: string; logout?: string };
+  /** Cookie mode: the browser sends the refresh token, so requests include credentials. */
+  cookie: boolean;
+}
+
+/** keycard's default wire format (README "Wire format"). */
+export function createJsonBackend(o: JsonBackendOptions): AuthBackend {
+  const url = (path: string) => new URL(path, o.baseUrl).href;
+  const login = url(o.endpoints?.login ?? '/auth/login');
+  const refresh = url(o.endpoints?.refresh ?? '/auth/refresh');
+  const logout = url(o.endpoints?.logout ?? '/auth/logout');
+  const post = (to: string, body: string, signal: AbortSignal) =>
+    send(
+      to,
+      {
+        method: 'POST',
+        // X-Requested-With lets a cookie-mode server refuse cross-site form posts (CSRF).
+        headers: { 'Content-Type': 'application/json', 'X-Requested-With': 'keycard' },
+        body,
+        credentials: o.cookie ? 'include' : 'same-origin',
+      },
+      signal,
+      o,
+    );
+  const tokenBody = (refreshToken: string | undefined) => JSON.stringify(refreshToken === undefined ? {} : { refresh_token: refreshToken });
+  return {
+    login(credentials, signal) {
+      let body: string;
+      try {
+        body = JSON.stringify(credentials);
+      } catch (cause) {
+        return Promise.reject(new AuthError('invalid_credentials', 'login credentials are not JSON-serializable', { cause }));
+      }
+      return post(login, body, signal);
+    },
+    refresh: (refreshToken, signal) => post(refresh, tokenBody(refreshToken), signal),
+    logout: (refreshToken, signal) => post(logout, tokenBody(refreshToken), signal),
+  };
+}

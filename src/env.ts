@@ -1,0 +1,37 @@
+// Every global is read at call time, never captured at import, so fake timers,
+// an injected fetch, React Native and server rendering all work unforked.
+
+/** A browser page (not Node, not React Native): only there do tabs exist. */
+export const inBrowser = (): boolean =>
+  typeof window !== 'undefined' && typeof document !== 'undefined' && typeof document.addEventListener === 'function';
+
+/** The page's origin in a browser, else null. */
+export function pageOrigin(): string | null {
+  const origin = typeof location !== 'undefined' ? location.origin : undefined;
+  return origin && origin !== 'null' ? origin : null;
+}
+
+/**
+ * Calls `listener` when the device may have been away: the page became
+ * visible or the network came back. Returns the unsubscribe; a no-op where
+ * those events don't exist (React Native calls `auth.resume()` instead).
+ */
+export function onWake(listener: () => void): () => void {
+  if (!inBrowser()) return () => {};
+  const onVisible = () => document.visibilityState === 'visible' && listener();
+  window.addEventListener('online', listener);
+  document.addEventListener('visibilitychange', onVisible);
+  return () => {
+    window.removeEventListener('online', listener);
+    document.removeEventListener('visibilitychange', onVisible);
+  };
+}
+
+const warned = new Set<string>();
+
+/** One console warning per distinct message for the life of the page. */
+export function warnOnce(message: string): void {
+  if (warned.has(message)) return;
+  warned.add(message);
+  if (typeof console !== 'undefined') console.warn(`[keycard] ${message}`);
+}

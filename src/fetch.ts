@@ -1,0 +1,108 @@
+import type { AuthRequestInit } from './types';
+
+export interface FetchDeps {
+  fetch: () => typeof fetch;
+  /** Is this URL allowed to receive the token? */
+  allowed: (url: string | URL) => boolean;
+  /** A token to use now; `undefined` means "ask `waitForToken`" (due, or a refresh is running). */
+  tokenNow: () => string | null | undefined;
+  waitForToken: () => Promise<string | null>;
+  /** After a 401 sent with `used`: a newer token (one shared refresh), or null. */
+  tokenAfter401: (used: string) => Promise<string | null>;
+  onReplay: (method: string, url: string) => void;
+  /** Resolves relative inputs where the platform can't (Node, React Native). */
+  absolute: (input: string) => string;
+}
+
+const hasAuthorization = (headers: HeadersInit | undefined): boolean => {
+  if (!headers) return false;
+  if (headers instanceof Headers) return headers.has('authorization');
+  if (Array.isArray(headers)) return headers.some(([k]) => k.toLowerCase() === 'authorization');
+  for (const key in headers) if (key.toLowerCase() === 'authorization') return true;
+  return false;
+};
+
+/** Settles with `promise` unless `signal` aborts first; the promise itself (a shared refresh) runs on. */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal | null | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+const withBearer = (headers: HeadersInit | undefined, token: string): HeadersInit => {
+  const value = `Bearer ${token}`;
+  if (!headers) return { Authorization: value };
+  if (headers instanceof Headers || Array.isArray(headers)) {
+    const copy = new Headers(headers);
+    copy.set('Authorization', value);
+    return copy;
+  }
+  return { ...headers, Authorization: value };
+};
+
+/**
+ * Builds `auth.fetch`: the `fetch` contract (HTTP errors resolve, only
+ * network errors and aborts reject) plus the token for allowed origins and
+ * one shared refresh + one replay on a 401.
+ *
+ * The fast path (string or URL input, a reusable body) adds no Request
+ * construction and no clone; `Request` inputs and stream bodies are copied
+ * before the first send so the replay carries the same body.
+ */
+export function createAuthFetch(deps: FetchDeps) {
+  return async function authFetch(input: RequestInfo | URL, init?: AuthRequestInit): Promise<Response> {
+    let options: RequestInit | undefined = init;
+    if (init && 'auth' in init) {
+      const { auth, ...rest } = init;
+      options = rest;
+      if (auth === false) return deps.fetch()(input, options);
+    }
+    const isRequest = typeof input === 'object' && !(input instanceof URL);
+    const url = isRequest ? (input as Request).url : typeof input === 'string' ? input : input.href;
+    const target: RequestInfo | URL = typeof input === 'string' ? deps.absolute(input) : input;
+    if (!deps.allowed(url)) return deps.fetch()(target, options);
+    // A caller who set Authorization knows what it wants sent.
+    if (hasAuthorization(options?.headers) || (isRequest && (input as Request).headers.has('authorization'))) {
+      return deps.fetch()(target, options);
+    }
+
+    const signal = options?.signal ?? (isRequest ? (input as Request).signal : undefined);
+    let token = deps.tokenNow();
+    if (token === undefined) token = await abortable(deps.waitForToken(), signal);
+    if (token === null) return deps.fetch()(target, options);
+
+    // Keep a replayable copy before the first send consumes the body.
+    let spare: Request | ReadableStream | undefined;
+    let first: RequestInfo | URL = target;
+    let firstOptions = options;
+    if (isRequest) {
+      const request = input as Request;
+      if (request.body !== null) spare = request.clone();
+    } else if (typeof ReadableStream !== 'undefined' && options?.body instanceof ReadableStream) {
+      const [a, b] = options.body.tee();
+      firstOptions = { ...options, body: a, duplex: 'half' } as RequestInit;
+      spare = b;
+    }
+
+    const sendWith = (bearer: string, request: RequestInfo | URL, requestOptions: RequestInit | undefined) => {
+      const headers = withBearer(requestOptions?.headers ?? (isRequest ? (request as Request).headers : undefined), bearer);
+      return deps.fetch()(request, { ...requestOptions, headers });
+    };
+
+    const response = await sendWith(token, first, firstOptions);
+    if (response.status !== 401) return response;
+
+    const fresh = await abortable(deps.tokenAfter401(token), signal);
+    if (fresh === null || fresh === token) return response;
+
+    // The first 401's body is never read; release its connection.
+    response.body?.cancel().catch(() => {});
+    deps.onReplay(isRequest ? (input as Request).method : (options?.method ?? 'GET').toUpperCase(), url);
+    if (isRequest) return sendWith(fresh, spare instanceof Request ? spare : (input as Request), options);
+    return sendWith(fresh, target, spare ? ({ ...options, body: spare, duplex: 'half' } as RequestInit) : options);
+  };
+}

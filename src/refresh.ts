@@ -1,0 +1,148 @@
+import type { RefreshTrigger } from './types';
+import { AuthError } from './errors';
+import type { Tokens } from './tokens';
+import { backoff, createTimer, retryAfter } from './scheduler';
+import { readTokens, type AuthBackend } from './backend';
+import type { RefreshTokenStore } from './storage';
+import type { createTabs } from './tabs';
+
+/** How a refresh ended: new tokens, the session over (`error` null: there was none), or a transient failure. */
+export type Outcome =
+  | { ok: true }
+  | { ok: false; ended: true; error: AuthError | null }
+  | { ok: false; ended: false; error: AuthError };
+
+export interface RefresherDeps {
+  backend: AuthBackend;
+  refreshTokens: RefreshTokenStore;
+  tabs: Pick<ReturnType<typeof createTabs>, 'withLock'>;
+  signal: AbortSignal;
+  current: () => Tokens | null;
+  epoch: () => number;
+  onTokens: (tokens: Tokens, trigger: RefreshTrigger) => void;
+  onEnded: (error: AuthError | null) => void;
+  onFailed: (error: AuthError, trigger: RefreshTrigger, retryAt: number) => void;
+  /** Local epoch ms of the next proactive refresh, or null (no expiry known). */
+  dueAt: () => number | null;
+  jitter: () => number;
+  isDisposed: () => boolean;
+}
+
+const OK: Outcome = { ok: true };
+
+type Attempt = { tokens: Tokens } | { ok: false; ended: true; error: AuthError | null } | { ok: false; ended: false; error: AuthError; retryAfter?: number };
+
+/**
+ * The single-flight refresh: every caller (timer, 401s, getAccessToken,
+ * refresh()) joins the one in flight. It classifies the answer (400/401 end
+ * the session; network errors, timeouts, 5xx, 429 and bad bodies are
+ * transient), retries transient failures with backoff and jitter honouring
+ * Retry-After, and owns the one timer that aims at the next refresh.
+ */
+export function createRefresher(deps: RefresherDeps) {
+  let flight: Promise<Outcome> | null = null;
+  let failures = 0;
+  let retrying = false;
+  let nextTrigger: RefreshTrigger = 'timer';
+  const timer = createTimer(() => void refresh(nextTrigger));
+
+  function schedule(): void {
+    retrying = false;
+    const at = deps.dueAt();
+    if (at === null || deps.isDisposed()) return timer.clear();
+    nextTrigger = 'timer';
+    timer.at(at - deps.jitter());
+  }
+
+  async function attempt(): Promise<Attempt> {
+    let refreshToken: string | undefined;
+    if (deps.refreshTokens.mode !== 'cookie') {
+      const held = await deps.refreshTokens.get();
+      if (!held) return { ok: false, ended: true, error: null };
+      refreshToken = held;
+    }
+    let reply;
+    try {
+      reply = await deps.backend.refresh(refreshToken, deps.signal);
+    } catch (error) {
+      return { ok: false, ended: false, error: error instanceof AuthError ? error : new AuthError('network', 'refresh failed', { cause: error }) };
+    }
+    if (reply.status === 400 || reply.status === 401) {
+      return { ok: false, ended: true, error: new AuthError('session_expired', `${reply.where} refused the refresh (${reply.status})`, { status: reply.status }) };
+    }
+    if (reply.status < 200 || reply.status >= 300) {
+      const error = new AuthError('network', `${reply.where} answered ${reply.status}`, { status: reply.status });
+      return { ok: false, ended: false, error, retryAfter: retryAfter(reply.retryAfter) };
+    }
+    try {
+      return { tokens: readTokens(reply) };
+    } catch (error) {
+      return { ok: false, ended: false, error: error as AuthError };
+    }
+  }
+
+  function refresh(trigger: RefreshTrigger): Promise<Outcome> {
+    if (flight) return flight;
+    if (deps.isDisposed()) return Promise.resolve({ ok: false, ended: false, error: new AuthError('network', 'the auth client was disposed') });
+    const startTokens = deps.current();
+    const startEpoch = deps.epoch();
+    timer.clear();
+    const run = deps.tabs
+      .withLock(async (): Promise<Outcome> => {
+        // Another tab (or a login) delivered tokens while this one queued for the lock: nothing left to do.
+        if (deps.current() !== startTokens && deps.current() !== null) return OK;
+        const result = await attempt();
+        // A login or logout happened meanwhile: this answer belongs to a session that no longer exists.
+        if (deps.epoch() !== startEpoch) return 'tokens' in result ? OK : result;
+        if ('tokens' in result) {
+          // Store the rotated refresh token before the lock is released, so the next tab reads it.
+          if (deps.refreshTokens.mode !== 'cookie' && result.tokens.refreshToken) await deps.refreshTokens.set(result.tokens.refreshToken);
+          deps.onTokens(result.tokens, trigger);
+          return OK;
+        }
+        if (result.ended) {
+          await deps.refreshTokens.set(null);
+          deps.onEnded(result.error);
+        } else {
+          const delay = result.retryAfter ?? backoff(failures);
+          failures++;
+          const retryAt = Date.now() + delay;
+          if (!deps.isDisposed()) {
+            retrying = true;
+            nextTrigger = 'retry';
+            timer.at(retryAt);
+          }
+          deps.onFailed(result.error, trigger, retryAt);
+        }
+        return result;
+      })
+      .catch((error: unknown): Outcome => ({ ok: false, ended: false, error: error instanceof AuthError ? error : new AuthError('network', 'refresh failed', { cause: error }) }))
+      .finally(() => {
+        flight = null;
+      });
+    flight = run;
+    return run;
+  }
+
+  return {
+    refresh,
+    running: () => flight,
+    /** New tokens arrived (refresh, login or another tab): forget failures, aim at the next refresh. */
+    reset(fromTab: boolean): void {
+      if (!fromTab || !flight) failures = 0;
+      schedule();
+    },
+    /** The app is back (foreground, online, visible): run a due refresh or a waiting retry at once. */
+    wake(): void {
+      if (flight) return;
+      const at = timer.pending;
+      if (retrying || (at !== null && at <= Date.now() + deps.jitter())) void refresh('wake');
+      else if (at === null && deps.current() && (deps.dueAt() ?? Infinity) <= Date.now()) void refresh('wake');
+    },
+    stop(): void {
+      timer.clear();
+      retrying = false;
+      failures = 0;
+    },
+  };
+}

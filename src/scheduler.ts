@@ -1,0 +1,53 @@
+// setTimeout stores its delay in a signed 32-bit int: anything longer fires at once.
+const MAX_DELAY = 2 ** 31 - 1;
+
+/**
+ * One re-armable timer aimed at a wall-clock time. Long delays are chained in
+ * slices so a 30-day token never fires early, and each slice re-reads the
+ * clock so a device that slept catches up on its next wake.
+ */
+export function createTimer(onFire: () => void) {
+  let handle: ReturnType<typeof setTimeout> | undefined;
+  let target: number | null = null;
+
+  const clear = () => {
+    if (handle !== undefined) clearTimeout(handle);
+    handle = undefined;
+    target = null;
+  };
+  const arm = () => {
+    const delay = Math.max(0, (target as number) - Date.now());
+    handle = setTimeout(() => {
+      handle = undefined;
+      if (delay > MAX_DELAY || (target as number) > Date.now()) return arm();
+      target = null;
+      onFire();
+    }, Math.min(delay, MAX_DELAY));
+    // Node/Bun timers would otherwise keep a process (a test run, an SSR worker) alive.
+    (handle as { unref?: () => void }).unref?.();
+  };
+  return {
+    /** Fire at local epoch ms `at`, replacing any earlier aim. */
+    at(at: number): void {
+      clear();
+      target = at;
+      arm();
+    },
+    clear,
+    get pending(): number | null {
+      return target;
+    },
+  };
+}
+
+/** Exponential backoff with full jitter between half and all of the step, capped. */
+export const backoff = (attempt: number, baseMs = 1000, capMs = 60_000): number =>
+  Math.min(capMs, baseMs * 2 ** Math.min(attempt, 16)) * (0.5 + Math.random() * 0.5);
+
+/** Retry-After as ms (delta-seconds or an HTTP date), or undefined. Capped at an hour. */
+export function retryAfter(header: string | null): number | undefined {
+  if (!header) return undefined;
+  const s = Number(header);
+  const ms = Number.isFinite(s) ? s * 1000 : Date.parse(header) - Date.now();
+  return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), 3_600_000) : undefined;
+}

@@ -1,0 +1,28 @@
+import type { AuthState } from './types';
+import { createEmitter } from './emitter';
+
+const shallowEqual = (a: Record<string, unknown> | null, b: Record<string, unknown> | null): boolean => {
+  if (a === b) return true;
+  if (!a || !b) return false;
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => Object.is(a[k], b[k]));
+};
+
+const sameState = (a: AuthState, b: AuthState): boolean =>
+  a.status === b.status && a.expiresAt === b.expiresAt && a.error === b.error && shallowEqual(a.user, b.user);
+
+/** The one immutable `AuthState`: replaced on change, never mutated; equal states don't notify. */
+export function createStore(initial: AuthState) {
+  let state = initial;
+  const emitter = createEmitter<AuthState>();
+  return {
+    get: () => state,
+    set(next: AuthState): void {
+      if (sameState(state, next)) return;
+      state = Object.freeze(next);
+      emitter.emit(state);
+    },
+    subscribe: emitter.on,
+    clear: emitter.clear,
+  };
+}

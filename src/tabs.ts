@@ -1,0 +1,90 @@
+import { inBrowser } from './env';
+
+/** What one tab tells the others. Tokens travel only between same-origin tabs of one browser. */
+export type TabMessage =
+  | { type: 'tokens'; tokens: SharedTokens; login: boolean }
+  | { type: 'logout'; expired: boolean }
+  | { type: 'sync' };
+
+export interface SharedTokens {
+  accessToken: string;
+  /** Only in memory mode, where each tab would otherwise hold a rotated-away copy. */
+  refreshToken?: string;
+  claims: Record<string, unknown> | null;
+  receivedAt: number;
+  lifetime: number | null;
+}
+
+interface Locks {
+  request<T>(name: string, options: { signal?: AbortSignal }, callback: () => Promise<T>): Promise<T>;
+}
+
+const locks = (): Locks | undefined =>
+  (typeof navigator !== 'undefined' ? (navigator as { locks?: Locks }).locks : undefined) ?? undefined;
+
+/**
+ * Cross-tab coordination: a BroadcastChannel for tokens and logout, and a Web
+ * Lock so one tab refreshes at a time. Both are feature-detected; without
+ * them (React Native, Node, old browsers) the client simply works alone.
+ *
+ * The default channel opens only in a browser: in Node a BroadcastChannel
+ * spans a server's worker threads, and sharing one user's token with another
+ * request's client would be a leak. An explicit name opens it anywhere.
+ */
+export function createTabs(name: string | false | undefined, lockTimeoutMs: number, onMessage: (message: TabMessage) => void) {
+  const channelName = name === undefined ? (inBrowser() ? 'keycard' : false) : name;
+  const channel = channelName !== false && typeof BroadcastChannel === 'function' ? new BroadcastChannel(channelName) : null;
+  if (channel) {
+    channel.onmessage = (event: MessageEvent) => {
+      const data = event.data as TabMessage | null;
+      if (data && typeof data === 'object' && typeof data.type === 'string') onMessage(data);
+    };
+    // Node keeps the process alive while a channel is open; a tab-less process shouldn't wait on it.
+    (channel as { unref?: () => void }).unref?.();
+  }
+  const lockName = `keycard:${channelName || 'local'}:refresh`;
+
+  return {
+    post(message: TabMessage): void {
+      try {
+        channel?.postMessage(message);
+      } catch {
+        // A closed channel (after dispose) has nothing left to tell.
+      }
+    },
+
+    /**
+     * Runs `task` holding the tab-wide refresh lock. If the lock isn't granted
+     * in time (a frozen or crashed tab holding it), runs anyway: a duplicate
+     * refresh is recoverable, a deadlock is not (supabase-js shipped one).
+     */
+    async withLock<T>(task: () => Promise<T>): Promise<T> {
+      const lockManager = channel ? locks() : undefined;
+      if (!lockManager) return task();
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(), lockTimeoutMs);
+      let started = false;
+      try {
+        return await lockManager.request(lockName, { signal: controller.signal }, () => {
+          started = true;
+          clearTimeout(timer);
+          return task();
+        });
+      } catch (error) {
+        if (!started && controller.signal.aborted) return task();
+        throw error;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+
+    /** Spread tabs' timers apart where no lock serialises them; with locks the late tab just finds fresh tokens. */
+    jitter(lifetimeMs: number): number {
+      return channel && !locks() ? Math.random() * Math.min(5000, lifetimeMs * 0.05) : 0;
+    },
+
+    close(): void {
+      channel?.close();
+    },
+  };
+}

@@ -1,0 +1,83 @@
+import { decodeJwt } from 'jose';
+import { AuthError } from './errors';
+import { warnOnce } from './env';
+
+/** A token response accepted and measured on this device's clock. */
+export interface Tokens {
+  accessToken: string;
+  refreshToken: string | undefined;
+  /** Decoded claims (unverified) or null for an opaque token. */
+  claims: Record<string, unknown> | null;
+  /** Local epoch ms when the response arrived. */
+  receivedAt: number;
+  /** Lifetime in ms as measured locally, or null when nothing says (used until a 401). */
+  lifetime: number | null;
+}
+
+// Bigger than any sane JWT; a header this size is refused by most servers anyway.
+const MAX_TOKEN_LENGTH = 64 * 1024;
+const WARN_TOKEN_LENGTH = 4 * 1024;
+// Ten years: anything longer is a server bug, and would overflow Date arithmetic sooner or later.
+const MAX_LIFETIME_S = 10 * 365 * 24 * 3600;
+const JWS_COMPACT = /^[\w-]+\.[\w-]+\.[\w-]*$/;
+
+const invalid = (message: string, cause?: unknown) => new AuthError('invalid_response', message, { cause });
+
+const seconds = (value: unknown): number | undefined =>
+  typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+
+function checkLifetime(lifetimeS: number, source: string): number {
+  if (!(lifetimeS > 0) || lifetimeS > MAX_LIFETIME_S) throw invalid(`token response has an absurd lifetime (${source} = ${lifetimeS} s)`);
+  return lifetimeS * 1000;
+}
+
+/** Claims of a JWT-shaped token, null for an opaque one; a broken JWT is an error, not an opaque token. */
+function decodeClaims(token: string): Record<string, unknown> | null {
+  if (!JWS_COMPACT.test(token)) return null;
+  try {
+    // Decode only: claims are for display and scheduling, never trusted; servers verify.
+    return decodeJwt(token) as Record<string, unknown>;
+  } catch (cause) {
+    throw invalid('access_token looks like a JWT but its payload cannot be decoded', cause);
+  }
+}
+
+/**
+ * Validates a token response body and measures the token's lifetime on the
+ * local clock: `exp - iat`, else `expires_in`, else `exp` against the
+ * server's `Date` header. The server's absolute clock is never compared with
+ * ours, so a device hours off still refreshes on time.
+ */
+export function parseTokens(body: unknown, receivedAt: number, serverDate: string | null): Tokens {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('token response is not a JSON object');
+  const { access_token: accessToken, refresh_token: refreshToken, expires_in: expiresIn } = body as Record<string, unknown>;
+  if (typeof accessToken !== 'string' || accessToken.length === 0) throw invalid('token response has no access_token');
+  if (accessToken.length > MAX_TOKEN_LENGTH) throw invalid(`access_token is ${accessToken.length} bytes; refusing anything over ${MAX_TOKEN_LENGTH}`);
+  if (accessToken.length > WARN_TOKEN_LENGTH) warnOnce(`access token is over 4 KB; many servers refuse headers over 8 KB`);
+  if (refreshToken !== undefined && refreshToken !== null && (typeof refreshToken !== 'string' || refreshToken.length === 0)) {
+    throw invalid('token response has a refresh_token that is not a string');
+  }
+  if (expiresIn !== undefined && expiresIn !== null && seconds(expiresIn) === undefined) throw invalid('token response has a non-numeric expires_in');
+
+  const claims = decodeClaims(accessToken);
+  const exp = seconds(claims?.exp);
+  const iat = seconds(claims?.iat);
+  const expiresInS = seconds(expiresIn);
+  const expiresInMs = expiresInS === undefined ? undefined : checkLifetime(expiresInS, 'expires_in');
+  let lifetime: number | null = null;
+  if (exp !== undefined && iat !== undefined) lifetime = checkLifetime(exp - iat, 'exp - iat');
+  else if (expiresInMs !== undefined) lifetime = expiresInMs;
+  else if (exp !== undefined) {
+    const serverNow = serverDate ? Date.parse(serverDate) : NaN;
+    // Without a Date header the local clock is all we have; a skewed device may refresh early or late.
+    lifetime = checkLifetime(exp - (Number.isNaN(serverNow) ? receivedAt : serverNow) / 1000, 'exp - now');
+  }
+  return { accessToken, refreshToken: (refreshToken as string | undefined) ?? undefined, claims, receivedAt, lifetime };
+}
+
+/** Local epoch ms at which the token expires, or null. */
+export const expiresAt = (t: Tokens): number | null => (t.lifetime === null ? null : t.receivedAt + t.lifetime);
+
+/** Local epoch ms at which to refresh: `lead` before expiry, never before half the lifetime. */
+export const refreshAt = (t: Tokens, leadMs: number): number | null =>
+  t.lifetime === null ? null : t.receivedAt + Math.max(t.lifetime / 2, t.lifetime - leadMs);
