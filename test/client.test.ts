@@ -1,0 +1,452 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { http, HttpResponse } from 'msw';
+import { AuthError, createAuthClient, memoryStorage, type AuthClient, type AuthClientOptions, type AuthEvent } from 'keycard';
+import { API, BASE, mockBackend, server, useMsw } from './helpers';
+
+useMsw();
+
+const clients: AuthClient[] = [];
+const make = (options: Partial<AuthClientOptions> = {}) => {
+  const auth = createAuthClient({ baseUrl: BASE, channel: false, ...options });
+  clients.push(auth);
+  return auth;
+};
+const alice = { username: 'alice', password: 'wonderland' };
+
+beforeEach(() => vi.useFakeTimers({ now: Date.UTC(2026, 0, 1, 12) }));
+afterEach(() => {
+  clients.splice(0).forEach((c) => c.dispose());
+  vi.useRealTimers();
+});
+
+describe('login', () => {
+  it('authenticates, exposes claims and expiry, notifies once', async () => {
+    mockBackend();
+    const auth = make();
+    const seen = vi.fn();
+    auth.subscribe(seen);
+    const state = await auth.login(alice);
+    expect(state).toMatchObject({ status: 'authenticated', user: { sub: 'alice' }, expiresAt: Date.now() + 300_000, error: null });
+    expect(auth.getState()).toBe(state);
+    expect(seen).toHaveBeenCalledOnce();
+  });
+
+  it('sends JSON with X-Requested-With and credentials include (cookie mode)', async () => {
+    let seen: Request | undefined;
+    mockBackend();
+    server.use(http.post(`${BASE}/auth/login`, ({ request }) => void (seen = request.clone())));
+    await make().login(alice);
+    expect(seen?.headers.get('content-type')).toBe('application/json');
+    expect(seen?.headers.get('x-requested-with')).toBe('keycard');
+    expect(await seen?.json()).toEqual(alice);
+    expect(seen?.credentials).toBe('include');
+  });
+
+  it('rejects wrong credentials with invalid_credentials and leaves state settled', async () => {
+    mockBackend();
+    const auth = make();
+    await expect(auth.login({ username: 'alice', password: 'nope' })).rejects.toMatchObject({ code: 'invalid_credentials', status: 401 });
+    expect(auth.getState().status).toBe('unauthenticated');
+    expect(auth.getState().error).toBeNull();
+  });
+
+  it('rejects with network when the server cannot be reached', async () => {
+    server.use(http.post(`${BASE}/auth/login`, () => HttpResponse.error()));
+    const auth = make();
+    const error = await auth.login(alice).catch((e) => e);
+    expect(error).toBeInstanceOf(AuthError);
+    expect(error.code).toBe('network');
+    expect(auth.getState().status).toBe('unauthenticated');
+  });
+
+  it('rejects a proxy’s HTML page with invalid_response', async () => {
+    server.use(http.post(`${BASE}/auth/login`, () => HttpResponse.html('<html>502 Bad Gateway</html>')));
+    await expect(make().login(alice)).rejects.toMatchObject({ code: 'invalid_response' });
+  });
+
+  it('rejects non-object credentials without a request', async () => {
+    const backend = mockBackend();
+    await expect(make().login(null as never)).rejects.toMatchObject({ code: 'invalid_credentials' });
+    expect(backend.logins).toBe(0);
+  });
+
+  it('times out a login that hangs (network), using the timeout option', async () => {
+    server.use(http.post(`${BASE}/auth/login`, () => new Promise<Response>(() => {})));
+    const auth = make({ timeout: 2 });
+    const result = auth.login(alice).catch((e) => e);
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(await result).toMatchObject({ code: 'network' });
+  });
+});
+
+describe('restore', () => {
+  it('cookie mode: a silent refresh with body {} signs in', async () => {
+    const backend = mockBackend();
+    const auth = make();
+    const state = await auth.restore();
+    expect(state.status).toBe('authenticated');
+    expect(backend.lastRefreshBody).toEqual({});
+  });
+
+  it('a 401 from refresh settles unauthenticated with session_expired', async () => {
+    const backend = mockBackend();
+    backend.refreshReply = () => HttpResponse.json({ error: 'invalid_grant' }, { status: 401 });
+    const state = await make().restore();
+    expect(state.status).toBe('unauthenticated');
+    expect(state.error?.code).toBe('session_expired');
+  });
+
+  it('memory mode without a refresh token settles unauthenticated without a request', async () => {
+    const backend = mockBackend();
+    const state = await make({ refreshToken: 'memory' }).restore();
+    expect(state).toMatchObject({ status: 'unauthenticated', error: null });
+    expect(backend.refreshes).toBe(0);
+  });
+
+  it('storage mode restores from the stored refresh token and stores the rotated one', async () => {
+    const backend = mockBackend();
+    const storage = memoryStorage({ 'keycard.refresh_token': 'rt-stored' });
+    const auth = make({ refreshToken: storage });
+    expect((await auth.restore()).status).toBe('authenticated');
+    expect(backend.lastRefreshBody).toEqual({ refresh_token: 'rt-stored' });
+    const rotated = await storage.get('keycard.refresh_token');
+    expect(rotated).toMatch(/^rt-\d+$/);
+    expect(rotated).not.toBe('rt-stored');
+  });
+
+  it('a network failure settles unauthenticated with a network error, then a retry signs in', async () => {
+    const backend = mockBackend();
+    backend.refreshReply = () => HttpResponse.error();
+    const auth = make();
+    const state = await auth.restore();
+    expect(state).toMatchObject({ status: 'unauthenticated', error: { code: 'network' } });
+    backend.refreshReply = null;
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(auth.getState().status).toBe('authenticated');
+  });
+});
+
+describe('refresh', () => {
+  it('rotation: memory mode sends the latest refresh token each time', async () => {
+    const backend = mockBackend();
+    const auth = make({ refreshToken: 'memory' });
+    await auth.login(alice);
+    await auth.refresh();
+    const first = (backend.lastRefreshBody as { refresh_token: string }).refresh_token;
+    await auth.refresh();
+    const second = (backend.lastRefreshBody as { refresh_token: string }).refresh_token;
+    expect(first).toMatch(/^rt-/);
+    expect(second).not.toBe(first);
+  });
+
+  it('concurrent callers share one request', async () => {
+    const backend = mockBackend();
+    const auth = make();
+    await auth.login(alice);
+    await Promise.all([auth.refresh(), auth.refresh(), auth.getAccessToken(), auth.refresh()]);
+    expect(backend.refreshes).toBe(1);
+  });
+
+  for (const status of [400, 401]) {
+    it(`${status} ends the session: tokens dropped, session_expired, logout event`, async () => {
+      const backend = mockBackend();
+      const auth = make();
+      const events: AuthEvent[] = [];
+      auth.onEvent((e) => events.push(e));
+      await auth.login(alice);
+      backend.refreshReply = () => HttpResponse.json({ error: 'invalid_grant' }, { status });
+      const state = await auth.refresh();
+      expect(state).toMatchObject({ status: 'unauthenticated', user: null, expiresAt: null, error: { code: 'session_expired', status } });
+      expect(await auth.getAccessToken()).toBeNull();
+      expect(events.map((e) => e.type)).toEqual(['login', 'logout']);
+    });
+  }
+
+  const transient: Array<[string, () => Response | Promise<Response>, string]> = [
+    ['500', () => new HttpResponse('oops', { status: 500 }), 'network'],
+    ['429', () => new HttpResponse(null, { status: 429 }), 'network'],
+    ['network error', () => HttpResponse.error(), 'network'],
+    ['HTML from a proxy', () => HttpResponse.html('<h1>Gateway</h1>'), 'invalid_response'],
+    ['malformed JSON', () => new HttpResponse('{"access_token":', { headers: { 'Content-Type': 'application/json' } }), 'invalid_response'],
+    ['missing access_token', () => HttpResponse.json({ token_type: 'Bearer' }), 'invalid_response'],
+    ['absurd expires_in', () => HttpResponse.json({ access_token: 'opaque', expires_in: -1 }), 'invalid_response'],
+  ];
+  for (const [name, reply, code] of transient) {
+    it(`${name} keeps the session, rejects refresh() with ${code}, and retries with backoff`, async () => {
+      const backend = mockBackend();
+      const auth = make();
+      await auth.login(alice);
+      const before = auth.getState();
+      backend.refreshReply = reply;
+      await expect(auth.refresh()).rejects.toMatchObject({ code });
+      expect(auth.getState()).toBe(before);
+      expect(await auth.getAccessToken()).toEqual(expect.any(String));
+      backend.refreshReply = null;
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(backend.refreshes).toBe(2);
+      expect(auth.getState().status).toBe('authenticated');
+      expect(auth.getState()).not.toBe(before);
+    });
+  }
+
+  it('a hanging refresh times out (default 10 s) and counts as transient', async () => {
+    const backend = mockBackend();
+    const auth = make();
+    await auth.login(alice);
+    backend.refreshReply = () => new Promise<Response>(() => {});
+    const result = auth.refresh().catch((e) => e);
+    await vi.advanceTimersByTimeAsync(9_999);
+    expect(vi.getTimerCount()).toBeGreaterThan(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await result).toMatchObject({ code: 'network' });
+    expect(auth.getState().status).toBe('authenticated');
+  });
+
+  it('backs off exponentially and honours Retry-After', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0.999999);
+    const backend = mockBackend();
+    const auth = make();
+    const failures: AuthEvent[] = [];
+    auth.onEvent((e) => e.type === 'refresh_failed' && failures.push(e));
+    await auth.login(alice);
+    backend.refreshReply = () => new HttpResponse(null, { status: 503 });
+    await auth.refresh().catch(() => {});
+    const t0 = Date.now();
+    await vi.advanceTimersByTimeAsync(1000); // retry 1 after ~1 s
+    await vi.advanceTimersByTimeAsync(2000); // retry 2 after ~2 s
+    await vi.advanceTimersByTimeAsync(4000); // retry 3 after ~4 s
+    expect(backend.refreshes).toBe(4);
+    backend.refreshReply = () => new HttpResponse(null, { status: 503, headers: { 'Retry-After': '30' } });
+    await vi.advanceTimersByTimeAsync(8000);
+    expect(backend.refreshes).toBe(5);
+    const last = failures.at(-1) as Extract<AuthEvent, { type: 'refresh_failed' }>;
+    expect(last.retryAt).toBe(t0 + 15_000 + 30_000);
+    await vi.advanceTimersByTimeAsync(29_999);
+    expect(backend.refreshes).toBe(5);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(backend.refreshes).toBe(6);
+    vi.restoreAllMocks();
+  });
+
+  it('resume() runs a waiting retry at once', async () => {
+    const backend = mockBackend();
+    const auth = make();
+    await auth.login(alice);
+    backend.refreshReply = () => HttpResponse.error();
+    await auth.refresh().catch(() => {});
+    backend.refreshReply = null;
+    auth.resume();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(backend.refreshes).toBe(2);
+    expect(auth.getState().status).toBe('authenticated');
+  });
+});
+
+describe('proactive refresh', () => {
+  it('runs refreshLeadTime before expiry, again and again', async () => {
+    const backend = mockBackend({ lifetime: 300 });
+    const auth = make();
+    await auth.login(alice);
+    await vi.advanceTimersByTimeAsync(239_999);
+    expect(backend.refreshes).toBe(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(backend.refreshes).toBe(1);
+    await vi.advanceTimersByTimeAsync(240_000);
+    expect(backend.refreshes).toBe(2);
+  });
+
+  it('respects a custom refreshLeadTime', async () => {
+    const backend = mockBackend({ lifetime: 300 });
+    await make({ refreshLeadTime: 30 }).login(alice);
+    await vi.advanceTimersByTimeAsync(269_999);
+    expect(backend.refreshes).toBe(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(backend.refreshes).toBe(1);
+  });
+
+  for (const skew of [-3600, 3600]) {
+    it(`is on time when the server clock is ${skew} s off`, async () => {
+      const backend = mockBackend({ lifetime: 300, skew });
+      const auth = make();
+      await auth.login(alice);
+      expect(auth.getState().expiresAt).toBe(Date.now() + 300_000);
+      await vi.advanceTimersByTimeAsync(239_000);
+      expect(backend.refreshes).toBe(0);
+      expect(await auth.getAccessToken()).toEqual(expect.any(String));
+      expect(backend.refreshes).toBe(0);
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(backend.refreshes).toBe(1);
+    });
+  }
+
+  it('a token shorter than the lead time refreshes at half its life, not in a loop', async () => {
+    const backend = mockBackend({ lifetime: 20 });
+    await make().login(alice);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(backend.refreshes).toBe(6);
+  });
+
+  it('a 30-day token does not refresh early', async () => {
+    const backend = mockBackend({ lifetime: 30 * 86_400 });
+    await make().login(alice);
+    await vi.advanceTimersByTimeAsync(29 * 86_400_000);
+    expect(backend.refreshes).toBe(0);
+    await vi.advanceTimersByTimeAsync(86_400_000);
+    expect(backend.refreshes).toBe(1);
+  });
+
+  it('an opaque token with no expiry is never refreshed on a timer', async () => {
+    const backend = mockBackend();
+    server.use(http.post(`${BASE}/auth/login`, () => HttpResponse.json({ access_token: 'opaque-abc' })));
+    const auth = make();
+    const state = await auth.login(alice);
+    expect(state).toMatchObject({ status: 'authenticated', user: null, expiresAt: null });
+    await vi.advanceTimersByTimeAsync(365 * 86_400_000);
+    expect(backend.refreshes).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(await auth.getAccessToken()).toBe('opaque-abc');
+  });
+
+  it('getAccessToken refreshes first when the token is due (device slept)', async () => {
+    const backend = mockBackend({ lifetime: 300 });
+    const auth = make();
+    await auth.login(alice);
+    const first = await auth.getAccessToken();
+    vi.setSystemTime(Date.now() + 3_600_000); // slept an hour: no timer ran
+    const token = await auth.getAccessToken();
+    expect(backend.refreshes).toBe(1);
+    expect(token).not.toBe(first);
+  });
+
+  it('resume() after a sleep past expiry refreshes once', async () => {
+    const backend = mockBackend({ lifetime: 300 });
+    const auth = make();
+    await auth.login(alice);
+    vi.setSystemTime(Date.now() + 3_600_000);
+    auth.resume();
+    auth.resume();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(backend.refreshes).toBe(1);
+  });
+});
+
+describe('logout', () => {
+  it('clears locally at once, tells the server with the refresh token, emits logout', async () => {
+    const backend = mockBackend();
+    const auth = make({ refreshToken: 'memory' });
+    const events: string[] = [];
+    auth.onEvent((e) => events.push(e.type === 'logout' ? `logout:${e.reason}` : e.type));
+    await auth.login(alice);
+    const done = auth.logout();
+    expect(auth.getState()).toMatchObject({ status: 'unauthenticated', user: null, error: null });
+    await done;
+    expect(backend.logouts).toBe(1);
+    expect(events).toEqual(['login', 'logout:user']);
+    expect(await auth.getAccessToken()).toBeNull();
+    await auth.restore();
+    expect(backend.refreshes).toBe(0); // the memory refresh token is gone too
+  });
+
+  it('completes while offline', async () => {
+    mockBackend();
+    server.use(http.post(`${BASE}/auth/logout`, () => HttpResponse.error()));
+    const auth = make();
+    await auth.login(alice);
+    await expect(auth.logout()).resolves.toBeUndefined();
+    expect(auth.getState().status).toBe('unauthenticated');
+  });
+
+  it('settles an initializing client, and a refresh in flight cannot resurrect the session', async () => {
+    const backend = mockBackend();
+    let release!: () => void;
+    backend.refreshReply = () => new Promise<Response>((r) => (release = () => r(HttpResponse.json({ access_token: 'late', expires_in: 300 }))));
+    const auth = make();
+    const restoring = auth.restore();
+    await vi.advanceTimersByTimeAsync(0);
+    await auth.logout();
+    release();
+    await restoring;
+    expect(auth.getState().status).toBe('unauthenticated');
+    expect(await auth.getAccessToken()).toBeNull();
+  });
+
+  it('removes the refresh token from a TokenStorage', async () => {
+    mockBackend();
+    const storage = memoryStorage();
+    const auth = make({ refreshToken: storage });
+    await auth.login(alice);
+    expect(storage.size).toBe(1);
+    await auth.logout();
+    expect(storage.size).toBe(0);
+  });
+});
+
+describe('state and dispose', () => {
+  it('never notifies with an equal state', async () => {
+    mockBackend();
+    const auth = make();
+    const seen = vi.fn();
+    auth.subscribe(seen);
+    await auth.logout();
+    await auth.logout();
+    expect(seen).toHaveBeenCalledOnce();
+    expect(Object.isFrozen(auth.getState())).toBe(true);
+  });
+
+  it('a throwing listener does not break the others', async () => {
+    mockBackend();
+    const auth = make();
+    const good = vi.fn();
+    auth.subscribe(() => {
+      throw new Error('listener bug');
+    });
+    auth.subscribe(good);
+    const onError = vi.fn();
+    process.on('uncaughtException', onError);
+    await auth.login(alice);
+    await vi.advanceTimersByTimeAsync(0);
+    process.off('uncaughtException', onError);
+    expect(good).toHaveBeenCalledOnce();
+  });
+
+  it('dispose leaves no timers and stops refreshing', async () => {
+    const backend = mockBackend({ lifetime: 300 });
+    const auth = make();
+    await auth.login(alice);
+    expect(vi.getTimerCount()).toBe(1);
+    auth.dispose();
+    expect(vi.getTimerCount()).toBe(0);
+    await vi.advanceTimersByTimeAsync(3_600_000);
+    expect(backend.refreshes).toBe(0);
+  });
+
+  it('dispose during a failing refresh schedules no retry', async () => {
+    const backend = mockBackend();
+    const auth = make();
+    await auth.login(alice);
+    backend.refreshReply = () => new Promise<Response>(() => {});
+    const pending = auth.refresh().catch((e) => e);
+    await vi.advanceTimersByTimeAsync(0);
+    auth.dispose();
+    expect(await pending).toMatchObject({ code: 'network' });
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
+describe('no token leaks', () => {
+  it('errors and events never contain a token', async () => {
+    const backend = mockBackend();
+    const auth = make();
+    const events: unknown[] = [];
+    auth.onEvent((e) => events.push(e));
+    await auth.login(alice);
+    const token = (await auth.getAccessToken()) as string;
+    backend.valid.clear();
+    await auth.fetch(`${API}/me`);
+    backend.refreshReply = () => HttpResponse.json({ error: 'invalid_grant' }, { status: 401 });
+    await auth.refresh();
+    const seen = JSON.stringify(events) + JSON.stringify(auth.getState().error) + String(auth.getState().error?.message);
+    expect(seen).not.toContain(token);
+    expect(seen).not.toContain('rt-');
+  });
+});

@@ -1,0 +1,108 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createAuthClient, type AuthClient, type AuthClientOptions, type AuthEvent } from 'keycard';
+import { API, BASE, mockBackend, useMsw } from './helpers';
+
+useMsw();
+
+const clients: AuthClient[] = [];
+let n = 0;
+/** Two or more "tabs": clients on one explicitly named channel (Node has BroadcastChannel, but no tabs). */
+const tabs = (count: number, options: Partial<AuthClientOptions> = {}) => {
+  const channel = `tabs-test-${++n}`;
+  return Array.from({ length: count }, () => {
+    const auth = createAuthClient({ baseUrl: BASE, channel, ...options });
+    clients.push(auth);
+    return auth;
+  });
+};
+const alice = { username: 'alice', password: 'wonderland' };
+
+afterEach(() => clients.splice(0).forEach((c) => c.dispose()));
+
+describe('cross-tab', () => {
+  it('a login in one tab signs in the others, with a login event', async () => {
+    mockBackend();
+    const [a, b] = tabs(2);
+    const events: AuthEvent[] = [];
+    b!.onEvent((e) => events.push(e));
+    await a!.login(alice);
+    await vi.waitFor(() => expect(b!.getState().status).toBe('authenticated'));
+    expect(b!.getState().user).toEqual(a!.getState().user);
+    expect(await b!.getAccessToken()).toBe(await a!.getAccessToken());
+    expect(events).toEqual([expect.objectContaining({ type: 'login', fromTab: true })]);
+  });
+
+  it('a refresh in one tab hands the new token to the others (no second refresh)', async () => {
+    const backend = mockBackend();
+    const [a, b] = tabs(2);
+    await a!.login(alice);
+    await vi.waitFor(() => expect(b!.getState().status).toBe('authenticated'));
+    await a!.refresh();
+    const fresh = await a!.getAccessToken();
+    await vi.waitFor(async () => expect(await b!.getAccessToken()).toBe(fresh));
+    expect(backend.refreshes).toBe(1);
+    expect((await b!.fetch(`${API}/me`)).status).toBe(200);
+  });
+
+  it('a logout in one tab logs out all', async () => {
+    mockBackend();
+    const [a, b, c] = tabs(3);
+    await a!.login(alice);
+    await vi.waitFor(() => expect(c!.getState().status).toBe('authenticated'));
+    await b!.logout();
+    await vi.waitFor(() => expect([a, c].map((t) => t!.getState().status)).toEqual(['unauthenticated', 'unauthenticated']));
+    expect(await a!.getAccessToken()).toBeNull();
+  });
+
+  it('a session ended by the server (reuse detected) ends every tab with session_expired', async () => {
+    const backend = mockBackend();
+    const [a, b] = tabs(2);
+    await a!.login(alice);
+    await vi.waitFor(() => expect(b!.getState().status).toBe('authenticated'));
+    backend.refreshReply = () => Response.json({ error: 'invalid_grant' }, { status: 400 });
+    await a!.refresh();
+    await vi.waitFor(() => expect(b!.getState().error?.code).toBe('session_expired'));
+    expect(b!.getState().status).toBe('unauthenticated');
+  });
+
+  it('memory mode: the rotated refresh token travels too, and a new tab gets the session without a refresh', async () => {
+    const backend = mockBackend();
+    const [a, b] = tabs(2, { refreshToken: 'memory' });
+    await a!.login(alice);
+    await vi.waitFor(() => expect(b!.getState().status).toBe('authenticated'));
+    await a!.refresh();
+    const rotated = (backend.lastRefreshBody as { refresh_token: string }).refresh_token;
+    await vi.waitFor(async () => expect(await b!.getAccessToken()).toBe(await a!.getAccessToken()));
+    await b!.refresh(); // must use the token A's refresh rotated to, not the one from login
+    expect((backend.lastRefreshBody as { refresh_token: string }).refresh_token).not.toBe(rotated);
+    expect(backend.refreshes).toBe(2);
+
+    const late = createAuthClient({ baseUrl: BASE, channel: `tabs-test-${n}`, refreshToken: 'memory' });
+    clients.push(late);
+    await late.restore();
+    await vi.waitFor(() => expect(late.getState().status).toBe('authenticated'));
+    expect(backend.refreshes).toBe(2);
+  });
+
+  it('clients on different channels, or with channel: false, stay apart', async () => {
+    mockBackend();
+    const [a] = tabs(1);
+    const [b] = tabs(1);
+    const c = createAuthClient({ baseUrl: BASE, channel: false });
+    clients.push(c);
+    await a!.login(alice);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(b!.getState().status).toBe('initializing');
+    expect(c.getState().status).toBe('initializing');
+  });
+
+  it('outside a browser the default channel is off (no token sharing between server-side clients)', async () => {
+    mockBackend();
+    const a = createAuthClient({ baseUrl: BASE });
+    const b = createAuthClient({ baseUrl: BASE });
+    clients.push(a, b);
+    await a.login(alice);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(b.getState().status).toBe('initializing');
+  });
+});

@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { parseTokens, expiresAt, refreshAt } from '../src/tokens';
+import { AuthError } from 'keycard';
+import { jwt } from './helpers';
+
+const NOW = Date.UTC(2026, 0, 1, 12);
+const HOUR = 3600;
+const s = (ms: number) => Math.floor(ms / 1000);
+
+const code = (fn: () => unknown) => {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(AuthError);
+    return (error as AuthError).code;
+  }
+  throw new Error('did not throw');
+};
+
+describe('lifetime on the local clock', () => {
+  // The server's clock is `skew` seconds off ours; the lifetime must come out at 300 s regardless.
+  for (const skew of [-HOUR, 0, HOUR]) {
+    it(`exp - iat ignores a server clock ${skew} s off`, () => {
+      const iat = s(NOW) + skew;
+      const t = parseTokens({ access_token: jwt({ iat, exp: iat + 300 }), expires_in: 999 }, NOW, null);
+      expect(t.lifetime).toBe(300_000);
+      expect(expiresAt(t)).toBe(NOW + 300_000);
+    });
+
+    it(`expires_in is used when the JWT has no iat (server ${skew} s off)`, () => {
+      const t = parseTokens({ access_token: jwt({ exp: s(NOW) + skew + 300 }), expires_in: 300 }, NOW, null);
+      expect(t.lifetime).toBe(300_000);
+    });
+
+    it(`exp alone is measured against the Date header (server ${skew} s off)`, () => {
+      const serverNow = NOW + skew * 1000;
+      const t = parseTokens({ access_token: jwt({ exp: s(serverNow) + 300 }) }, NOW, new Date(serverNow).toUTCString());
+      expect(t.lifetime).toBe(300_000);
+      expect(expiresAt(t)).toBe(NOW + 300_000);
+    });
+  }
+
+  it('exp alone without a Date header falls back to the local clock', () => {
+    const t = parseTokens({ access_token: jwt({ exp: s(NOW) + 120 }) }, NOW, null);
+    expect(t.lifetime).toBe(120_000);
+  });
+
+  it('an opaque token with no expiry has no lifetime (used until a 401)', () => {
+    const t = parseTokens({ access_token: 'opaque-token-value' }, NOW, null);
+    expect(t).toMatchObject({ claims: null, lifetime: null });
+    expect(expiresAt(t)).toBeNull();
+    expect(refreshAt(t, 60_000)).toBeNull();
+  });
+
+  it('an opaque token with expires_in', () => {
+    expect(parseTokens({ access_token: 'abc', expires_in: 90 }, NOW, null).lifetime).toBe(90_000);
+  });
+});
+
+describe('refresh time', () => {
+  const tokens = (lifetime: number) => parseTokens({ access_token: 'x', expires_in: lifetime }, NOW, null);
+  it('is lead time before expiry', () => expect(refreshAt(tokens(300), 60_000)).toBe(NOW + 240_000));
+  it('is never earlier than half the lifetime (a 20 s token refreshes at 10 s)', () => expect(refreshAt(tokens(20), 60_000)).toBe(NOW + 10_000));
+  it('with zero lead is at expiry', () => expect(refreshAt(tokens(300), 0)).toBe(NOW + 300_000));
+});
+
+describe('bad token responses are invalid_response', () => {
+  const cases: Array<[string, unknown]> = [
+    ['null', null],
+    ['an array', [{ access_token: 'x' }]],
+    ['a string', 'access_token'],
+    ['no access_token', { token_type: 'Bearer' }],
+    ['an empty access_token', { access_token: '' }],
+    ['a numeric access_token', { access_token: 42 }],
+    ['a negative expires_in', { access_token: 'x', expires_in: -5 }],
+    ['a zero expires_in', { access_token: 'x', expires_in: 0 }],
+    ['a NaN expires_in', { access_token: 'x', expires_in: Number.NaN }],
+    ['a string expires_in', { access_token: 'x', expires_in: '300' }],
+    ['a huge expires_in', { access_token: 'x', expires_in: 1e300 }],
+    ['exp before iat', { access_token: jwt({ iat: 100, exp: 50 }) }],
+    ['a JWT with a non-JSON payload', { access_token: 'eyJhbGciOiJIUzI1NiJ9.bm90IGpzb24.sig' }],
+    ['a JWT whose payload is not base64url JSON', { access_token: 'aaa.bbb.ccc' }],
+    ['a 1 MB token', { access_token: 'a'.repeat(1 << 20) }],
+    ['a refresh_token that is a number', { access_token: 'x', refresh_token: 7 }],
+  ];
+  for (const [name, body] of cases) it(name, () => expect(code(() => parseTokens(body, NOW, null))).toBe('invalid_response'));
+
+  it('never puts the token in the message', () => {
+    const secret = jwt({ iat: 100, exp: 50, secret: 'x' });
+    try {
+      parseTokens({ access_token: secret }, NOW, null);
+    } catch (error) {
+      expect(String((error as Error).message)).not.toContain(secret);
+      expect(String((error as Error).message)).not.toContain(secret.split('.')[1]);
+    }
+  });
+});
+
+it('decodes claims without verifying them', () => {
+  const t = parseTokens({ access_token: jwt({ sub: 'alice', roles: ['admin'], iat: 1, exp: 301 }), refresh_token: 'r1' }, NOW, null);
+  expect(t.claims).toMatchObject({ sub: 'alice', roles: ['admin'] });
+  expect(t.refreshToken).toBe('r1');
+});
