@@ -14,12 +14,21 @@ export interface Reply {
   where: string;
 }
 
-/** The three calls the client makes to an auth server; swapped out for other protocols. */
+/**
+ * The calls the client makes to an auth server. The default speaks keycard's
+ * JSON wire format; a preset (e.g. OAuth 2.0) swaps in its own, and the rest
+ * of the client (scheduling, queue, fetch, tabs) stays the same.
+ *
+ * @example
+ * createAuthClient({ baseUrl, backend: { ...createJsonBackend(opts), logout: async () => {} } })
+ */
 export interface AuthBackend {
   login(credentials: Record<string, unknown>, signal: AbortSignal): Promise<Reply>;
   /** `refreshToken` is undefined in cookie mode, where the browser sends the cookie. */
   refresh(refreshToken: string | undefined, signal: AbortSignal): Promise<Reply>;
   logout(refreshToken: string | undefined, signal: AbortSignal): Promise<unknown>;
+  /** Turns a 2xx reply into tokens (default {@link readTokens}); may be async, e.g. to verify an ID token. Throw an `AuthError`. */
+  tokens?(reply: Reply): Tokens | Promise<Tokens>;
 }
 
 export interface SendOptions {
@@ -28,7 +37,7 @@ export interface SendOptions {
 }
 
 /**
- * One request to an auth endpoint: the response is read whole before the
+ * One request to an auth endpoint (exported for custom backends): the response is read whole before the
  * timeout is lifted, so a server that stalls mid-body can't hang a refresh.
  * Failures become `AuthError('network')` naming the endpoint, never a body.
  */

@@ -31,7 +31,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   const getFetch = () => options.fetch ?? globalThis.fetch;
   const allowed = createOriginPolicy(options.apiOrigins, options.baseUrl);
   const refreshTokens = createRefreshTokenStore(options.refreshToken, options.storageKey);
-  const backend = createJsonBackend({
+  const backend = options.backend ?? createJsonBackend({
     baseUrl: options.baseUrl,
     endpoints: options.endpoints,
     cookie: refreshTokens.mode === 'cookie',
@@ -190,9 +190,9 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
           const transient = reply.status >= 500 || reply.status === 429 || reply.status === 408;
           throw new AuthError(transient ? 'network' : 'invalid_credentials', `${reply.where} answered ${reply.status}`, { status: reply.status });
         }
-        next = readTokens(reply);
+        next = await (backend.tokens ? backend.tokens(reply) : readTokens(reply));
       } catch (error) {
-        return settleFailure(error instanceof AuthError ? error : new AuthError('network', 'login failed', { cause: error }));
+        return settleFailure(error instanceof AuthError ? error : new AuthError('invalid_response', 'login failed', { cause: error }));
       }
       if (mine !== epoch) throw new AuthError('unauthenticated', 'login was superseded by a later login or logout');
       if (refreshTokens.mode !== 'cookie') await refreshTokens.set(next.refreshToken ?? null);

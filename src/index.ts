@@ -13,3 +13,7 @@ export type {
   TokenResponse,
   TokenStorage,
 } from './types';
+export { createJsonBackend, readTokens, send as sendAuthRequest } from './backend';
+export type { AuthBackend, JsonBackendOptions, Reply, SendOptions } from './backend';
+export { parseTokens } from './tokens';
+export type { Tokens } from './tokens';

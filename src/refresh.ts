@@ -75,9 +75,9 @@ export function createRefresher(deps: RefresherDeps) {
       return { ok: false, ended: false, error, retryAfter: retryAfter(reply.retryAfter) };
     }
     try {
-      return { tokens: readTokens(reply) };
+      return { tokens: await (deps.backend.tokens ? deps.backend.tokens(reply) : readTokens(reply)) };
     } catch (error) {
-      return { ok: false, ended: false, error: error as AuthError };
+      return { ok: false, ended: false, error: error instanceof AuthError ? error : new AuthError('invalid_response', `${reply.where}: unusable token response`, { cause: error }) };
     }
   }
 

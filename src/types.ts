@@ -1,4 +1,5 @@
 import type { AuthError } from './errors';
+import type { AuthBackend } from './backend';
 
 /**
  * Where the refresh token lives when it is not an HttpOnly cookie, e.g. an
@@ -82,6 +83,8 @@ export interface AuthClientOptions {
   timeout?: number;
   /** Key under which a `TokenStorage` keeps the refresh token. Default `'keycard.refresh_token'`. */
   storageKey?: string;
+  /** Advanced: replaces the JSON wire format (`endpoints` is then unused), e.g. for an OAuth 2.0 preset. */
+  backend?: AuthBackend;
 }
 
 /**
