@@ -10,6 +10,7 @@ const entries = {
   query: 'query/index.ts',
   ky: 'ky/index.ts',
   testing: 'testing/index.ts',
+  oauth: 'oauth/index.ts',
 };
 
 const external = (id) =>

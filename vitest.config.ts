@@ -11,6 +11,7 @@ export default defineConfig({
       { find: /^keycard\/query$/, replacement: here('./query/index.ts') },
       { find: /^keycard\/ky$/, replacement: here('./ky/index.ts') },
       { find: /^keycard\/testing$/, replacement: here('./testing/index.ts') },
+      { find: /^keycard\/oauth$/, replacement: here('./oauth/index.ts') },
     ],
   },
   test: {
