@@ -13,6 +13,8 @@ const entries = {
   oauth: 'oauth/index.ts',
 };
 
+const useClient = (chunk) => (chunk.name === 'react' ? "'use client';" : '');
+
 const external = (id) =>
   /^(keycard|react|react-dom|ky|msw|jose|@tanstack\/query-core)(\/|$)/.test(id) || id.startsWith('node:');
 
@@ -21,9 +23,13 @@ export default [
     input: entries,
     external,
     plugins: [esbuild({ target: 'es2022', jsx: 'automatic', tsconfig: 'tsconfig.json' })],
+    // Rollup drops module-level directives; the React entry must stay a client module for RSC bundlers.
+    onwarn(warning, warn) {
+      if (warning.code !== 'MODULE_LEVEL_DIRECTIVE') warn(warning);
+    },
     output: [
-      { dir: 'dist', format: 'esm', entryFileNames: '[name].mjs', chunkFileNames: 'chunks/[name]-[hash].mjs' },
-      { dir: 'dist', format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: 'chunks/[name]-[hash].cjs', exports: 'named' },
+      { dir: 'dist', format: 'esm', entryFileNames: '[name].mjs', chunkFileNames: 'chunks/[name]-[hash].mjs', banner: useClient },
+      { dir: 'dist', format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: 'chunks/[name]-[hash].cjs', exports: 'named', banner: useClient },
     ],
   },
   {
