@@ -17,6 +17,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.{ts,tsx}'],
     environment: 'node',
+    // CI also writes a JSON report so .ci/run can close with a plain "N passed, N failed" line.
+    reporters: process.env.CI ? ['default', ['json', { outputFile: 'test-results/vitest.json' }]] : ['default'],
     testTimeout: 20_000,
     hookTimeout: 60_000,
   },
