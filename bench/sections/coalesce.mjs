@@ -1,0 +1,147 @@
+// 3. Coalescing under load: N concurrent auth.fetch calls right after the
+// server revoked the access token. Every one gets a 401; together they must
+// cause exactly one refresh, then all replay and succeed.
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { join } from 'node:path';
+import { BENCH, fmt, importKeycard, median, spread, table, verdict } from '../lib/common.mjs';
+
+/** Starts the server process; resolves with `{ url, kind, note, stop }`. */
+export function startServerProcess(kind = 'reference', tokenLifetime = 300) {
+  const child = spawn(process.execPath, [join(BENCH, 'lib/server-child.mjs'), kind, String(tokenLifetime)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`server process exited with ${code}`)));
+    createInterface({ input: child.stdout }).once('line', (line) => {
+      const info = JSON.parse(line);
+      resolve({
+        ...info,
+        stop: () => new Promise((done) => {
+          child.removeAllListeners('exit');
+          child.once('exit', done);
+          child.stdin.end();
+        }),
+      });
+    });
+  });
+}
+
+export async function run({ quick, log }) {
+  const { createAuthClient } = await importKeycard('index');
+  const kind = process.argv.includes('--server=minimal') ? 'minimal' : 'reference';
+  const server = await startServerProcess(kind);
+  const { url } = server;
+  const admin = async (path, method = 'POST') => {
+    const res = await fetch(`${url}/admin/${path}`, { method });
+    return res.status === 204 ? null : res.json();
+  };
+  const api = `${url}/api/items`;
+  // Bodies are read so each connection goes back to the pool, the same for every variant.
+  const settle = (promise) => promise.then(async (res) => (await res.arrayBuffer(), res.status));
+
+  const auth = createAuthClient({ baseUrl: url, refreshToken: 'memory', channel: false });
+  await auth.login({ username: 'alice', password: 'wonderland' });
+  let refreshedAt = null;
+  auth.onEvent((event) => {
+    if (event.type === 'refresh') refreshedAt = performance.now();
+  });
+  const plain = async () => settle(fetch(api, { headers: { Authorization: `Bearer ${await auth.getAccessToken()}` } }));
+  const timeAll = async (n, one) => {
+    const t0 = performance.now();
+    const statuses = await Promise.all(Array.from({ length: n }, one));
+    return { ms: performance.now() - t0, ok: statuses.filter((s) => s === 200).length };
+  };
+
+  const levels = quick ? [1, 10] : [1, 10, 100, 1000];
+  const reps = quick ? 1 : 5;
+  const results = [];
+  for (const n of levels) {
+    const rtt = [];
+    const plainN = [];
+    const settleMs = [];
+    const refreshes = [];
+    const refreshDone = [];
+    const failures = [];
+    let ok = 0;
+    let api401s = 0;
+    for (let r = 0; r < reps; r++) {
+      for (let i = 0; i < (quick ? 3 : 20); i++) rtt.push((await timeAll(1, plain)).ms);
+      // Twice: the first opens the sockets (keep-alive), the second is the baseline at this load.
+      await timeAll(n, plain);
+      plainN.push((await timeAll(n, plain)).ms);
+      await admin('reset-stats');
+      await admin('revoke-access-tokens');
+      refreshedAt = null;
+      const t0 = performance.now();
+      const round = await timeAll(n, () => settle(auth.fetch(api)));
+      if (refreshedAt !== null) refreshDone.push(refreshedAt - t0);
+      const stats = await admin('stats', 'GET');
+      settleMs.push(round.ms);
+      refreshes.push(stats.refreshes);
+      failures.push(stats.refreshFailures);
+      ok += round.ok;
+      api401s += stats.api401s;
+    }
+    const rttMs = median(rtt);
+    const row = {
+      n,
+      reps,
+      refreshes: Math.max(...refreshes),
+      refreshFailures: Math.max(...failures),
+      ok,
+      expected: n * reps,
+      api401s: api401s / reps,
+      rtt: rttMs,
+      plainN: spread(plainN),
+      settle: spread(settleMs),
+      refreshDone: median(refreshDone),
+    };
+    row.inRtt = row.settle.median / rttMs;
+    row.vsPlainN = row.settle.median / row.plainN.median;
+    row.goalMs = 2 * rttMs + 5;
+    results.push(row);
+    log(`  ${n}: ${row.refreshes} refresh, ${ok}/${n * reps} ok, settle ${fmt(row.settle.median)} ms, rtt ${fmt(rttMs, 2)} ms, ${n} plain ${fmt(row.plainN.median)} ms`);
+  }
+  auth.dispose();
+  await server.stop();
+
+  const rows = results.map((r) => [
+    r.n,
+    `${r.refreshes} ${verdict(r.refreshes === 1 && r.refreshFailures === 0)}`,
+    `${r.ok}/${r.expected}`,
+    fmt(r.api401s, 0),
+    `${fmt(r.settle.median)} (${fmt(r.settle.p10)}–${fmt(r.settle.p90)})`,
+    fmt(r.refreshDone),
+    fmt(r.rtt, 2),
+    `${fmt(r.inRtt)}× ${verdict(r.settle.median <= r.goalMs)}`,
+    `${fmt(r.plainN.median)} (${fmt(r.plainN.p10)}–${fmt(r.plainN.p90)})`,
+    `${fmt(r.vsPlainN, 2)}×`,
+  ]);
+  const top = results.at(-1);
+  const markdown = [
+    table(
+      ['concurrent', 'refreshes (max of reps)', 'succeeded (all reps)', '401s at API', 'settle ms median (p10–p90)', 'new token at ms', '1 request RTT ms', 'settle in RTTs (goal ≤ 2 RTT + 5 ms)', `N plain requests ms (p10–p90)`, 'settle / N plain'],
+      rows,
+      'rrrrrrrrrr',
+    ),
+    '',
+    `Server: ${server.kind === 'reference' ? 'the reference server (`examples/server`, ES256 JWTs verified with jose, refresh-token rotation with reuse detection, `refreshTokenMode: \'body\'`)' : 'the minimal in-bench server (`bench/lib/minimal-server.mjs`)'}${server.note ? ` — ${server.note}` : ''}, in its own process on 127.0.0.1; `
+      + `client: \`createAuthClient({ refreshToken: 'memory' })\` on Node's global fetch (undici, keep-alive, unlimited connections). ${reps} reps per level; each rep revokes every access token, then fires N \`auth.fetch\` at once and waits for all (bodies read). `
+      + `"N plain requests" is the same N requests with a valid token (sockets already open): the floor at that load, since the revoked round must do two such waves (401s, then replays) plus one refresh. "New token at" is when the one refresh completed (keycard's \`refresh\` event), from the start of the round.`,
+    '',
+    `At ${top.n}: ${top.refreshes} refresh, settle ${fmt(top.settle.median)} ms = ${fmt(top.inRtt)} single-request RTTs (goal ${fmt(top.goalMs)} ms ${verdict(top.settle.median <= top.goalMs)}), ${fmt(top.vsPlainN, 2)}× ${top.n} plain requests (ideal ≈ 2×).`,
+  ].join('\n');
+
+  return {
+    title: 'Coalescing under load',
+    markdown,
+    data: { server: { kind: server.kind, note: server.note }, results },
+    goals: [
+      { name: 'exactly 1 refresh at every level', ok: results.every((r) => r.refreshes === 1 && r.refreshFailures === 0), detail: results.map((r) => `${r.n}:${r.refreshes}`).join(' ') },
+      { name: 'every request succeeds', ok: results.every((r) => r.ok === r.expected), detail: results.map((r) => `${r.n}:${r.ok}/${r.expected}`).join(' ') },
+      { name: `≤ 2 RTT + 5 ms at ${top.n}`, ok: top.settle.median <= top.goalMs, detail: `${fmt(top.settle.median)} ms vs ${fmt(top.goalMs)} ms; ${fmt(top.vsPlainN, 2)}× ${top.n} plain requests` },
+    ],
+    summary: Object.fromEntries(results.map((r) => [r.n, { refreshes: r.refreshes, ok: r.ok, settle: r.settle.median, rtt: r.rtt, vsPlainN: r.vsPlainN }])),
+    quick,
+  };
+}

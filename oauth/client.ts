@@ -1,0 +1,197 @@
+import { AuthError, createAuthClient, type AuthClient } from 'keycard';
+import { createOAuthBackend } from './backend';
+import { createMetadata } from './discovery';
+import { randomString, s256 } from './pkce';
+import { cleanAddressBar, createPendingStore, defaultTransientStorage, isAuthorizationResponse, withParams } from './redirect';
+import type { OAuthClient, OAuthClientOptions, OAuthErrorResponse, RedirectResult } from './types';
+
+function currentUrl(): string {
+  if (typeof location === 'undefined') throw new TypeError('keycard/oauth: pass the redirect URL to handleRedirectCallback outside a browser');
+  return location.href;
+}
+
+function browserNavigate(url: string): void {
+  if (typeof location === 'undefined' || typeof location.assign !== 'function') {
+    throw new TypeError('keycard/oauth: pass options.navigate to open the provider outside a browser');
+  }
+  location.assign(url);
+}
+
+/**
+ * Creates an OAuth 2.0 / OpenID Connect client: login by redirect with the
+ * authorization code flow and PKCE, ID token validation, refresh with
+ * rotation, revocation and end-session on logout. Everything else (the
+ * in-memory access token, scheduling, `auth.fetch`, tabs, state) is the core
+ * client's.
+ *
+ * @example
+ * const auth = createOAuthClient({
+ *   issuer: 'https://id.example.com',
+ *   clientId: 'my-spa',
+ *   redirectUri: `${location.origin}/callback`,
+ *   apiOrigins: ['https://api.example.com'],
+ * });
+ * if (auth.isRedirectCallback()) await auth.handleRedirectCallback();
+ * const res = await auth.fetch('https://api.example.com/orders');
+ */
+export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
+  const { issuer, clientId, redirectUri } = options ?? {};
+  if (typeof clientId !== 'string' || typeof redirectUri !== 'string') throw new TypeError('keycard/oauth: createOAuthClient needs clientId and redirectUri');
+  const discovery = (options.discovery ?? true) && issuer !== undefined;
+  if (!discovery && !options.tokenEndpoint) throw new TypeError('keycard/oauth: give an issuer (for discovery) or a tokenEndpoint');
+  if ((options.refreshToken as string | undefined) === 'cookie') throw new TypeError("keycard/oauth: refreshToken is 'memory' or a TokenStorage; the provider hands the refresh token to JavaScript");
+  const scope = options.scope ?? (issuer ? 'openid offline_access' : undefined);
+  const scopes = new Set(scope?.split(' '));
+  if (scopes.has('openid') && !issuer) throw new TypeError('keycard/oauth: the openid scope needs an issuer, to verify ID tokens');
+  const getFetch = () => options.fetch ?? globalThis.fetch;
+  const timeoutMs = Math.max(0.001, options.timeout ?? 10) * 1000;
+  const navigate = options.navigate ?? browserNavigate;
+  const lifetime = new AbortController();
+
+  const metadata = createMetadata({
+    issuer,
+    discovery,
+    explicit: {
+      authorization_endpoint: options.authorizationEndpoint,
+      token_endpoint: options.tokenEndpoint,
+      revocation_endpoint: options.revocationEndpoint,
+      end_session_endpoint: options.endSessionEndpoint,
+      jwks_uri: options.jwksUri,
+    },
+    fetch: getFetch,
+    timeoutMs,
+    signal: lifetime.signal,
+  });
+
+  // The backend reads the signed-in user from the client it serves, created just below.
+  let core: AuthClient | undefined;
+  const signedInUser = () => (core?.getState().status === 'authenticated' ? core.getState().user : null);
+  const backend = createOAuthBackend({
+    clientId,
+    redirectUri,
+    resource: options.resource,
+    openid: scopes.has('openid'),
+    offlineAccess: scopes.has('offline_access'),
+    metadata,
+    currentUser: signedInUser,
+    fetch: getFetch,
+    timeoutMs,
+  });
+  const auth = createAuthClient({
+    baseUrl: options.baseUrl ?? issuer ?? (options.tokenEndpoint as string),
+    refreshToken: options.refreshToken ?? 'memory',
+    backend,
+    refreshLeadTime: options.refreshLeadTime,
+    apiOrigins: options.apiOrigins,
+    fetch: options.fetch,
+    channel: options.channel,
+    timeout: options.timeout,
+    storageKey: options.storageKey,
+  });
+  core = auth;
+  // The raw ID token (kept for id_token_hint) goes when the session does, however it ends.
+  auth.subscribe((state) => {
+    if (state.status !== 'authenticated') backend.forgetIdToken();
+  });
+
+  const pending = createPendingStore(options.transientStorage ?? defaultTransientStorage(), `keycard.oauth:${clientId}`);
+  let lastCallback: { state: string; result: Promise<RedirectResult> } | null = null;
+
+  async function completeLogin(url: URL): Promise<RedirectResult> {
+    const params = url.searchParams;
+    const state = params.get('state');
+    cleanAddressBar(state);
+    const saved = await pending.take();
+    if (!saved || state === null || saved.state !== state) {
+      throw new AuthError('invalid_response', `the redirect to ${url.origin}${url.pathname} does not answer a login started here (state mismatch)`);
+    }
+    const error = params.get('error');
+    if (error !== null) {
+      const cause: OAuthErrorResponse = { error };
+      for (const name of ['error_description', 'error_uri'] as const) if (params.has(name)) cause[name] = params.get(name) as string;
+      throw new AuthError('invalid_credentials', `the provider refused the login (${error.slice(0, 64)})`, { cause });
+    }
+    const meta = await metadata();
+    const iss = params.get('iss');
+    // RFC 9207: `iss` in the redirect defends against mix-up attacks between providers.
+    if (meta.issuer && (iss !== null || meta.authorization_response_iss_parameter_supported === true) && iss !== meta.issuer) {
+      throw new AuthError('invalid_response', `the redirect names issuer ${String(iss)}, expected ${meta.issuer}`);
+    }
+    const code = params.get('code');
+    if (!code) throw new AuthError('invalid_response', 'the redirect carries neither a code nor an error');
+    const authState = await auth.login({ code, code_verifier: saved.codeVerifier, redirect_uri: saved.redirectUri, nonce: saved.nonce });
+    return { authState, appState: saved.appState };
+  }
+
+  return {
+    ...auth,
+
+    async loginWithRedirect({ params, appState } = {}) {
+      const meta = await metadata();
+      if (!meta.authorization_endpoint) throw new AuthError('invalid_response', 'the provider has no authorization_endpoint');
+      const state = randomString();
+      const codeVerifier = randomString();
+      const nonce = scopes.has('openid') ? randomString() : undefined;
+      const url = withParams(meta.authorization_endpoint, {
+        resource: options.resource,
+        ...options.authorizationParams,
+        ...params,
+        // Protocol parameters last: extra params can't weaken them.
+        response_type: 'code',
+        client_id: clientId,
+        redirect_uri: redirectUri,
+        scope,
+        state,
+        nonce,
+        code_challenge: await s256(codeVerifier),
+        code_challenge_method: 'S256',
+      });
+      await pending.save({ state, codeVerifier, nonce, redirectUri, appState });
+      await navigate(url);
+    },
+
+    isRedirectCallback: (url) => isAuthorizationResponse(url ?? currentUrl()),
+
+    handleRedirectCallback(url) {
+      let parsed: URL;
+      try {
+        parsed = new URL(url ?? currentUrl());
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      const state = parsed.searchParams.get('state');
+      // React StrictMode runs effects twice: the second call for one redirect shares the first's result.
+      if (lastCallback && state !== null && lastCallback.state === state) return lastCallback.result;
+      const result = completeLogin(parsed).catch(async (error: unknown) => {
+        // A refused redirect must not leave the app 'initializing': settle it as any startup would.
+        if (auth.getState().status === 'initializing') await auth.restore().catch(() => {});
+        throw error;
+      });
+      if (state !== null) lastCallback = { state, result };
+      return result;
+    },
+
+    async logoutWithRedirect({ postLogoutRedirectUri = options.postLogoutRedirectUri, params } = {}) {
+      const idTokenHint = backend.idTokenFor(signedInUser());
+      await auth.logout();
+      const endSession = await metadata().then((meta) => meta.end_session_endpoint, () => undefined);
+      if (!endSession) return;
+      await navigate(
+        withParams(endSession, {
+          ...params,
+          // OIDC RP-Initiated Logout 1.0 §2: client_id lets the provider honour the redirect without a hint.
+          client_id: clientId,
+          id_token_hint: idTokenHint,
+          post_logout_redirect_uri: postLogoutRedirectUri,
+        }),
+      );
+    },
+
+    metadata,
+
+    dispose() {
+      lifetime.abort();
+      auth.dispose();
+    },
+  };
+}

@@ -1,0 +1,55 @@
+import { AuthError, sendAuthRequest, type SendOptions } from 'keycard';
+import type { ProviderMetadata } from './types';
+
+export interface MetadataOptions extends SendOptions {
+  issuer: string | undefined;
+  discovery: boolean;
+  /** Metadata given as options; wins over the discovered document. */
+  explicit: ProviderMetadata;
+  signal: AbortSignal;
+}
+
+const invalid = (message: string, status?: number, cause?: unknown) => new AuthError('invalid_response', message, { status, cause });
+
+/**
+ * The provider metadata, loaded lazily: fetched once from
+ * `{issuer}/.well-known/openid-configuration` (a failure is retried on the
+ * next call), then merged under the explicit options.
+ */
+export function createMetadata(o: MetadataOptions): () => Promise<ProviderMetadata> {
+  const explicit = Object.fromEntries(Object.entries(o.explicit).filter(([, value]) => value !== undefined));
+  if (!o.discovery || !o.issuer) {
+    const fixed = Promise.resolve({ issuer: o.issuer, ...explicit });
+    return () => fixed;
+  }
+  const issuer = o.issuer;
+  let loading: Promise<ProviderMetadata> | null = null;
+  return () => {
+    loading ??= discover(issuer, o).then(
+      (found) => ({ ...found, ...explicit }),
+      (error: unknown) => {
+        loading = null;
+        throw error;
+      },
+    );
+    return loading;
+  };
+}
+
+async function discover(issuer: string, o: MetadataOptions): Promise<ProviderMetadata> {
+  // OpenID Connect Discovery §4: the issuer minus any trailing slash, plus the well-known path.
+  const url = `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
+  const reply = await sendAuthRequest(url, { method: 'GET', headers: { Accept: 'application/json' } }, o.signal, o);
+  if (reply.status !== 200) throw invalid(`${reply.where} answered ${reply.status}`, reply.status);
+  let document: unknown;
+  try {
+    document = JSON.parse(reply.text);
+  } catch (cause) {
+    throw invalid(`${reply.where} answered with a body that is not JSON`, reply.status, cause);
+  }
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) throw invalid(`${reply.where} is not a JSON object`);
+  const metadata = document as ProviderMetadata;
+  // §4.3: the document must name the very issuer it was fetched for, or a different provider is answering.
+  if (metadata.issuer !== issuer) throw invalid(`${reply.where} names issuer ${String(metadata.issuer)}, expected ${issuer}`);
+  return metadata;
+}

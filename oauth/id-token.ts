@@ -1,0 +1,68 @@
+import { createRemoteJWKSet, customFetch, decodeJwt, errors, jwtVerify, type JWTPayload } from 'jose';
+import { AuthError } from 'keycard';
+
+export interface IdTokenExpectations {
+  issuer: string;
+  jwksUri: string;
+  clientId: string;
+  /** The `nonce` sent with the authorization request (login only). */
+  nonce?: string;
+  /** The signed-in user's `sub`: a refreshed ID token must name the same user (OIDC Core §12.2). */
+  sub?: string;
+  /** The provider's clock when the token response arrived, from its `Date` header; null when unreadable (CORS). */
+  serverNow: number | null;
+  /** `METHOD url` of the token response, for messages. */
+  where: string;
+}
+
+// Leeway for exp/nbf, on the provider's clock (see `serverNow`), not the device's.
+const CLOCK_TOLERANCE_S = 60;
+
+const rejected = (where: string, reason: string, cause?: unknown) =>
+  new AuthError('invalid_response', `ID token from ${where} was rejected (${reason})`, { cause });
+
+/**
+ * Validates ID tokens (OIDC Core §3.1.3.7) with jose against the provider's
+ * JWKS, fetched with the client's own `fetch` and cached by jose (a new `kid`
+ * triggers one refetch). Returns the verified claims.
+ */
+export function createIdTokenVerifier(getFetch: () => typeof fetch, timeoutMs: number) {
+  let keys: { uri: string; get: ReturnType<typeof createRemoteJWKSet> } | null = null;
+
+  return async function verifyIdToken(idToken: string, expect: IdTokenExpectations): Promise<Record<string, unknown>> {
+    if (keys?.uri !== expect.jwksUri) {
+      const get = createRemoteJWKSet(new URL(expect.jwksUri), {
+        timeoutDuration: timeoutMs,
+        [customFetch]: (url, init) => getFetch()(url, init),
+      });
+      keys = { uri: expect.jwksUri, get };
+    }
+    let payload: JWTPayload;
+    try {
+      // Time claims are checked on the provider's clock: its Date header, or, where CORS hides that header,
+      // the token's own `iat` (it was minted for this very response). A device clock hours off still signs in.
+      const now = expect.serverNow ?? (Number(decodeJwt(idToken).iat) || Date.now() / 1000) * 1000;
+      ({ payload } = await jwtVerify(idToken, keys.get, {
+        issuer: expect.issuer,
+        audience: expect.clientId,
+        requiredClaims: ['sub', 'iat', 'exp'],
+        currentDate: new Date(now),
+        clockTolerance: CLOCK_TOLERANCE_S,
+      }));
+    } catch (cause) {
+      if (cause instanceof errors.JWKSTimeout || !(cause instanceof errors.JOSEError)) {
+        throw new AuthError('network', `fetching the provider's keys (${expect.jwksUri}) failed`, { cause });
+      }
+      const claim = cause instanceof errors.JWTClaimValidationFailed || cause instanceof errors.JWTExpired ? `: ${cause.claim}` : '';
+      throw rejected(expect.where, `${cause.code}${claim}`, cause);
+    }
+    // §3.1.3.7 items 4-5: with several audiences (or any azp), the authorized party must be this client.
+    if ((Array.isArray(payload.aud) && payload.aud.length > 1) || payload.azp !== undefined) {
+      if (payload.azp !== expect.clientId) throw rejected(expect.where, 'azp is not this client');
+    }
+    // §3.1.3.7 item 11: the nonce ties the token to the login this browser started.
+    if (expect.nonce !== undefined && payload.nonce !== expect.nonce) throw rejected(expect.where, 'nonce mismatch');
+    if (expect.sub !== undefined && payload.sub !== expect.sub) throw rejected(expect.where, 'sub differs from the signed-in user');
+    return payload as Record<string, unknown>;
+  };
+}

@@ -1,0 +1,173 @@
+// Every way a login by redirect can go wrong, against the real provider: the
+// error code a caller switches on, what is left behind, and what never leaks.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuthError } from 'keycard';
+import { CLIENT_ID, startProvider, type TestProvider } from './provider';
+import { setup } from './setup';
+
+let op: TestProvider;
+beforeAll(async () => {
+  op = await startProvider();
+});
+afterAll(() => op?.close());
+
+const PENDING_KEY = `keycard.oauth:${CLIENT_ID}`;
+const rejection = (promise: Promise<unknown>) => promise.then(() => expect.unreachable('should reject'), (error: unknown) => error as AuthError);
+const withParam = (url: string, name: string, value: string) => {
+  const next = new URL(url);
+  next.searchParams.set(name, value);
+  return next.href;
+};
+/** Edits the pending login saved by loginWithRedirect, as a script with access to sessionStorage could. */
+const editPending = (transient: ReturnType<typeof setup>['transient'], edit: Record<string, string>) =>
+  transient.set(PENDING_KEY, JSON.stringify({ ...JSON.parse(transient.get(PENDING_KEY) as string), ...edit }));
+
+describe('the redirect back', () => {
+  it('turns error= (the user pressed Cancel) into invalid_credentials, with the OAuth error as cause', async () => {
+    const { auth, navigations, browser, transient } = setup(op);
+    await auth.loginWithRedirect();
+    const callback = await browser.visit(navigations[0] as string, { cancel: true });
+
+    const error = await rejection(auth.handleRedirectCallback(callback));
+    expect(error).toBeInstanceOf(AuthError);
+    expect(error).toMatchObject({ code: 'invalid_credentials', cause: { error: 'access_denied', error_description: expect.any(String) } });
+    expect(transient.size).toBe(0);
+    // Settled, not left 'initializing'.
+    expect(auth.getState()).toMatchObject({ status: 'unauthenticated', user: null });
+  });
+
+  it('refuses a redirect whose state does not match, without sending the code, and forgets the pending login', async () => {
+    const { auth, authorize, transient, sentTo } = setup(op);
+    const callback = await authorize();
+    const code = new URL(callback).searchParams.get('code') as string;
+
+    const error = await rejection(auth.handleRedirectCallback(withParam(callback, 'state', 'forged')));
+    expect(error).toMatchObject({ name: 'AuthError', code: 'invalid_response' });
+    expect(error.message).not.toContain(code);
+    expect(transient.size).toBe(0);
+    expect(sentTo('/token')).toHaveLength(0);
+    // The pending login answers one callback only: the genuine one is now refused too.
+    expect(await rejection(auth.handleRedirectCallback(callback))).toMatchObject({ code: 'invalid_response' });
+  });
+
+  it('refuses a redirect naming another issuer (RFC 9207 mix-up defence)', async () => {
+    const { auth, authorize, sentTo } = setup(op);
+    const callback = await authorize();
+    expect(new URL(callback).searchParams.get('iss')).toBe(op.issuer);
+    const error = await rejection(auth.handleRedirectCallback(withParam(callback, 'iss', 'https://evil.example')));
+    expect(error.code).toBe('invalid_response');
+    expect(sentTo('/token')).toHaveLength(0);
+  });
+
+  it('shares one result between two calls for the same redirect (React StrictMode), and refuses it on a new page', async () => {
+    const { auth, authorize, sentTo } = setup(op);
+    const callback = await authorize();
+    const first = auth.handleRedirectCallback(callback);
+    const second = auth.handleRedirectCallback(callback);
+    expect(second).toBe(first);
+    expect((await second).authState.status).toBe('authenticated');
+    expect(sentTo('/token')).toHaveLength(1);
+
+    // A reload of the callback URL: a fresh client has no pending login for it.
+    const reloaded = setup(op);
+    expect(await rejection(reloaded.auth.handleRedirectCallback(callback))).toMatchObject({ code: 'invalid_response' });
+  });
+});
+
+describe('the code exchange', () => {
+  it('surfaces a refused exchange (PKCE verifier mismatch → invalid_grant) as invalid_credentials', async () => {
+    const { auth, authorize, transient, refreshStore } = setup(op);
+    const callback = await authorize();
+    editPending(transient, { codeVerifier: 'x'.repeat(43) });
+    const error = await rejection(auth.handleRedirectCallback(callback));
+    expect(error).toMatchObject({ code: 'invalid_credentials', status: 400 });
+    expect(auth.getState().status).toBe('unauthenticated');
+    expect(refreshStore.size).toBe(0);
+  });
+
+  it('refuses a replayed code', async () => {
+    const { auth, authorize, transient } = setup(op);
+    const callback = await authorize();
+    const saved = transient.get(PENDING_KEY) as string;
+    await auth.handleRedirectCallback(callback);
+    await auth.logout();
+    transient.set(PENDING_KEY, saved);
+    const other = setup(op, { transientStorage: transient });
+    expect(await rejection(other.auth.handleRedirectCallback(callback))).toMatchObject({ code: 'invalid_credentials', status: 400 });
+  });
+
+  it('rejects an ID token whose nonce is not the one this login sent', async () => {
+    const { auth, authorize, transient, refreshStore } = setup(op);
+    const callback = await authorize();
+    editPending(transient, { nonce: 'another-login' });
+    const error = await rejection(auth.handleRedirectCallback(callback));
+    expect(error).toMatchObject({ code: 'invalid_response' });
+    expect(error.message).toMatch(/nonce/);
+    expect(auth.getState()).toMatchObject({ status: 'unauthenticated', user: null });
+    expect(refreshStore.size).toBe(0);
+  });
+
+  it('rejects an ID token with a broken signature, without quoting it', async () => {
+    let idToken = '';
+    const forge = (url: string, body: Record<string, unknown>) => {
+      if (!url.endsWith('/token') || typeof body.id_token !== 'string') return body;
+      const [header, payload] = body.id_token.split('.');
+      const claims = JSON.parse(Buffer.from(payload as string, 'base64url').toString());
+      idToken = `${header}.${Buffer.from(JSON.stringify({ ...claims, sub: 'mallory' })).toString('base64url')}.${body.id_token.split('.')[2]}`;
+      return { ...body, id_token: idToken };
+    };
+    const { auth, authorize } = setup(op, { tamper: forge });
+    const error = await rejection(auth.handleRedirectCallback(await authorize()));
+    expect(error).toMatchObject({ code: 'invalid_response' });
+    expect(error.message).toContain('ERR_JWS_SIGNATURE_VERIFICATION_FAILED');
+    expect(error.message).not.toContain(idToken.slice(0, 20));
+    expect(auth.getState().user).toBeNull();
+  });
+
+  it('rejects a login response without id_token when openid was requested', async () => {
+    const { auth, authorize } = setup(op, { tamper: (url, body) => (url.endsWith('/token') ? { ...body, id_token: undefined } : body) });
+    expect(await rejection(auth.handleRedirectCallback(await authorize()))).toMatchObject({ code: 'invalid_response' });
+    expect(auth.getState().status).toBe('unauthenticated');
+  });
+
+  it('without openid, state.user is the access token’s decoded claims, as in the core', async () => {
+    const { signIn, navigations } = setup(op, { scope: 'offline_access api:read' });
+    const { authState } = await signIn('bob');
+    expect(authState.user).toMatchObject({ sub: 'bob', aud: op.api, scope: 'api:read', client_id: CLIENT_ID });
+    expect(new URL(navigations[0] as string).searchParams.get('nonce')).toBeNull();
+  });
+});
+
+describe('provider metadata', () => {
+  it('refuses a discovery document that names another issuer', async () => {
+    const { auth, navigations } = setup(op, { tamper: (url, body) => (url.includes('/.well-known/') ? { ...body, issuer: 'https://evil.example' } : body) });
+    expect(await rejection(auth.loginWithRedirect())).toMatchObject({ code: 'invalid_response' });
+    expect(navigations).toHaveLength(0);
+  });
+
+  it('reports an unreachable provider as network, and retries discovery on the next call', async () => {
+    let down = true;
+    const { auth, navigations } = setup(op, {
+      fetch: (input, init) => (down ? Promise.reject(new TypeError('fetch failed')) : fetch(input, init)),
+    });
+    expect(await rejection(auth.loginWithRedirect())).toMatchObject({ code: 'network' });
+    down = false;
+    await auth.loginWithRedirect();
+    expect(navigations).toHaveLength(1);
+  });
+
+  it('works from explicit endpoints with discovery off', async () => {
+    const { auth, signIn, sent } = setup(op, {
+      discovery: false,
+      authorizationEndpoint: `${op.issuer}/auth`,
+      tokenEndpoint: `${op.issuer}/token`,
+      revocationEndpoint: `${op.issuer}/token/revocation`,
+      jwksUri: `${op.issuer}/jwks`,
+    });
+    const { authState } = await signIn();
+    expect(authState.user).toMatchObject({ sub: 'alice', iss: op.issuer });
+    await auth.logout();
+    expect(sent.some((request) => request.url.includes('/.well-known/'))).toBe(false);
+    expect(sent.map((request) => new URL(request.url).pathname)).toEqual(['/token', '/jwks', '/token/revocation']);
+  });
+});
