@@ -1,21 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { http, HttpResponse } from 'msw';
-import { AuthError, createAuthClient, memoryStorage, type AuthClient, type AuthClientOptions, type AuthEvent } from 'keycard';
-import { API, BASE, mockBackend, server, useMsw } from './helpers';
+import { AuthError, memoryStorage, type AuthClientOptions, type AuthEvent } from 'keycard';
+import { alice, API, BASE, mockBackend, server, useClients, useMsw } from './helpers';
 
 useMsw();
 
-const clients: AuthClient[] = [];
-const make = (options: Partial<AuthClientOptions> = {}) => {
-  const auth = createAuthClient({ baseUrl: BASE, channel: false, ...options });
-  clients.push(auth);
-  return auth;
-};
-const alice = { username: 'alice', password: 'wonderland' };
+const make = useClients();
 
 beforeEach(() => vi.useFakeTimers({ now: Date.UTC(2026, 0, 1, 12) }));
 afterEach(() => {
-  clients.splice(0).forEach((c) => c.dispose());
   vi.useRealTimers();
 });
 

@@ -1,17 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { http, HttpResponse } from 'msw';
-import { createAuthClient, type AuthClient, type AuthClientOptions, type AuthEvent } from 'keycard';
-import { API, BASE, mockBackend, server, useMsw } from './helpers';
+import { type AuthClientOptions, type AuthEvent } from 'keycard';
+import { alice, API, BASE, mockBackend, server, useClients, useMsw } from './helpers';
 
 useMsw();
 
-const clients: AuthClient[] = [];
-const make = (options: Partial<AuthClientOptions> = {}) => {
-  const auth = createAuthClient({ baseUrl: BASE, channel: false, ...options });
-  clients.push(auth);
-  return auth;
-};
-const alice = { username: 'alice', password: 'wonderland' };
+const make = useClients();
 const signedIn = async (options: Partial<AuthClientOptions> = {}) => {
   const backend = mockBackend();
   const auth = make(options);
@@ -20,7 +14,6 @@ const signedIn = async (options: Partial<AuthClientOptions> = {}) => {
 };
 
 afterEach(() => {
-  clients.splice(0).forEach((c) => c.dispose());
   vi.useRealTimers();
 });
 

@@ -3,6 +3,7 @@
 import { http, HttpResponse, type HttpHandler } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll } from 'vitest';
+import { createAuthClient, type AuthClient, type AuthClientOptions } from 'keycard';
 
 export const BASE = 'https://auth.test';
 export const API = `${BASE}/api`;
@@ -92,3 +93,16 @@ export function mockBackend(tokenOptions: Parameters<typeof tokenResponse>[0] = 
 export const flush = async (rounds = 20) => {
   for (let i = 0; i < rounds; i++) await new Promise<void>((resolve) => queueMicrotask(resolve));
 };
+
+export const alice = { username: 'alice', password: 'wonderland' };
+
+/** A client factory for this file: channel off by default, every client disposed after each test. */
+export function useClients() {
+  const clients: AuthClient[] = [];
+  afterEach(() => clients.splice(0).forEach((c) => c.dispose()));
+  return (options: Partial<AuthClientOptions> = {}) => {
+    const auth = createAuthClient({ baseUrl: BASE, channel: false, ...options });
+    clients.push(auth);
+    return auth;
+  };
+}
