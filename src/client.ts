@@ -10,7 +10,7 @@ import { createOriginPolicy, resolveUrl } from './origins';
 import { createTabs, type TabMessage } from './tabs';
 import { createAuthFetch } from './fetch';
 import { createRefresher, type Outcome } from './refresh';
-import { inBrowser, onWake } from './env';
+import { inBrowser, onWake, tick } from './env';
 
 const INITIAL: AuthState = Object.freeze({ status: 'initializing', user: null, expiresAt: null, error: null });
 
@@ -43,8 +43,19 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   const events = createEmitter<AuthEvent>();
   const lifetime = new AbortController(); // aborts in-flight auth requests on dispose
   let tokens: Tokens | null = null;
-  // Bumped on login and logout: a refresh that started before either must not resurrect or replace that session.
+  // Bumped when a login succeeds and on a user's logout: a refresh that started before
+  // either must not resurrect or replace that session. The server ending a session does not bump it: a login
+  // already in flight starts a new one.
   let epoch = 0;
+  let loggedOutAt = -Infinity; // when the user last logged out (here, or in the tab that told us), on the tick() clock
+  // When what this tab knows (its tokens, or that its session ended) was decided, on the tick() clock: taken
+  // inside the tab lock, so logins and refreshes of all tabs are ordered by it. Tab messages carry theirs, and
+  // one older than ours is stale news (BroadcastChannel delivery can trail the lock hand-off).
+  let stamp = -Infinity;
+  let loginAt = -Infinity; // when the login() that began this tab's session was called (a logout after it ends it)
+  let userOut = false; // the user logged out (here or in another tab), and no login since
+  // The logout request in flight: a login waits for it, or its late `Set-Cookie: …; Max-Age=0` would wipe the new session's cookie.
+  let loggingOut: Promise<unknown> = Promise.resolve();
   let disposed = false;
 
   const publish = (status: AuthState['status'], error: AuthError | null = null) =>
@@ -59,8 +70,8 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     signal: lifetime.signal,
     current: () => tokens,
     epoch: () => epoch,
-    onTokens: (next, trigger) => adopt(next, trigger === 'restore' && store.get().status !== 'authenticated' ? 'restore' : trigger),
-    onEnded: (error) => endSession(error, true),
+    onTokens: (next, trigger, startedAt) => adopt(next, trigger, startedAt),
+    onEnded: (error, startedAt) => endSession(error, true, false, startedAt),
     onFailed: (error, trigger, retryAt) => {
       // A restore that can't reach the server settles the app as signed out; the retry may still sign it in.
       if (store.get().status === 'initializing') publish('unauthenticated', error);
@@ -71,9 +82,16 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     isDisposed: () => disposed,
   });
 
-  function adopt(next: Tokens, trigger: RefreshTrigger | 'login' | 'tab'): void {
+  /**
+   * `at`: when `next` was decided (see `stamp`). `calledAt`: set when `next` began a session, when its
+   * login() was called (here or in the tab that sent it).
+   */
+  function adopt(next: Tokens, trigger: RefreshTrigger | 'login' | 'tab', at: number, calledAt?: number): void {
     const wasAuthenticated = store.get().status === 'authenticated';
     tokens = next;
+    stamp = at;
+    if (calledAt !== undefined) loginAt = calledAt;
+    if (calledAt !== undefined || trigger !== 'tab') userOut = false;
     refresher.reset(trigger === 'tab');
     publish('authenticated');
     if (trigger === 'login' || (trigger === 'tab' && !wasAuthenticated)) {
@@ -85,19 +103,27 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       tabs.post({
         type: 'tokens',
         login: trigger === 'login',
+        at,
+        calledAt: trigger === 'login' ? calledAt : undefined,
         tokens: { ...next, refreshToken: refreshTokens.mode === 'memory' ? next.refreshToken : undefined },
       });
     }
   }
 
-  function endSession(error: AuthError | null, tellTabs: boolean): void {
+  function endSession(error: AuthError | null, tellTabs: boolean, byUser: boolean, at = tick()): void {
     const hadSession = tokens !== null || store.get().status === 'authenticated';
-    epoch++;
+    if (byUser) {
+      epoch++;
+      loggedOutAt = Math.max(loggedOutAt, at);
+      userOut = true;
+    }
+    if (byUser || error !== null) stamp = Math.max(stamp, at);
     tokens = null;
     refresher.stop();
     publish('unauthenticated', error);
     if (hadSession) events.emit({ type: 'logout', reason: tellTabs ? (error ? 'session_expired' : 'user') : 'tab' });
-    if (tellTabs && hadSession) tabs.post({ type: 'logout', expired: error !== null });
+    // News even from a tab that had no session yet: the tabs share one credential (a restore's refusal, a logout).
+    if (tellTabs && (hadSession || byUser || error !== null)) tabs.post({ type: 'logout', expired: error !== null, at });
   }
 
   function onTabMessage(message: TabMessage): void {
@@ -106,21 +132,54 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       // A new tab in memory mode has no refresh token of its own: hand it ours.
       const held = tokens;
       if (held && refreshTokens.mode === 'memory') {
-        void refreshTokens.get().then((refreshToken) => tabs.post({ type: 'tokens', login: false, tokens: { ...held, refreshToken: refreshToken ?? undefined } }));
+        void refreshTokens.get().then((refreshToken) => tabs.post({ type: 'tokens', login: false, at: stamp, tokens: { ...held, refreshToken: refreshToken ?? undefined } }));
       }
       return;
     }
-    if (message.type === 'logout') {
-      if (tokens === null && store.get().status !== 'authenticated') return;
+    const at = typeof message.at === 'number' ? message.at : tick();
+    if (message.type === 'logout' && !message.expired) {
+      // The user's logout beats refreshes, even one that began after it in a tab that hadn't heard yet; only a
+      // login called after it survives it (its request queued behind the logout's under the lock). It also voids
+      // what this tab has in flight (a restore, a login), session or not.
+      if (at < loginAt) return;
+      // Tokens this tab got after that logout (a login or refresh queued behind its server call) are news to
+      // the server too: end them there as well, or a reload's restore() would sign the user back in.
+      const unheard = tokens !== null && stamp > at;
+      const held = refreshTokens.get();
       void refreshTokens.set(null).catch(() => {});
-      endSession(message.expired ? new AuthError('session_expired', 'the session ended in another tab') : null, false);
+      endSession(null, false, true, at);
+      if (unheard) void tellServerLogout(held.then((token) => token ?? undefined));
       return;
+    }
+    // Older news than ours: e.g. a refusal from before a login here, or tokens from before our own refresh.
+    if (at < stamp) return;
+    if (message.type === 'logout') {
+      // Nothing to end here, but remember it: a login message older than this refusal is stale.
+      if (tokens === null && store.get().status !== 'authenticated') return void (stamp = at);
+      // Equal stamps can't be ordered (a coarse clock): ask the server rather than end a session that may be new.
+      if (at === stamp) return void refresher.refresh('wake');
+      void refreshTokens.set(null).catch(() => {});
+      return endSession(new AuthError('session_expired', 'the session ended in another tab'), false, false, at);
     }
     const shared = message.tokens;
     if (!shared || typeof shared.accessToken !== 'string' || typeof shared.receivedAt !== 'number') return;
-    if (tokens && shared.receivedAt <= tokens.receivedAt) return;
+    // After the user's logout only a login called since signs this tab in again, not another tab's refresh.
+    if (userOut && !message.login) return;
+    if (message.login && (message.calledAt ?? at) <= loggedOutAt) return;
     if (shared.refreshToken && refreshTokens.mode === 'memory') void refreshTokens.set(shared.refreshToken);
-    adopt({ ...shared, refreshToken: undefined }, 'tab');
+    adopt({ ...shared, refreshToken: undefined }, 'tab', at, message.login ? (message.calledAt ?? at) : undefined);
+  }
+
+  /**
+   * Best effort, sent at once, and the tab lock is asked for at once and held until the answer is in: a login
+   * (in any tab) queues behind it, so this answer's `Set-Cookie: …; Max-Age=0` can't land after the new
+   * session's cookie and wipe it.
+   */
+  function tellServerLogout(refreshToken: Promise<string | undefined>): Promise<void> {
+    const told = refreshToken.then((token) => backend.logout(token, lifetime.signal)).then(() => {}, () => {});
+    void tabs.withLock(() => told);
+    loggingOut = Promise.all([loggingOut, told]);
+    return told;
   }
 
   /** The token to send now, or undefined when the caller must wait (a refresh is due or running). */
@@ -139,8 +198,10 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   }
 
   async function tokenAfter401(used: string): Promise<string | null> {
-    // Another request's refresh may already have replaced the token this one was sent with.
-    if (tokens && tokens.accessToken !== used) return tokens.accessToken;
+    // Another request's refresh may already have replaced the token this one was sent with (unless that one is
+    // due by now too: a slow response can outlive it, e.g. across a device sleep).
+    const now = tokenNow();
+    if (now && now !== used) return now;
     const outcome = await refresher.refresh('401');
     return outcome.ok ? (tokens?.accessToken ?? null) : null;
   }
@@ -178,36 +239,50 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       if (typeof credentials !== 'object' || credentials === null) {
         throw new AuthError('invalid_credentials', 'login() needs a credentials object');
       }
-      const mine = ++epoch;
+      // Logins run one at a time (see `exclusive`), so a later one simply follows this one; only a logout
+      // after this call supersedes it. Starting a login does not touch `epoch`: a refresh already in flight
+      // may still end the old session if this login fails.
+      const calledAt = tick();
+      const superseded = () => loggedOutAt >= calledAt;
       const settleFailure = (error: AuthError): never => {
-        if (mine === epoch && store.get().status === 'initializing') publish('unauthenticated');
+        if (!superseded() && store.get().status === 'initializing') publish('unauthenticated');
         throw error;
       };
-      let next: Tokens;
-      try {
-        const reply = await backend.login(credentials, lifetime.signal);
-        if (reply.status < 200 || reply.status >= 300) {
-          const transient = reply.status >= 500 || reply.status === 429 || reply.status === 408;
-          throw new AuthError(transient ? 'network' : 'invalid_credentials', `${reply.where} answered ${reply.status}`, { status: reply.status });
+      await loggingOut;
+      return refresher.exclusive(async () => {
+        let next: Tokens;
+        try {
+          // Superseded while it queued: ask nothing (its Set-Cookie would land after a newer session's).
+          if (superseded()) throw new AuthError('unauthenticated', 'login was superseded by a logout');
+          const reply = await backend.login(credentials, lifetime.signal);
+          if (reply.status < 200 || reply.status >= 300) {
+            const transient = reply.status >= 500 || reply.status === 429 || reply.status === 408;
+            throw new AuthError(transient ? 'network' : 'invalid_credentials', `${reply.where} answered ${reply.status}`, { status: reply.status });
+          }
+          next = await (backend.tokens ? backend.tokens(reply) : readTokens(reply));
+        } catch (error) {
+          return settleFailure(error instanceof AuthError ? error : new AuthError('invalid_response', 'login failed', { cause: error }));
         }
-        next = await (backend.tokens ? backend.tokens(reply) : readTokens(reply));
-      } catch (error) {
-        return settleFailure(error instanceof AuthError ? error : new AuthError('invalid_response', 'login failed', { cause: error }));
-      }
-      if (mine !== epoch) throw new AuthError('unauthenticated', 'login was superseded by a later login or logout');
-      if (refreshTokens.mode !== 'cookie') await refreshTokens.set(next.refreshToken ?? null);
-      adopt(next, 'login');
-      return store.get();
+        if (superseded()) {
+          // The user logged out while this login was in flight: end the session the server just made (in cookie
+          // mode its Set-Cookie has landed by now), or a reload's restore() would sign them back in.
+          if (!disposed) await tellServerLogout(Promise.resolve(refreshTokens.mode === 'cookie' ? undefined : next.refreshToken));
+          throw new AuthError('unauthenticated', 'login was superseded by a logout');
+        }
+        // A refresh that started before this login answers for the old session: make it stale.
+        epoch++;
+        if (refreshTokens.mode !== 'cookie') await refreshTokens.set(next.refreshToken ?? null);
+        adopt(next, 'login', tick(), calledAt);
+        return store.get();
+      });
     },
 
     async logout() {
       const held = refreshTokens.get();
-      endSession(null, true);
+      endSession(null, true, true);
       if (disposed) return;
-      const refreshToken = (await held) ?? undefined;
-      await refreshTokens.set(null);
       // Logout always completes locally; the server call is best effort.
-      await backend.logout(refreshToken, lifetime.signal).catch(() => {});
+      await tellServerLogout(held.then(async (token) => (await refreshTokens.set(null), token ?? undefined)));
     },
 
     async refresh() {

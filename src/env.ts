@@ -27,6 +27,13 @@ export function onWake(listener: () => void): () => void {
   };
 }
 
+/**
+ * A clock for ordering events across tabs: sub-millisecond and monotonic (a device clock set back doesn't
+ * reorder it) where the platform has it, `Date.now()` elsewhere. Only compared, never added to a lifetime.
+ */
+export const tick = (): number =>
+  typeof performance !== 'undefined' && performance.timeOrigin ? performance.timeOrigin + performance.now() : Date.now();
+
 const warned = new Set<string>();
 
 /** One console warning per distinct message for the life of the page. */

@@ -94,7 +94,8 @@ export function createAuthFetch(deps: FetchDeps) {
     };
 
     const response = await sendWith(token, first, firstOptions);
-    if (response.status !== 401) return response;
+    // A 401 from where a redirect led (another origin: the platform dropped the token on the way) is not ours to fix.
+    if (response.status !== 401 || (response.redirected && !deps.allowed(response.url))) return response;
 
     const fresh = await abortable(deps.tokenAfter401(token), signal);
     if (fresh === null || fresh === token) return response;

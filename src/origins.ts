@@ -43,6 +43,7 @@ export function createOriginPolicy(rule: OriginRule | undefined, baseUrl: string
     return parsed !== null && rule(parsed) === true;
   };
   const page = pageOrigin();
+  if (page && !rule) warnIfPlainHttp(new URL(page)); // the page gets the token by default too
   const strings = rule ? rule.filter((r): r is string => typeof r === 'string').map((r) => originOf(r, 'apiOrigins entry')) : page ? [base, page] : [base];
   const patterns = rule ? rule.filter((r): r is RegExp => r instanceof RegExp) : [];
 

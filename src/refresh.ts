@@ -3,6 +3,7 @@ import { AuthError } from './errors';
 import type { Tokens } from './tokens';
 import { backoff, createTimer, retryAfter } from './scheduler';
 import { readTokens, type AuthBackend } from './backend';
+import { tick } from './env';
 import type { RefreshTokenStore } from './storage';
 import type { createTabs } from './tabs';
 
@@ -19,8 +20,9 @@ export interface RefresherDeps {
   signal: AbortSignal;
   current: () => Tokens | null;
   epoch: () => number;
-  onTokens: (tokens: Tokens, trigger: RefreshTrigger) => void;
-  onEnded: (error: AuthError | null) => void;
+  /** `startedAt`: when this refresh began, on the `tick()` clock. */
+  onTokens: (tokens: Tokens, trigger: RefreshTrigger, startedAt: number) => void;
+  onEnded: (error: AuthError | null, startedAt: number) => void;
   onFailed: (error: AuthError, trigger: RefreshTrigger, retryAt: number) => void;
   /** Local epoch ms of the next proactive refresh, or null (no expiry known). */
   dueAt: () => number | null;
@@ -29,6 +31,7 @@ export interface RefresherDeps {
 }
 
 const OK: Outcome = { ok: true };
+const DISPOSED: Outcome = { ok: false, ended: false, error: new AuthError('network', 'the auth client was disposed') };
 
 type Attempt = { tokens: Tokens } | { ok: false; ended: true; error: AuthError | null } | { ok: false; ended: false; error: AuthError; retryAfter?: number };
 
@@ -43,11 +46,16 @@ export function createRefresher(deps: RefresherDeps) {
   let flight: Promise<Outcome> | null = null;
   let failures = 0;
   let retrying = false;
+  // The last transient failure until its retry is due: requests don't hammer a failing server meanwhile.
+  let backingOff: { error: AuthError; from: number; until: number } | null = null;
   let nextTrigger: RefreshTrigger = 'timer';
+  // Settles when no login holds refreshes back (see `exclusive`).
+  let gate: Promise<unknown> = Promise.resolve();
   const timer = createTimer(() => void refresh(nextTrigger));
 
   function schedule(): void {
     retrying = false;
+    backingOff = null;
     const at = deps.dueAt();
     if (at === null || deps.isDisposed()) return timer.clear();
     nextTrigger = 'timer';
@@ -81,40 +89,65 @@ export function createRefresher(deps: RefresherDeps) {
     }
   }
 
+  /** One refresh, holding the tab lock. */
+  function locked(trigger: RefreshTrigger, startTokens: Tokens | null, startEpoch: number): Promise<Outcome> {
+    return deps.tabs.withLock(async (): Promise<Outcome> => {
+      if (deps.isDisposed()) return DISPOSED;
+      // Another tab (or a login) delivered tokens while this one queued for the lock: nothing left to do,
+      // unless those are due too (a new tab's sync can hand over a token that expired while the device slept).
+      if (deps.current() !== startTokens && deps.current() !== null && !((deps.dueAt() ?? Infinity) <= Date.now())) return OK;
+      // The user logged out while this one queued: ask nothing (a refresh now would renew what they left).
+      if (deps.epoch() !== startEpoch && deps.current() === null) return { ok: false, ended: true, error: null };
+      // Taken inside the lock, so it orders this refresh against other tabs' logins and refreshes.
+      const startedAt = tick();
+      const result = await attempt();
+      // A login or logout happened meanwhile: this answer belongs to a session that no longer exists.
+      if (deps.epoch() !== startEpoch) return 'tokens' in result ? OK : result;
+      if ('tokens' in result) {
+        // Store the rotated refresh token before the lock is released, so the next tab reads it.
+        if (deps.refreshTokens.mode !== 'cookie' && result.tokens.refreshToken) await deps.refreshTokens.set(result.tokens.refreshToken);
+        deps.onTokens(result.tokens, trigger, startedAt);
+        return OK;
+      }
+      if (result.ended) {
+        // Nothing was asked (no refresh token held) and a session arrived meanwhile (a tab's sync reply): keep it.
+        if (result.error === null && deps.current() !== startTokens) return result;
+        await deps.refreshTokens.set(null);
+        deps.onEnded(result.error, startedAt);
+      } else {
+        const delay = result.retryAfter ?? backoff(failures);
+        failures++;
+        const retryAt = Date.now() + delay;
+        backingOff = { error: result.error, from: Date.now(), until: retryAt };
+        if (!deps.isDisposed()) {
+          retrying = true;
+          nextTrigger = 'retry';
+          timer.at(retryAt);
+        }
+        deps.onFailed(result.error, trigger, retryAt);
+      }
+      return result;
+    });
+  }
+
   function refresh(trigger: RefreshTrigger): Promise<Outcome> {
     if (flight) return flight;
-    if (deps.isDisposed()) return Promise.resolve({ ok: false, ended: false, error: new AuthError('network', 'the auth client was disposed') });
-    const startTokens = deps.current();
-    const startEpoch = deps.epoch();
+    // A request (due, or a 401) waits out the backoff and Retry-After like the timer does; refresh(), resume() and
+    // restore() still go at once. A clock set back ends the wait rather than stretching it.
+    const now = Date.now();
+    if (backingOff && (trigger === 'due' || trigger === '401') && now >= backingOff.from && now < backingOff.until) {
+      return Promise.resolve({ ok: false, ended: false, error: backingOff.error });
+    }
+    if (deps.isDisposed()) return Promise.resolve(DISPOSED);
     timer.clear();
-    const run = deps.tabs
-      .withLock(async (): Promise<Outcome> => {
-        // Another tab (or a login) delivered tokens while this one queued for the lock: nothing left to do.
-        if (deps.current() !== startTokens && deps.current() !== null) return OK;
-        const result = await attempt();
-        // A login or logout happened meanwhile: this answer belongs to a session that no longer exists.
-        if (deps.epoch() !== startEpoch) return 'tokens' in result ? OK : result;
-        if ('tokens' in result) {
-          // Store the rotated refresh token before the lock is released, so the next tab reads it.
-          if (deps.refreshTokens.mode !== 'cookie' && result.tokens.refreshToken) await deps.refreshTokens.set(result.tokens.refreshToken);
-          deps.onTokens(result.tokens, trigger);
-          return OK;
-        }
-        if (result.ended) {
-          await deps.refreshTokens.set(null);
-          deps.onEnded(result.error);
-        } else {
-          const delay = result.retryAfter ?? backoff(failures);
-          failures++;
-          const retryAt = Date.now() + delay;
-          if (!deps.isDisposed()) {
-            retrying = true;
-            nextTrigger = 'retry';
-            timer.at(retryAt);
-          }
-          deps.onFailed(result.error, trigger, retryAt);
-        }
-        return result;
+    const callTokens = deps.current();
+    const callEpoch = deps.epoch();
+    // After a login it waited for (see `exclusive`), that login's tokens are where it starts from; a logout
+    // meanwhile still voids it.
+    const run = gate
+      .then(() => {
+        const now = deps.current();
+        return now !== null && now !== callTokens ? locked(trigger, now, deps.epoch()) : locked(trigger, callTokens, callEpoch);
       })
       .catch((error: unknown): Outcome => ({ ok: false, ended: false, error: error instanceof AuthError ? error : new AuthError('network', 'refresh failed', { cause: error }) }))
       .finally(() => {
@@ -124,8 +157,22 @@ export function createRefresher(deps: RefresherDeps) {
     return run;
   }
 
+  /**
+   * Runs `task` (a login) after any refresh in flight, holding the tab lock, with refreshes held back until it
+   * settles: a refresh racing a login would carry the old session's credential, and in cookie mode whichever
+   * `Set-Cookie` lands last wins, whatever the app adopted. A refresh that waited finds the login's tokens and
+   * makes no request.
+   */
+  async function exclusive<T>(task: () => Promise<T>): Promise<T> {
+    while (flight) await flight;
+    const done = deps.tabs.withLock(task);
+    gate = Promise.all([gate, done.catch(() => {})]);
+    return done;
+  }
+
   return {
     refresh,
+    exclusive,
     running: () => flight,
     /** New tokens arrived (refresh, login or another tab): forget failures, aim at the next refresh. */
     reset(fromTab: boolean): void {
@@ -142,6 +189,7 @@ export function createRefresher(deps: RefresherDeps) {
     stop(): void {
       timer.clear();
       retrying = false;
+      backingOff = null;
       failures = 0;
     },
   };

@@ -1,10 +1,13 @@
 import { inBrowser } from './env';
 
-/** What one tab tells the others. Tokens travel only between same-origin tabs of one browser. */
+/**
+ * What one tab tells the others. Tokens travel only between same-origin tabs of one browser. `at` stamps when
+ * the news was decided (the client's `tick()` clock, taken under the refresh lock); receivers drop older news.
+ */
 export type TabMessage =
-  | { type: 'tokens'; tokens: SharedTokens; login: boolean }
-  | { type: 'logout'; expired: boolean }
-  | { type: 'sync' };
+  | { type: 'tokens'; tokens: SharedTokens; login: boolean; at?: number; calledAt?: number }
+  | { type: 'logout'; expired: boolean; at?: number }
+  | { type: 'sync'; at?: undefined };
 
 export interface SharedTokens {
   accessToken: string;
@@ -43,6 +46,7 @@ export function createTabs(name: string | false | undefined, lockTimeoutMs: numb
     (channel as { unref?: () => void }).unref?.();
   }
   const lockName = `keycard:${channelName || 'local'}:refresh`;
+  const waiting = new Set<AbortController>(); // lock requests not granted yet: close() gives up on them
 
   return {
     post(message: TabMessage): void {
@@ -63,10 +67,12 @@ export function createTabs(name: string | false | undefined, lockTimeoutMs: numb
       if (!lockManager) return task();
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(), lockTimeoutMs);
+      waiting.add(controller);
       let started = false;
       try {
         return await lockManager.request(lockName, { signal: controller.signal }, () => {
           started = true;
+          waiting.delete(controller);
           clearTimeout(timer);
           return task();
         });
@@ -74,6 +80,7 @@ export function createTabs(name: string | false | undefined, lockTimeoutMs: numb
         if (!started && controller.signal.aborted) return task();
         throw error;
       } finally {
+        waiting.delete(controller);
         clearTimeout(timer);
       }
     },
@@ -84,6 +91,7 @@ export function createTabs(name: string | false | undefined, lockTimeoutMs: numb
     },
 
     close(): void {
+      waiting.forEach((c) => c.abort()); // the task then runs at once and finds the client disposed
       channel?.close();
     },
   };

@@ -1,4 +1,4 @@
-import { decodeJwt } from 'jose';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { AuthError } from './errors';
 import { warnOnce } from './env';
 
@@ -35,7 +35,9 @@ function checkLifetime(lifetimeS: number, source: string): number {
 function decodeClaims(token: string): Record<string, unknown> | null {
   if (!JWS_COMPACT.test(token)) return null;
   try {
-    // Decode only: claims are for display and scheduling, never trusted; servers verify.
+    // Decode only: claims are for display and scheduling, never trusted; servers verify. A header that isn't
+    // JSON makes it no JWT at all, even if the payload decodes.
+    decodeProtectedHeader(token);
     return decodeJwt(token) as Record<string, unknown>;
   } catch (cause) {
     throw invalid('access_token looks like a JWT but its payload cannot be decoded', cause);

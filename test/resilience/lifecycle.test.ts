@@ -1,0 +1,125 @@
+// @vitest-environment jsdom
+// @vitest-environment-options {"url": "http://shop.example.test/"}
+// Lifecycle: the page coming back (visibilitychange, online) and a React Native
+// app coming to the foreground (auth.resume()) run a due refresh at once, and a
+// device that slept past expiry wakes up with one refresh and no 401 for the app.
+// The page is served over plain http on purpose (see the warning test).
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createAuthClient, type AuthClient } from 'keycard';
+import { createServer } from './support';
+
+const BASE = 'https://auth.test';
+const API = `${BASE}/api/me`;
+const T0 = Date.UTC(2026, 0, 1, 12);
+const alice = { username: 'alice', password: 'wonderland' };
+
+let visibility: DocumentVisibilityState = 'visible';
+let auth: AuthClient | undefined;
+beforeEach(() => {
+  vi.useFakeTimers({ now: T0 });
+  vi.spyOn(Math, 'random').mockReturnValue(0);
+  visibility = 'visible';
+  Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => visibility });
+});
+afterEach(() => {
+  auth?.dispose();
+  vi.useRealTimers();
+  vi.restoreAllMocks();
+});
+
+async function signedIn() {
+  const server = createServer(300);
+  auth = createAuthClient({ baseUrl: BASE, channel: false, fetch: server.fetch, apiOrigins: [BASE] });
+  await auth.login(alice);
+  return { server, auth, first: (await auth.getAccessToken()) as string };
+}
+
+const becomeVisible = () => {
+  visibility = 'visible';
+  document.dispatchEvent(new Event('visibilitychange'));
+};
+
+describe('a due refresh runs at once when the app comes back', () => {
+  const wakes: Array<[string, (a: AuthClient) => void]> = [
+    ['the page becomes visible (visibilitychange)', () => becomeVisible()],
+    ['the network comes back (online)', () => window.dispatchEvent(new Event('online'))],
+    ['a React Native app returns to the foreground (auth.resume())', (a) => a.resume()],
+  ];
+
+  it.each(wakes)('%s', async (_name, wake) => {
+    const { server, auth: client } = await signedIn();
+    visibility = 'hidden';
+    document.dispatchEvent(new Event('visibilitychange'));
+    vi.setSystemTime(T0 + 250_000); // due (at 240 s), but the device was asleep: no timer ran
+    await vi.advanceTimersByTimeAsync(0);
+    expect(server.refreshes).toBe(0);
+    wake(client);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(server.refreshes).toBe(1);
+    expect(client.getState().expiresAt).toBe(Date.now() + 300_000);
+    wake(client); // nothing due any more
+    await vi.advanceTimersByTimeAsync(0);
+    expect(server.refreshes).toBe(1);
+  });
+
+  it('nothing happens while the page stays hidden, nor when nothing is due', async () => {
+    const { server } = await signedIn();
+    vi.setSystemTime(T0 + 250_000);
+    visibility = 'hidden';
+    document.dispatchEvent(new Event('visibilitychange'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(server.refreshes).toBe(0);
+    vi.setSystemTime(T0 + 100_000); // the clock was set back: not due
+    becomeVisible();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(server.refreshes).toBe(0);
+  });
+
+  it('coming back online runs a retry that was waiting out its backoff', async () => {
+    const { server, auth: client } = await signedIn();
+    server.next = () => Promise.reject(new TypeError('offline'));
+    await client.refresh().catch(() => {});
+    expect(server.refreshes).toBe(1);
+    window.dispatchEvent(new Event('online'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(server.refreshes).toBe(2);
+    expect(client.getState()).toMatchObject({ status: 'authenticated', error: null });
+  });
+
+  it('dispose() removes the listeners', async () => {
+    const { server, auth: client } = await signedIn();
+    client.dispose();
+    vi.setSystemTime(T0 + 250_000);
+    becomeVisible();
+    window.dispatchEvent(new Event('online'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(server.refreshes).toBe(0);
+  });
+});
+
+describe('a device that slept past expiry', () => {
+  for (const [name, wake] of [
+    ['wakes the page', () => becomeVisible()],
+    ['makes requests before any wake event arrives', () => {}],
+  ] as const) {
+    it(`${name}: one refresh, and no 401 reaches the app`, async () => {
+      const { server, auth: client, first } = await signedIn();
+      vi.setSystemTime(T0 + 2 * 3_600_000); // slept two hours; the token expired long ago
+      wake();
+      const responses = await Promise.all([client.fetch(API), client.fetch(API), client.getAccessToken().then(() => client.fetch(API))]);
+      expect(responses.map((r) => r.status)).toEqual([200, 200, 200]);
+      expect(server.refreshes).toBe(1);
+      expect(server.api).not.toContain(first); // the expired token was never sent
+      expect(server.api.every((t) => t !== null && server.valid.has(t))).toBe(true);
+    });
+  }
+});
+
+describe('warnings in a browser', () => {
+  it('a plain-http page origin (which gets the token by default) is warned about once', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const clients = [createAuthClient({ baseUrl: BASE, channel: false }), createAuthClient({ baseUrl: BASE, channel: false })];
+    clients.forEach((c) => c.dispose());
+    expect(warn.mock.calls.map((c) => String(c[0]))).toEqual([expect.stringMatching(/^\[keycard\] http:\/\/shop\.example\.test is plain http/)]);
+  });
+});

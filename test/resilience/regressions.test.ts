@@ -1,0 +1,262 @@
+// Regressions: races the model-based test found, replayed as fixed scripts on
+// the same simulated world (sim.ts) with chosen latencies, so each one is
+// checked on every run, not only when a random history happens to reach it.
+// Each names the bug it pins; RESILIENCE.md lists them.
+import { afterEach, expect, it, vi } from 'vitest';
+import { createAuthClient, type AuthClient } from 'keycard';
+import { ALLOWED, BASE, PASSWORD, World, type WorldOptions } from './sim';
+
+const T0 = Date.UTC(2026, 0, 1, 12);
+const HOUR = 3_600_000;
+const alice = { username: 'alice', password: PASSWORD };
+
+let clients: AuthClient[] = [];
+afterEach(() => {
+  clients.forEach((c) => c.dispose());
+  clients = [];
+  vi.useRealTimers();
+  vi.unstubAllGlobals();
+  vi.restoreAllMocks();
+});
+
+/** A browser with `tabs` tabs on one channel, signed in (login in tab 0, shared with the others) unless `cold`. */
+async function setup(options: Partial<WorldOptions> & { tabs?: number; cold?: boolean; channel?: string | false } = {}) {
+  const w = new World({ mode: 'cookie', lifetime: 300, seed: 1, delivery: 'latent', ...options });
+  vi.useFakeTimers({ now: T0, toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+  vi.stubGlobal('BroadcastChannel', w.broadcastChannel());
+  vi.stubGlobal('navigator', { locks: w.locks });
+  vi.spyOn(Math, 'random').mockReturnValue(0.5);
+  w.latency = () => 5;
+  w.messageDelay = 2;
+  const open = (i: number) => {
+    const client = createAuthClient({ baseUrl: BASE, apiOrigins: ALLOWED, refreshToken: w.mode, fetch: w.fetchFor(i), channel: options.channel ?? 'regressions' });
+    clients.push(client);
+    return client;
+  };
+  Array.from({ length: options.tabs ?? 1 }, (_, i) => open(i));
+  if (!options.cold) {
+    const login = clients[0]!.login(alice);
+    await w.advance(20);
+    await login;
+    for (const c of clients) expect(c.getState().status).toBe('authenticated');
+  }
+  return { w, tabs: [...clients], open };
+}
+
+const alive = (w: World) => [...w.sessions.values()].filter((s) => s.alive).length;
+
+const refreshesAfter = (w: World, client: number, seq: number) => w.sent.filter((s) => s.client === client && s.kind === 'refresh' && s.seq > seq);
+
+it('a 401 that outlives a device sleep is replayed with a fresh token, not a newer one that expired meanwhile', async () => {
+  const { w, tabs: [a] } = await setup({ lifetime: 20 });
+  w.latency = (s) => (s.kind === 'api' ? 2_000 : 5);
+  w.revokeAccess();
+  const response = a!.fetch(`${BASE}/api/slow`); // the server answers 401, slowly
+  await w.advance(0);
+  const refreshed = a!.refresh(); // meanwhile another caller refreshes
+  await w.advance(10);
+  await refreshed;
+  w.sleep(HOUR); // and the device sleeps past that new token's expiry
+  await w.advance(4_100); // the 401 arrives, one refresh, the replay
+  expect((await response).status).toBe(200);
+  expect(w.violations).toEqual([]);
+  expect(w.sent.filter((s) => s.kind === 'refresh')).toHaveLength(2);
+});
+
+it('after a logout, a tab ignores a refresh another tab made before it heard (even when the server never heard the logout)', async () => {
+  const { w, tabs: [a, b] } = await setup({ tabs: 2 });
+  w.dropLogouts = true;
+  w.messageDelay = 100;
+  const out = a!.logout();
+  const refreshed = b!.refresh(); // began after the logout, in a tab that hasn't heard of it yet
+  await w.advance(300);
+  await out;
+  await refreshed;
+  expect(w.sent.find((s) => s.kind === 'refresh' && s.client === 1)?.outcome).toBe('ok'); // the server renewed it
+  expect([a!.getState().status, b!.getState().status]).toEqual(['unauthenticated', 'unauthenticated']);
+});
+
+it('a refresh queued for the lock when the user logs out is never sent', async () => {
+  const { w, tabs: [a, b] } = await setup({ tabs: 2 });
+  w.latency = (s) => (s.client === 1 && s.kind === 'refresh' ? 100 : 5);
+  const held = b!.refresh(); // b holds the lock for 100 ms
+  await w.advance(0);
+  const queued = a!.refresh();
+  await w.advance(0);
+  const seq = w.seq;
+  const out = a!.logout();
+  await w.advance(300);
+  await Promise.all([held, queued, out]);
+  expect(refreshesAfter(w, 0, seq)).toEqual([]);
+  expect(a!.getState().status).toBe('unauthenticated');
+});
+
+it('a login called before a logout in another tab, but sent after it, is ended on the server too', async () => {
+  const { w, tabs: [a, b] } = await setup({ tabs: 2 });
+  w.latency = (s) => (s.kind === 'refresh' ? 30 : 5);
+  w.messageDelay = 100;
+  const refreshed = b!.refresh(); // b's refresh holds the lock; b's login waits for it
+  await w.advance(0);
+  const login = b!.login(alice).catch((e: unknown) => e);
+  const out = a!.logout(); // its server call queues for the lock before b's login
+  await w.advance(400);
+  await Promise.all([refreshed, login, out]);
+  const order = w.sent.filter((s) => s.kind !== 'api').map((s) => `${s.kind}@${s.client}`);
+  expect(order.slice(1)).toEqual(['refresh@1', 'logout@0', 'login@1', 'logout@1']); // (after the setup login)
+  expect([...w.sessions.values()].filter((s) => s.alive)).toEqual([]);
+  expect([a!.getState().status, b!.getState().status]).toEqual(['unauthenticated', 'unauthenticated']);
+});
+
+it('a refresh that waited for a login, then for another tab, uses the login\u2019s tokens and still refreshes them when they fell due', async () => {
+  const { w, tabs: [a, b] } = await setup({ tabs: 2, lifetime: 20 });
+  w.latency = (s) => (s.client === 1 && s.kind === 'refresh' ? 500 : 10);
+  const login = a!.login(alice); // holds the lock
+  await w.advance(0);
+  w.jump(HOUR); // the clock moves: the old token looks expired
+  const token = a!.getAccessToken(); // its refresh waits for the login
+  w.faults = ['500'];
+  const other = b!.refresh().catch(() => {}); // queues for the lock before that refresh, and will fail
+  await w.advance(10);
+  await login;
+  w.sleep(HOUR); // the login's tokens expire while a's refresh waits for b's
+  await w.advance(600);
+  const value = (await token) as string;
+  await other;
+  const issued = w.issued.get(value);
+  expect(Date.now()).toBeLessThan((issued?.deliveredAt as number) + (issued?.lifetimeMs as number));
+  expect(w.violations).toEqual([]);
+});
+
+it('a refresh that waited for a login still yields to a logout made meanwhile', async () => {
+  const { w, tabs: [a] } = await setup();
+  w.dropLogouts = true; // the server keeps the session: a refresh now would renew it
+  w.latency = (s) => (s.kind === 'login' ? 50 : 5);
+  const login = a!.login({ username: 'alice', password: 'wrong' }).catch((e: unknown) => e);
+  await w.advance(0);
+  const refreshed = a!.refresh().catch((e: unknown) => e); // waits for the login
+  const seq = w.seq;
+  const out = a!.logout();
+  await w.advance(200);
+  await Promise.all([login, refreshed, out]);
+  expect(refreshesAfter(w, 0, seq)).toEqual([]);
+  expect(a!.getState().status).toBe('unauthenticated');
+});
+
+it('logout() while a login is in flight: the session that login made is ended on the server too', async () => {
+  // No channel, so no lock: the logout's own call goes out at once, before the login's cookie lands.
+  const { w, tabs: [a] } = await setup({ channel: false });
+  w.latency = (s) => (s.kind === 'login' ? 50 : 5);
+  const login = a!.login(alice).catch((e: unknown) => e);
+  await w.advance(0);
+  const out = a!.logout();
+  await w.advance(200);
+  expect(await login).toMatchObject({ code: 'unauthenticated' });
+  await out;
+  expect(alive(w)).toBe(0);
+  expect(w.jar).toBeNull();
+});
+
+it('a login superseded by a logout while it queued is never sent', async () => {
+  const { w, tabs: [a] } = await setup();
+  w.latency = (s) => (s.kind === 'refresh' ? 50 : 5);
+  const refreshed = a!.refresh(); // the login queues behind it
+  await w.advance(0);
+  const login = a!.login(alice).catch((e: unknown) => e);
+  const out = a!.logout();
+  await w.advance(200);
+  await Promise.all([refreshed, out]);
+  expect(await login).toMatchObject({ code: 'unauthenticated' });
+  expect(w.sent.filter((s) => s.kind === 'login')).toHaveLength(1); // the setup's only
+});
+
+it('without a channel (React Native), a login right after logout() waits for the logout call', async () => {
+  const { w, tabs: [a] } = await setup({ channel: false });
+  w.latency = (s) => (s.kind === 'logout' ? 50 : 5);
+  const out = a!.logout();
+  const login = a!.login(alice);
+  await w.advance(200);
+  await Promise.all([out, login]);
+  expect(w.sent.filter((s) => s.kind !== 'api').map((s) => s.kind)).toEqual(['login', 'logout', 'login']);
+  expect(w.jar).not.toBeNull(); // the logout's late Set-Cookie did not wipe the new session's
+  expect(alive(w)).toBe(1);
+});
+
+it('a login in another tab right after a logout keeps its cookie (the logout call goes first, under the lock)', async () => {
+  const { w, tabs: [a, b] } = await setup({ tabs: 2 });
+  w.latency = (s) => (s.kind === 'logout' ? 50 : 5);
+  w.messageDelay = 1;
+  const out = a!.logout();
+  await w.advance(2); // b hears of the logout, then its user signs in
+  const login = b!.login(alice);
+  await w.advance(200);
+  await Promise.all([out, login]);
+  expect(w.jar).not.toBeNull();
+  expect(alive(w)).toBe(1);
+  const refreshed = b!.refresh();
+  await w.advance(20);
+  await refreshed;
+  expect([a!.getState().status, b!.getState().status]).toEqual(['authenticated', 'authenticated']);
+});
+
+it('a refusal another tab got before a login here (its message arriving late) does not end that login', async () => {
+  const { w, tabs: [a, b] } = await setup({ tabs: 2, cold: true });
+  w.messageDelay = 100;
+  const restored = b!.restore(); // no session yet: 401; b tells the others, slowly
+  await w.advance(0);
+  const login = a!.login(alice); // queues for the lock behind b's refresh
+  await w.advance(300);
+  await Promise.all([restored, login]);
+  expect([a!.getState().status, b!.getState().status]).toEqual(['authenticated', 'authenticated']);
+});
+
+it('a tab with no session yet that is told the session is over tells the other tabs', async () => {
+  const { w, tabs: [a], open } = await setup();
+  w.killSessions();
+  const b = open(1);
+  const restored = b.restore();
+  await w.advance(50);
+  await restored;
+  expect(b.getState().error?.code).toBe('session_expired');
+  expect(a!.getState()).toMatchObject({ status: 'unauthenticated', error: { code: 'session_expired' } });
+});
+
+it('memory mode: a new tab handed an expired token by another tab refreshes it before use', async () => {
+  const { w, tabs: [a], open } = await setup({ mode: 'memory', delivery: 'ordered', lifetime: 20 });
+  w.sleep(HOUR); // a's token expired while the device slept; nothing ran
+  w.latency = (s) => (s.kind === 'refresh' && s.client === 0 ? 30 : 5);
+  w.faults = ['500'];
+  const failing = a!.refresh().catch(() => {}); // a holds the lock, and keeps its expired token
+  await w.advance(0);
+  const b = open(1);
+  const restored = b.restore(); // b queues for the lock; a's sync answer hands it the expired token meanwhile
+  const token = b.getAccessToken(); // joins b's restore
+  await w.advance(100);
+  await Promise.all([failing, restored]);
+  const value = (await token) as string;
+  const issued = w.issued.get(value);
+  expect(Date.now()).toBeLessThan((issued?.deliveredAt as number) + (issued?.lifetimeMs as number));
+  expect(a!.getState().status).toBe('authenticated');
+});
+
+it('memory mode: a new tab whose sync answer lands while its own restore finds no refresh token keeps it, and logs nobody out', async () => {
+  const { w, tabs: [a], open } = await setup({ mode: 'memory', delivery: 'ordered' });
+  const b = open(1);
+  const restored = b.restore();
+  await w.advance(50);
+  await restored;
+  expect([a!.getState().status, b.getState().status]).toEqual(['authenticated', 'authenticated']);
+  expect(w.sent.filter((s) => s.kind === 'logout')).toEqual([]);
+});
+
+it('a refresh already in flight when login() is called may still end the old session if that login fails', async () => {
+  const { w, tabs: [a] } = await setup();
+  w.killSessions();
+  w.latency = (s) => (s.kind === 'refresh' ? 50 : 5);
+  const refreshed = a!.refresh();
+  await w.advance(0);
+  const login = a!.login({ username: 'alice', password: 'wrong' }).catch((e: unknown) => e);
+  await w.advance(200);
+  await refreshed;
+  expect(await login).toMatchObject({ code: 'invalid_credentials' });
+  expect(a!.getState()).toMatchObject({ status: 'unauthenticated', error: { code: 'session_expired' } });
+});
