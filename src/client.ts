@@ -3,7 +3,6 @@ import { AuthError } from './errors';
 import { createEmitter } from './emitter';
 import { createStore } from './store';
 import { expiresAt, refreshAt, type Tokens } from './tokens';
-import { createTimer } from './scheduler';
 import { createJsonBackend, readTokens } from './backend';
 import { createRefreshTokenStore } from './storage';
 import { createOriginPolicy, resolveUrl } from './origins';

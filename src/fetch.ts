@@ -33,6 +33,10 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal | null | undefine
   });
 }
 
+/** A stream body needs `duplex: 'half'` (Fetch spec) and a fresh stream for each send. */
+const withStream = (options: RequestInit | undefined, body: ReadableStream): RequestInit =>
+  ({ ...options, body, duplex: 'half' }) as RequestInit;
+
 const withBearer = (headers: HeadersInit | undefined, token: string): HeadersInit => {
   const value = `Bearer ${token}`;
   if (!headers) return { Authorization: value };
@@ -78,14 +82,13 @@ export function createAuthFetch(deps: FetchDeps) {
 
     // Keep a replayable copy before the first send consumes the body.
     let spare: Request | ReadableStream | undefined;
-    let first: RequestInfo | URL = target;
     let firstOptions = options;
     if (isRequest) {
       const request = input as Request;
       if (request.body !== null) spare = request.clone();
     } else if (typeof ReadableStream !== 'undefined' && options?.body instanceof ReadableStream) {
       const [a, b] = options.body.tee();
-      firstOptions = { ...options, body: a, duplex: 'half' } as RequestInit;
+      firstOptions = withStream(options, a);
       spare = b;
     }
 
@@ -94,7 +97,7 @@ export function createAuthFetch(deps: FetchDeps) {
       return deps.fetch()(request, { ...requestOptions, headers });
     };
 
-    const response = await sendWith(token, first, firstOptions);
+    const response = await sendWith(token, target, firstOptions);
     // A 401 from where a redirect led (another origin: the platform dropped the token on the way) is not ours to fix.
     if (response.status !== 401 || (response.redirected && !deps.allowed(response.url))) return response;
 
@@ -105,6 +108,6 @@ export function createAuthFetch(deps: FetchDeps) {
     response.body?.cancel().catch(() => {});
     deps.onReplay(isRequest ? (input as Request).method : (options?.method ?? 'GET').toUpperCase(), url);
     if (isRequest) return sendWith(fresh, spare instanceof Request ? spare : (input as Request), options);
-    return sendWith(fresh, target, spare ? ({ ...options, body: spare, duplex: 'half' } as RequestInit) : options);
+    return sendWith(fresh, target, spare ? withStream(options, spare as ReadableStream) : options);
   };
 }
