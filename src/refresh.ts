@@ -1,6 +1,6 @@
 import type { RefreshTrigger } from './types';
 import { AuthError } from './errors';
-import type { Tokens } from './tokens';
+import { expiresAt, type Tokens } from './tokens';
 import { backoff, createTimer, retryAfter } from './scheduler';
 import { readTokens, type AuthBackend } from './backend';
 import { tick } from './env';
@@ -31,6 +31,8 @@ export interface RefresherDeps {
 }
 
 const OK: Outcome = { ok: true };
+// How long a tab that queued behind another's refresh waits for that tab's news before refreshing itself.
+const SETTLE_MS = 1000;
 const DISPOSED: Outcome = { ok: false, ended: false, error: new AuthError('network', 'the auth client was disposed') };
 
 type Attempt = { tokens: Tokens } | { ok: false; ended: true; error: AuthError | null } | { ok: false; ended: false; error: AuthError; retryAfter?: number };
@@ -49,6 +51,8 @@ export function createRefresher(deps: RefresherDeps) {
   // The last transient failure until its retry is due: requests don't hammer a failing server meanwhile.
   let backingOff: { error: AuthError; from: number; until: number } | null = null;
   let nextTrigger: RefreshTrigger = 'timer';
+  // Someone other than a timer joined the refresh in flight: it must not be put off.
+  let waiters = false;
   // Settles when no login holds refreshes back (see `exclusive`).
   let gate: Promise<unknown> = Promise.resolve();
   const timer = createTimer(() => void refresh(nextTrigger));
@@ -91,11 +95,20 @@ export function createRefresher(deps: RefresherDeps) {
 
   /** One refresh, holding the tab lock. */
   function locked(trigger: RefreshTrigger, startTokens: Tokens | null, startEpoch: number): Promise<Outcome> {
-    return deps.tabs.withLock(async (): Promise<Outcome> => {
+    return deps.tabs.withLock(async (waited): Promise<Outcome> => {
       if (deps.isDisposed()) return DISPOSED;
       // Another tab (or a login) delivered tokens while this one queued for the lock: nothing left to do,
       // unless those are due too (a new tab's sync can hand over a token that expired while the device slept).
       if (deps.current() !== startTokens && deps.current() !== null && !((deps.dueAt() ?? Infinity) <= Date.now())) return OK;
+      // Another tab held the lock, most likely refreshing these same tokens, and a browser may grant the lock
+      // before delivering that tab's broadcast. Nobody waits on a timer's refresh, and the token is still good:
+      // look again shortly rather than spend the refresh token twice. The broadcast, when it lands, re-aims the timer.
+      const left = (startTokens ? (expiresAt(startTokens) ?? 0) : 0) - Date.now();
+      if (waited && !waiters && (trigger === 'timer' || trigger === 'wake') && left > 100) {
+        nextTrigger = 'timer';
+        timer.at(Date.now() + Math.min(SETTLE_MS, left / 4));
+        return OK;
+      }
       // The user logged out while this one queued: ask nothing (a refresh now would renew what they left).
       if (deps.epoch() !== startEpoch && deps.current() === null) return { ok: false, ended: true, error: null };
       // Taken inside the lock, so it orders this refresh against other tabs' logins and refreshes.
@@ -131,7 +144,11 @@ export function createRefresher(deps: RefresherDeps) {
   }
 
   function refresh(trigger: RefreshTrigger): Promise<Outcome> {
-    if (flight) return flight;
+    if (flight) {
+      if (trigger !== 'timer' && trigger !== 'wake') waiters = true;
+      return flight;
+    }
+    waiters = false;
     // A request (due, or a 401) waits out the backoff and Retry-After like the timer does; refresh(), resume() and
     // restore() still go at once. A clock set back ends the wait rather than stretching it.
     const now = Date.now();

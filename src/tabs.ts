@@ -19,8 +19,10 @@ export interface SharedTokens {
 }
 
 interface Locks {
-  request<T>(name: string, options: { signal?: AbortSignal }, callback: () => Promise<T>): Promise<T>;
+  request<T>(name: string, options: { signal?: AbortSignal; ifAvailable?: boolean }, callback: (lock: unknown) => Promise<T> | T): Promise<T>;
 }
+
+const BUSY = {};
 
 const locks = (): Locks | undefined =>
   (typeof navigator !== 'undefined' ? (navigator as { locks?: Locks }).locks : undefined) ?? undefined;
@@ -58,13 +60,15 @@ export function createTabs(name: string | false | undefined, lockTimeoutMs: numb
     },
 
     /**
-     * Runs `task` holding the tab-wide refresh lock. If the lock isn't granted
-     * in time (a frozen or crashed tab holding it), runs anyway: a duplicate
-     * refresh is recoverable, a deadlock is not (supabase-js shipped one).
+     * Runs `task` holding the tab-wide refresh lock; `waited` says another tab held it first. If the lock isn't
+     * granted in time (a frozen or crashed tab holding it), runs anyway: a duplicate refresh is recoverable, a
+     * deadlock is not (supabase-js shipped one).
      */
-    async withLock<T>(task: () => Promise<T>): Promise<T> {
+    async withLock<T>(task: (waited: boolean) => Promise<T>): Promise<T> {
       const lockManager = channel ? locks() : undefined;
-      if (!lockManager) return task();
+      if (!lockManager) return task(false);
+      const free = await lockManager.request(lockName, { ifAvailable: true }, (lock) => (lock ? task(false) : BUSY));
+      if (free !== BUSY) return free as T;
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(), lockTimeoutMs);
       waiting.add(controller);
@@ -74,10 +78,10 @@ export function createTabs(name: string | false | undefined, lockTimeoutMs: numb
           started = true;
           waiting.delete(controller);
           clearTimeout(timer);
-          return task();
+          return task(true);
         });
       } catch (error) {
-        if (!started && controller.signal.aborted) return task();
+        if (!started && controller.signal.aborted) return task(true);
         throw error;
       } finally {
         waiting.delete(controller);

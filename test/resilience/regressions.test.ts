@@ -260,3 +260,30 @@ it('a refresh already in flight when login() is called may still end the old ses
   expect(await login).toMatchObject({ code: 'invalid_credentials' });
   expect(a!.getState()).toMatchObject({ status: 'unauthenticated', error: { code: 'session_expired' } });
 });
+
+it('tabs whose timers fire together refresh once, even when the lock is handed over before the broadcast lands', async () => {
+  const { w, tabs } = await setup({ tabs: 3, lifetime: 20 });
+  w.messageDelay = 50; // the holder's news trails its lock release, as Chromium often delivers it
+  const start = w.sent.length;
+  await w.advance(4 * 10_000 + 500); // 20 s tokens refresh every 10 s: four periods
+  expect(w.sent.slice(start).filter((s) => s.kind === 'refresh')).toHaveLength(4);
+  const tokens = await Promise.all(tabs.map((t) => t.getAccessToken()));
+  expect(new Set(tokens).size).toBe(1);
+  expect(tabs.map((t) => t.getState().status)).toEqual(['authenticated', 'authenticated', 'authenticated']);
+  expect(w.violations).toEqual([]);
+});
+
+it('a tab that queued behind another tab\'s failed refresh refreshes by itself before the token expires', async () => {
+  const { w, tabs } = await setup({ tabs: 2, lifetime: 20 });
+  w.messageDelay = 50;
+  w.retryAfter = 30; // the failing tab won't be back before expiry
+  w.faults = ['503'];
+  const expiry = Date.now() + 20_000;
+  await w.advance(10_000 + 3_000);
+  const refreshes = w.sent.filter((s) => s.kind === 'refresh');
+  expect(refreshes.map((s) => s.outcome)).toEqual(['fail', 'ok']);
+  expect(new Set(refreshes.map((s) => s.client)).size).toBe(2);
+  for (const tab of tabs) expect(tab.getState()).toMatchObject({ status: 'authenticated' });
+  expect(tabs[0]!.getState().expiresAt).toBeGreaterThan(expiry);
+  expect(w.violations).toEqual([]);
+});

@@ -112,11 +112,13 @@ function createLocks() {
   return {
     held,
     waiting: () => [...queues.values()].reduce((n, q) => n + q.length, 0),
-    request<T>(name: string, options: { signal?: AbortSignal }, callback: () => Promise<T>): Promise<T> {
+    request<T>(name: string, options: { signal?: AbortSignal; ifAvailable?: boolean }, callback: (lock: unknown) => Promise<T>): Promise<T> {
+      // As in browsers: ifAvailable calls back with null at once when the lock is held or queued for.
+      if (options.ifAvailable && (held.has(name) || (queues.get(name)?.length ?? 0) > 0)) return Promise.resolve().then(() => callback(null));
       return new Promise<T>((resolve, reject) => {
         const abortError = () => new DOMException('The lock request was aborted', 'AbortError');
         if (options.signal?.aborted) return reject(abortError());
-        const entry: Entry = { run: callback, resolve: resolve as (v: unknown) => void, reject, granted: false };
+        const entry: Entry = { run: () => callback({ name }), resolve: resolve as (v: unknown) => void, reject, granted: false };
         const queue = queues.get(name) ?? [];
         queues.set(name, queue);
         queue.push(entry);
