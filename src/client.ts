@@ -196,11 +196,14 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     return tokens?.accessToken ?? null;
   }
 
-  async function tokenAfter401(used: string): Promise<string | null> {
+  async function tokenAfter401(used: string, mayRefresh: boolean): Promise<string | null> {
     // Another request's refresh may already have replaced the token this one was sent with (unless that one is
     // due by now too: a slow response can outlive it, e.g. across a device sleep).
     const now = tokenNow();
     if (now && now !== used) return now;
+    // A request that already waited for a refresh before it was sent gets no second one (API.md: a request never
+    // triggers more than one refresh); it may still join one in flight.
+    if (!mayRefresh && !refresher.running()) return null;
     const outcome = await refresher.refresh('401');
     return outcome.ok ? (tokens?.accessToken ?? null) : null;
   }

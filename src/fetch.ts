@@ -8,7 +8,8 @@ export interface FetchDeps {
   tokenNow: () => string | null | undefined;
   waitForToken: () => Promise<string | null>;
   /** After a 401 sent with `used`: a newer token (one shared refresh), or null. */
-  tokenAfter401: (used: string) => Promise<string | null>;
+  /** `mayRefresh` false: this request already waited for a refresh, and may only join one, never start another. */
+  tokenAfter401: (used: string, mayRefresh: boolean) => Promise<string | null>;
   onReplay: (method: string, url: string) => void;
   /** Resolves relative inputs where the platform can't (Node, React Native). */
   absolute: (input: string) => string;
@@ -76,8 +77,9 @@ export function createAuthFetch(deps: FetchDeps) {
     }
 
     const signal = options?.signal ?? (isRequest ? (input as Request).signal : undefined);
-    let token = deps.tokenNow();
-    if (token === undefined) token = await abortable(deps.waitForToken(), signal);
+    const now = deps.tokenNow();
+    const waited = now === undefined;
+    const token = waited ? await abortable(deps.waitForToken(), signal) : now;
     if (token === null) return deps.fetch()(target, options);
 
     // Keep a replayable copy before the first send consumes the body.
@@ -101,7 +103,7 @@ export function createAuthFetch(deps: FetchDeps) {
     // A 401 from where a redirect led (another origin: the platform dropped the token on the way) is not ours to fix.
     if (response.status !== 401 || (response.redirected && !deps.allowed(response.url))) return response;
 
-    const fresh = await abortable(deps.tokenAfter401(token), signal);
+    const fresh = await abortable(deps.tokenAfter401(token, !waited), signal);
     if (fresh === null || fresh === token) return response;
 
     // The first 401's body is never read; release its connection.

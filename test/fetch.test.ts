@@ -243,4 +243,15 @@ describe('before sending', () => {
     expect(backend.api.every((c) => c.auth !== null)).toBe(true);
     expect(backend.api).toHaveLength(3);
   });
+
+  it('a request that waited for a refresh gets no second one: a 401 with the fresh token is returned as is', async () => {
+    vi.useFakeTimers({ now: Date.UTC(2026, 0, 1) });
+    const { backend, auth } = await signedIn();
+    vi.setSystemTime(Date.now() + 3_600_000); // due: the request refreshes before it is sent
+    server.use(http.get(`${API}/always401`, () => new HttpResponse(null, { status: 401 })));
+    const res = await auth.fetch(`${API}/always401`);
+    expect(res.status).toBe(401);
+    expect(backend.refreshes).toBe(1);
+    expect(auth.getState().status).toBe('authenticated');
+  });
 });

@@ -17,9 +17,39 @@ const tabs = (count: number, options: Partial<AuthClientOptions> = {}) => {
 };
 const alice = { username: 'alice', password: 'wonderland' };
 
-afterEach(() => clients.splice(0).forEach((c) => c.dispose()));
+afterEach(() => {
+  clients.splice(0).forEach((c) => c.dispose());
+  vi.useRealTimers();
+});
+const realImmediate = globalThis.setImmediate;
+/** Lets BroadcastChannel messages (real I/O, not timers) through while fake timers are installed. */
+const settle = async () => {
+  for (let i = 0; i < 30; i++) await new Promise((r) => realImmediate(r));
+};
 
 describe('cross-tab', () => {
+  it('under default fake timers (performance stands still too), tabs that failed to restore adopt a later login and refresh once per period', async () => {
+    vi.useFakeTimers(); // every clock frozen: decisions in different tabs must still be ordered
+    const backend = mockBackend({ lifetime: 300 });
+    const [a, b, c] = tabs(3);
+    backend.refreshReply = () => new Response(null, { status: 401 });
+    await b!.restore();
+    await c!.restore();
+    backend.refreshReply = null;
+    await a!.login(alice); // at the same frozen instant; the restores' news is still on its way
+    const afterLogin = backend.refreshes;
+    await settle();
+    expect([a, b, c].map((t) => t!.getState().status)).toEqual(['authenticated', 'authenticated', 'authenticated']);
+    expect(backend.refreshes).toBe(afterLogin); // late news of the failed restores is older: nobody asks the server
+    const before = backend.refreshes;
+    for (let s = 0; s < 300; s += 10) {
+      await vi.advanceTimersByTimeAsync(10_000);
+      await settle();
+    }
+    expect(backend.refreshes - before).toBe(1); // 300 s tokens refresh at 240 s
+    expect([a, b, c].map((t) => t!.getState().status)).toEqual(['authenticated', 'authenticated', 'authenticated']);
+  });
+
   it('a login in one tab signs in the others, with a login event', async () => {
     mockBackend();
     const [a, b] = tabs(2);
