@@ -1,5 +1,5 @@
 import type { AuthClient, AuthClientOptions, AuthEvent, AuthState, RefreshTrigger } from './types';
-import { AuthError } from './errors';
+import { AuthError, asAuthError } from './errors';
 import { createEmitter } from './emitter';
 import { createStore } from './store';
 import { expiresAt, refreshAt, type Tokens } from './tokens';
@@ -263,7 +263,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
           }
           next = await (backend.tokens ? backend.tokens(reply) : readTokens(reply));
         } catch (error) {
-          return settleFailure(error instanceof AuthError ? error : new AuthError('invalid_response', 'login failed', { cause: error }));
+          return settleFailure(asAuthError(error, 'invalid_response', 'login failed'));
         }
         if (superseded()) {
           // The user logged out while this login was in flight: end the session the server just made (in cookie

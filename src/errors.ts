@@ -32,3 +32,7 @@ export class AuthError extends Error {
 export function isAuthErrorLike(error: unknown): error is AuthError {
   return error instanceof AuthError || (error instanceof Error && error.name === 'AuthError' && typeof (error as AuthError).code === 'string');
 }
+
+/** `error` if it already is an {@link AuthError}, else one with `code` and `message` that keeps it as `cause`. */
+export const asAuthError = (error: unknown, code: AuthErrorCode, message: string): AuthError =>
+  error instanceof AuthError ? error : new AuthError(code, message, { cause: error });

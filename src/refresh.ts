@@ -1,5 +1,5 @@
 import type { RefreshTrigger } from './types';
-import { AuthError } from './errors';
+import { AuthError, asAuthError } from './errors';
 import { expiresAt, type Tokens } from './tokens';
 import { backoff, createTimer, retryAfter } from './scheduler';
 import { readTokens, type AuthBackend } from './backend';
@@ -77,7 +77,7 @@ export function createRefresher(deps: RefresherDeps) {
     try {
       reply = await deps.backend.refresh(refreshToken, deps.signal);
     } catch (error) {
-      return { ok: false, ended: false, error: error instanceof AuthError ? error : new AuthError('network', 'refresh failed', { cause: error }) };
+      return { ok: false, ended: false, error: asAuthError(error, 'network', 'refresh failed') };
     }
     if (reply.status === 400 || reply.status === 401) {
       return { ok: false, ended: true, error: new AuthError('session_expired', `${reply.where} refused the refresh (${reply.status})`, { status: reply.status }) };
@@ -89,7 +89,7 @@ export function createRefresher(deps: RefresherDeps) {
     try {
       return { tokens: await (deps.backend.tokens ? deps.backend.tokens(reply) : readTokens(reply)) };
     } catch (error) {
-      return { ok: false, ended: false, error: error instanceof AuthError ? error : new AuthError('invalid_response', `${reply.where}: unusable token response`, { cause: error }) };
+      return { ok: false, ended: false, error: asAuthError(error, 'invalid_response', `${reply.where}: unusable token response`) };
     }
   }
 
@@ -166,7 +166,7 @@ export function createRefresher(deps: RefresherDeps) {
         const now = deps.current();
         return now !== null && now !== callTokens ? locked(trigger, now, deps.epoch()) : locked(trigger, callTokens, callEpoch);
       })
-      .catch((error: unknown): Outcome => ({ ok: false, ended: false, error: error instanceof AuthError ? error : new AuthError('network', 'refresh failed', { cause: error }) }))
+      .catch((error: unknown): Outcome => ({ ok: false, ended: false, error: asAuthError(error, 'network', 'refresh failed') }))
       .finally(() => {
         flight = null;
       });
