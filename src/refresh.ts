@@ -100,17 +100,17 @@ export function createRefresher(deps: RefresherDeps) {
       // Another tab (or a login) delivered tokens while this one queued for the lock: nothing left to do,
       // unless those are due too (a new tab's sync can hand over a token that expired while the device slept).
       if (deps.current() !== startTokens && deps.current() !== null && !((deps.dueAt() ?? Infinity) <= Date.now())) return OK;
+      // The user logged out while this one queued: ask nothing (a refresh now would renew what they left).
+      if (deps.epoch() !== startEpoch && deps.current() === null) return { ok: false, ended: true, error: null };
       // Another tab held the lock, most likely refreshing these same tokens, and a browser may grant the lock
       // before delivering that tab's broadcast. Nobody waits on a timer's refresh, and the token is still good:
       // look again shortly rather than spend the refresh token twice. The broadcast, when it lands, re-aims the timer.
       const left = (startTokens ? (expiresAt(startTokens) ?? 0) : 0) - Date.now();
-      if (waited && !waiters && (trigger === 'timer' || trigger === 'wake') && left > 100) {
+      if (waited && !waiters && deps.current() === startTokens && (trigger === 'timer' || trigger === 'wake') && left > 100) {
         nextTrigger = 'timer';
         timer.at(Date.now() + Math.min(SETTLE_MS, left / 4));
         return OK;
       }
-      // The user logged out while this one queued: ask nothing (a refresh now would renew what they left).
-      if (deps.epoch() !== startEpoch && deps.current() === null) return { ok: false, ended: true, error: null };
       // Taken inside the lock, so it orders this refresh against other tabs' logins and refreshes.
       const startedAt = tick();
       const result = await attempt();

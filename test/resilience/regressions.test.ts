@@ -287,3 +287,18 @@ it('a tab that queued behind another tab\'s failed refresh refreshes by itself b
   expect(tabs[0]!.getState().expiresAt).toBeGreaterThan(expiry);
   expect(w.violations).toEqual([]);
 });
+
+it('a timer refresh queued behind another tab when the user logs out is neither sent nor put off for later', async () => {
+  const { w, tabs: [, b] } = await setup({ tabs: 2, lifetime: 20 });
+  w.messageDelay = 50;
+  w.latency = (s) => (s.kind === 'refresh' ? 100 : 5);
+  await w.advance(9_900);
+  while (!w.sent.some((s) => s.kind === 'refresh')) await w.advance(1); // both timers fire: tab 0 holds the lock, tab 1 queues
+  expect(w.locks.waiting()).toBe(1);
+  const out = b!.logout();
+  const seq = w.seq;
+  await w.advance(30_000);
+  await out;
+  expect(refreshesAfter(w, 1, seq)).toEqual([]);
+  expect(b!.getState().status).toBe('unauthenticated');
+});
