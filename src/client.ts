@@ -189,10 +189,10 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     return due === null || Date.now() < due ? tokens.accessToken : undefined;
   }
 
+  // Callers join a refresh in flight through `refresher.refresh`, never by awaiting `running()`: joining is what
+  // tells it someone waits, so a timer's refresh queued behind another tab is not put off.
   async function waitForToken(): Promise<string | null> {
-    const running = refresher.running();
-    if (running) await running;
-    else if (tokens) await refresher.refresh('due');
+    if (tokens || refresher.running()) await refresher.refresh('due');
     return tokens?.accessToken ?? null;
   }
 
@@ -294,8 +294,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     async getAccessToken() {
       const now = tokenNow();
       if (now !== undefined) return now;
-      const running = refresher.running();
-      const outcome = running ? await running : await refresher.refresh('due');
+      const outcome = await refresher.refresh('due');
       if (!outcome.ok && !outcome.ended && tokens && expiresAt(tokens) !== null && Date.now() >= (expiresAt(tokens) as number)) {
         throw outcome.error;
       }

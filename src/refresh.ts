@@ -105,10 +105,10 @@ export function createRefresher(deps: RefresherDeps) {
       // Another tab held the lock, most likely refreshing these same tokens, and a browser may grant the lock
       // before delivering that tab's broadcast. Nobody waits on a timer's refresh, and the token is still good:
       // look again shortly rather than spend the refresh token twice. The broadcast, when it lands, re-aims the timer.
-      const left = (startTokens ? (expiresAt(startTokens) ?? 0) : 0) - Date.now();
-      if (waited && !waiters && deps.current() === startTokens && (trigger === 'timer' || trigger === 'wake') && left > 100) {
+      const expires = startTokens && expiresAt(startTokens);
+      if (waited && !waiters && expires && deps.current() === startTokens && (trigger === 'timer' || trigger === 'wake') && expires - Date.now() > 100) {
         nextTrigger = 'timer';
-        timer.at(Date.now() + Math.min(SETTLE_MS, left / 4));
+        timer.at(Date.now() + Math.min(SETTLE_MS, (expires - Date.now()) / 4));
         return OK;
       }
       // Taken inside the lock, so it orders this refresh against other tabs' logins and refreshes.

@@ -302,3 +302,17 @@ it('a timer refresh queued behind another tab when the user logs out is neither 
   expect(refreshesAfter(w, 1, seq)).toEqual([]);
   expect(b!.getState().status).toBe('unauthenticated');
 });
+
+it('a caller waiting on a timer refresh queued behind another tab is not put off: it gets a refreshed token', async () => {
+  const { w, tabs: [, b] } = await setup({ tabs: 2, lifetime: 20 });
+  w.messageDelay = 50;
+  w.latency = (s) => (s.kind === 'refresh' ? 100 : 5);
+  await w.advance(9_900);
+  const old = await b!.getAccessToken();
+  while (!w.sent.some((s) => s.kind === 'refresh')) await w.advance(1); // tab 0 holds the lock, tab 1 queues
+  expect(w.locks.waiting()).toBe(1);
+  const token = b!.getAccessToken(); // due now: waits on tab 1's queued refresh
+  await w.advance(500);
+  expect(await token).not.toBe(old);
+  expect(w.violations).toEqual([]);
+});
