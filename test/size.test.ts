@@ -1,10 +1,11 @@
 // Size budget: what a SPA ships for keycard, bundled from the sources the way
-// bench/sections/size.mjs bundles dist/ (esbuild: bundle, minify, esm,
-// browser). jose is bundled in: its decode is part of the core's real cost.
+// bench/sections/size.mjs bundles dist/, with the same options and app
+// (bench/lib/spa-bundle.mjs). jose is bundled in: its decode is part of the core's real cost.
 import { build, type Plugin } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { CORE_APP, SPA_BUILD } from '../bench/lib/spa-bundle.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 // The goal is 4 KB for the core; it measures ~7.4 KB today (cross-tab ordering, backoff gating and
@@ -20,24 +21,14 @@ const sources: Plugin = {
   },
 };
 
-const CORE = `import { createAuthClient } from 'keycard';
-const auth = createAuthClient({ baseUrl: 'https://auth.example.com' });
-auth.restore().then(() => auth.fetch('/api/me'));
-export { auth };`;
+const CORE = `${CORE_APP}\nexport { auth };`;
 
 async function bundle(contents: string, external: string[] = []) {
   const result = await build({
+    ...SPA_BUILD,
     stdin: { contents, resolveDir: ROOT, loader: 'ts', sourcefile: 'entry.ts' },
-    bundle: true,
-    minify: true,
-    format: 'esm',
-    platform: 'browser',
-    write: false,
-    metafile: true,
-    legalComments: 'none',
     external,
     plugins: [sources],
-    logLevel: 'silent',
   });
   const code = result.outputFiles[0]!.contents;
   return { gzip: gzipSync(code, { level: 9 }).length, inputs: Object.keys(result.metafile.inputs) };

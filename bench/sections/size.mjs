@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { BENCH, ROOT, TMP, keycardDist, kb, table, verdict } from '../lib/common.mjs';
+import { CORE_APP as CORE, SPA_BUILD } from '../lib/spa-bundle.mjs';
 
 const BUDGET = { core: 4096, react: 1024 };
 
@@ -16,10 +17,6 @@ const keycardPlugin = {
     b.onResolve({ filter: /^keycard(\/(react|query|ky))?$/ }, (args) => ({ path: keycardDist(args.path === 'keycard' ? 'index' : args.path.slice('keycard/'.length)) }));
   },
 };
-
-const CORE = `import { createAuthClient } from 'keycard';
-const auth = createAuthClient({ baseUrl: 'https://auth.example.com' });
-auth.restore().then(() => auth.fetch('/api/me'));`;
 
 /** Each case: an entry file body, packages left out (the app's own deps), and whether it needs bench/node_modules. */
 export const CASES = [
@@ -97,20 +94,12 @@ export async function measure(c, { dir = join(TMP, 'size') } = {}) {
   const entry = join(dir, `${c.id}.mjs`);
   writeFileSync(entry, `${c.code}\n`);
   const result = await build({
+    ...SPA_BUILD, // the same for everyone
     entryPoints: [entry],
-    bundle: true,
-    minify: true,
-    format: 'esm',
-    platform: 'browser',
-    write: false,
-    metafile: true,
-    legalComments: 'none', // the same for everyone: code only, no licence banners
-    define: { 'process.env.NODE_ENV': '"production"' },
     external: c.external ?? [],
     plugins: [keycardPlugin],
     // Competitors live in bench/node_modules, keycard's own deps (jose, ky) in the root one.
     nodePaths: [join(BENCH, 'node_modules'), join(ROOT, 'node_modules')],
-    logLevel: 'silent',
   });
   const code = result.outputFiles[0].contents;
   const used = Object.entries(Object.values(result.metafile.outputs)[0].inputs).filter(([, v]) => v.bytesInOutput > 0);
