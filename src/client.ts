@@ -201,9 +201,10 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     // due by now too: a slow response can outlive it, e.g. across a device sleep).
     const now = tokenNow();
     if (now && now !== used) return now;
-    // A request that already waited for a refresh before it was sent gets no second one (API.md: a request never
-    // triggers more than one refresh); it may still join one in flight.
-    if (!mayRefresh && !refresher.running()) return null;
+    // A request that already waited for a refresh before it was sent starts no second one (API.md: a request never
+    // triggers more than one refresh): it joins one in flight, else is replayed once as it is (the token is new; an
+    // API that hasn't caught up with it yet, e.g. a new signing key, may take it now).
+    if (!mayRefresh && !refresher.running()) return tokens?.accessToken === used ? used : null;
     const outcome = await refresher.refresh('401');
     return outcome.ok ? (tokens?.accessToken ?? null) : null;
   }

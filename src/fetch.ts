@@ -7,8 +7,11 @@ export interface FetchDeps {
   /** A token to use now; `undefined` means "ask `waitForToken`" (due, or a refresh is running). */
   tokenNow: () => string | null | undefined;
   waitForToken: () => Promise<string | null>;
-  /** After a 401 sent with `used`: a newer token (one shared refresh), or null. */
-  /** `mayRefresh` false: this request already waited for a refresh, and may only join one, never start another. */
+  /**
+   * After a 401 sent with `used`: the token to replay with (one shared refresh), or null to return the 401.
+   * `mayRefresh` false: this request already waited for a refresh; it may join one, never start another, and
+   * gets `used` back when there is nothing newer.
+   */
   tokenAfter401: (used: string, mayRefresh: boolean) => Promise<string | null>;
   onReplay: (method: string, url: string) => void;
   /** Resolves relative inputs where the platform can't (Node, React Native). */
@@ -104,7 +107,8 @@ export function createAuthFetch(deps: FetchDeps) {
     if (response.status !== 401 || (response.redirected && !deps.allowed(response.url))) return response;
 
     const fresh = await abortable(deps.tokenAfter401(token, !waited), signal);
-    if (fresh === null || fresh === token) return response;
+    // The same token again: replayed only by a request whose token came from a refresh it waited for.
+    if (fresh === null || (fresh === token && !waited)) return response;
 
     // The first 401's body is never read; release its connection.
     response.body?.cancel().catch(() => {});

@@ -244,14 +244,30 @@ describe('before sending', () => {
     expect(backend.api).toHaveLength(3);
   });
 
-  it('a request that waited for a refresh gets no second one: a 401 with the fresh token is returned as is', async () => {
+  it('a request that waited for a refresh gets no second one: a 401 for its fresh token is replayed once as is', async () => {
     vi.useFakeTimers({ now: Date.UTC(2026, 0, 1) });
     const { backend, auth } = await signedIn();
     vi.setSystemTime(Date.now() + 3_600_000); // due: the request refreshes before it is sent
-    server.use(http.get(`${API}/always401`, () => new HttpResponse(null, { status: 401 })));
+    const sent: (string | null)[] = [];
+    server.use(http.get(`${API}/always401`, ({ request }) => (sent.push(request.headers.get('authorization')), new HttpResponse(null, { status: 401 }))));
     const res = await auth.fetch(`${API}/always401`);
     expect(res.status).toBe(401);
     expect(backend.refreshes).toBe(1);
+    expect(sent).toHaveLength(2);
+    expect(sent[1]).toBe(sent[0]);
+    expect(sent[0]).toBe(`Bearer ${await auth.getAccessToken()}`);
     expect(auth.getState().status).toBe('authenticated');
+  });
+
+  it('a request that waited for a refresh is replayed once with the same token when the API catches up', async () => {
+    vi.useFakeTimers({ now: Date.UTC(2026, 0, 1) });
+    const { backend, auth } = await signedIn();
+    vi.setSystemTime(Date.now() + 3_600_000);
+    let calls = 0;
+    server.use(http.get(`${API}/lagging`, () => (++calls === 1 ? new HttpResponse(null, { status: 401 }) : HttpResponse.json({ ok: true }))));
+    const res = await auth.fetch(`${API}/lagging`);
+    expect(res.status).toBe(200);
+    expect(calls).toBe(2);
+    expect(backend.refreshes).toBe(1);
   });
 });
