@@ -17,6 +17,12 @@ const PATH = process.env.KEYCARD_PATH;
 const REPLAY = process.env.KEYCARD_REPLAY;
 /** The longest any call may stay pending: a lock wait behind another tab's refresh (≤ 10 s) + its own (≤ 10 s) + latency. */
 const BOUND_MS = 25_000;
+/**
+ * A login first waits for a refresh already running in its tab (itself bounded by BOUND_MS), then for the lock,
+ * where another tab's retry may have queued meanwhile (≤ 10 s), then for its own request (≤ 10 s). Found by seed 303:
+ * a new tab's restore queued behind another tab's hanging refresh, and a login called meanwhile took 40 s to fail.
+ */
+const LOGIN_BOUND_MS = BOUND_MS + 25_000;
 const HOUR = 3_600_000;
 
 type Kind = 'fetch' | 'token' | 'login' | 'logout' | 'restore' | 'refresh';
@@ -174,7 +180,7 @@ class Real {
     if (world.violations.length > 0) fail('invariant violated');
     if (unhandled.length > 0) fail(`unhandled rejection: ${String(unhandled[0])}`);
     for (const call of this.calls) {
-      if (!call.settled && world.awake - call.started > BOUND_MS) fail(`${call.name} still pending after ${world.awake - call.started} ms`);
+      if (!call.settled && world.awake - call.started > (call.kind === 'login' ? LOGIN_BOUND_MS : BOUND_MS)) fail(`${call.name} still pending after ${world.awake - call.started} ms`);
       if (!call.settled && call.abortedAt !== undefined) fail(`${call.name} ignored its abort`);
       if (call.error === undefined) continue;
       const e = call.error as { name?: string; code?: string };

@@ -316,3 +316,23 @@ it('a caller waiting on a timer refresh queued behind another tab is not put off
   expect(await token).not.toBe(old);
   expect(w.violations).toEqual([]);
 });
+
+it('a login in a new tab whose restore queued behind another tab\'s hanging refreshes settles within 50 s', async () => {
+  const { w, tabs: [a], open } = await setup({ lifetime: 20 });
+  w.sticky = 'hang'; // the refresh endpoint stops answering; each refresh times out after 10 s
+  w.sleep(60_000);
+  const token = a!.getAccessToken().catch((e: unknown) => e); // tab 0 refreshes and holds the lock
+  await w.advance(0);
+  const b = open(1);
+  const restore = b.restore(); // queues for the lock behind tab 0
+  const started = Date.now();
+  let settledAfter: number | undefined;
+  void b.login(alice).then(() => (settledAfter = Date.now() - started)); // waits for that restore, then the lock
+  while (settledAfter === undefined && Date.now() - started < 60_000) await w.advance(100);
+  expect(settledAfter).toBeGreaterThan(25_000); // three 10 s timeouts in a row: why a login's bound is 50 s, not 25
+  expect(settledAfter).toBeLessThanOrEqual(50_000);
+  expect(b.getState().status).toBe('authenticated');
+  expect(await token).toMatchObject({ code: 'network' });
+  await restore;
+  expect(w.violations).toEqual([]);
+});
