@@ -202,9 +202,9 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     const now = tokenNow();
     if (now && now !== used) return now;
     // A request that already waited for a refresh before it was sent starts no second one (API.md: a request never
-    // triggers more than one refresh): it joins one in flight, else is replayed once as it is (the token is new; an
-    // API that hasn't caught up with it yet, e.g. a new signing key, may take it now).
-    if (!mayRefresh && !refresher.running()) return tokens?.accessToken === used ? used : null;
+    // triggers more than one refresh): it joins one in flight, else is replayed once as it is while that token is
+    // still good (it is new; an API that hasn't caught up with it yet, e.g. a new signing key, may take it now).
+    if (!mayRefresh && !refresher.running()) return now === used ? used : null;
     const outcome = await refresher.refresh('401');
     return outcome.ok ? (tokens?.accessToken ?? null) : null;
   }

@@ -259,6 +259,22 @@ describe('before sending', () => {
     expect(auth.getState().status).toBe('authenticated');
   });
 
+  it('a request that waited for a refresh is not replayed with that token once it is known to be expired', async () => {
+    vi.useFakeTimers({ now: Date.UTC(2026, 0, 1) });
+    const { backend, auth } = await signedIn();
+    vi.setSystemTime(Date.now() + 3_600_000);
+    let calls = 0;
+    server.use(http.get(`${API}/slow401`, () => {
+      calls++;
+      vi.setSystemTime(Date.now() + 3_600_000); // the device clock jumps past the new token's expiry meanwhile
+      return new HttpResponse(null, { status: 401 });
+    }));
+    const res = await auth.fetch(`${API}/slow401`);
+    expect(res.status).toBe(401);
+    expect(calls).toBe(1);
+    expect(backend.refreshes).toBe(1);
+  });
+
   it('a request that waited for a refresh is replayed once with the same token when the API catches up', async () => {
     vi.useFakeTimers({ now: Date.UTC(2026, 0, 1) });
     const { backend, auth } = await signedIn();
