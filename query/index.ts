@@ -11,10 +11,11 @@ const subOf = (state: AuthState): unknown => state.user?.sub;
 
 /**
  * Clears `queryClient` (queries and mutations; in-flight queries are
- * cancelled) when the session ends (`authenticated` → `unauthenticated`:
- * logout, here or in another tab, or a refresh the server refused) and when a
- * different user signs in (`user.sub` changes, e.g. a login in another tab).
- * A plain refresh keeps the cache. Returns the unbind.
+ * cancelled) on every `logout()` (here or in another tab, signed in or not),
+ * when the session ends (`authenticated` → `unauthenticated`, e.g. a refresh
+ * the server refused) and when a different user signs in (`user.sub`
+ * changes, e.g. a login in another tab). A plain refresh keeps the cache.
+ * Returns the unbind.
  *
  * A restore that finds no session clears nothing: if you persist the cache
  * (`persistQueryClient`), drop it yourself when `restore()` ends
@@ -29,9 +30,13 @@ const subOf = (state: AuthState): unknown => state.user?.sub;
  * });
  * const unbind = bindQueryClient(auth, queryClient);
  */
-export function bindQueryClient(auth: Pick<AuthClient, 'getState' | 'subscribe'>, queryClient: QueryClient): () => void {
+export function bindQueryClient(auth: Pick<AuthClient, 'getState' | 'subscribe'> & Partial<Pick<AuthClient, 'onEvent'>>, queryClient: QueryClient): () => void {
   let previous = auth.getState();
-  return auth.subscribe((state) => {
+  // A logout() with no session (e.g. before restore() settled) changes no state worth clearing on, but is one.
+  const stopEvents = auth.onEvent?.((event) => {
+    if (event.type === 'logout' && event.reason !== 'session_expired') queryClient.clear();
+  });
+  const stopState = auth.subscribe((state) => {
     const before = previous;
     previous = state;
     // Only a session that existed can leave data behind: a restore that finds
@@ -43,6 +48,10 @@ export function bindQueryClient(auth: Pick<AuthClient, 'getState' | 'subscribe'>
     // so a late answer for the previous user has nowhere to land.
     if (signedOut || switchedUser) queryClient.clear();
   });
+  return () => {
+    stopState();
+    stopEvents?.();
+  };
 }
 
 const AUTH_CODES = new Set(['session_expired', 'unauthenticated', 'invalid_credentials']);

@@ -120,7 +120,8 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     tokens = null;
     refresher.stop();
     publish('unauthenticated', error);
-    if (hadSession) events.emit({ type: 'logout', reason: tellTabs ? (error ? 'session_expired' : 'user') : 'tab' });
+    // A user's logout is news even without a session here: whatever the app cached for the last user must go.
+    if (hadSession || byUser) events.emit({ type: 'logout', reason: tellTabs ? (error ? 'session_expired' : 'user') : 'tab' });
     // News even from a tab that had no session yet: the tabs share one credential (a restore's refusal, a logout).
     if (tellTabs && (hadSession || byUser || error !== null)) tabs.post({ type: 'logout', expired: error !== null, at });
   }

@@ -340,6 +340,15 @@ describe('logout', () => {
     expect(backend.refreshes).toBe(0); // the memory refresh token is gone too
   });
 
+  it('emits logout for a logout() without a session too (apps drop what they cached for the last user)', async () => {
+    mockBackend();
+    const auth = make({ refreshToken: 'memory' });
+    const events: string[] = [];
+    auth.onEvent((e) => events.push(e.type === 'logout' ? `logout:${e.reason}` : e.type));
+    await auth.logout();
+    expect(events).toEqual(['logout:user']);
+  });
+
   it('completes while offline', async () => {
     mockBackend();
     server.use(http.post(`${BASE}/auth/logout`, () => HttpResponse.error()));

@@ -100,6 +100,14 @@ describe('bindQueryClient', () => {
     expect(queryClient.getQueryData(['public'])).toBe('hydrated');
   });
 
+  it('clears on a logout() called before any session was established', async () => {
+    await setup(false);
+    queryClient.setQueryData(['draft'], 'from the last user');
+    await auth.logout();
+    expect(auth.getState().status).toBe('unauthenticated');
+    expect(queryClient.getQueryData(['draft'])).toBeUndefined();
+  });
+
   it('cancels queries in flight, so a late answer for the old user is dropped', async () => {
     await setup();
     let answer!: (value: string) => void;
@@ -118,5 +126,8 @@ describe('bindQueryClient', () => {
     unbind();
     await auth.logout();
     expect(cached()?.sub).toBe('alice');
+    queryClient.setQueryData(['draft'], 'kept');
+    await auth.logout(); // no session now: only the logout event could clear, and it is unbound too
+    expect(queryClient.getQueryData(['draft'])).toBe('kept');
   });
 });
