@@ -44,15 +44,19 @@ export interface SendOptions {
 export async function send(url: string, init: RequestInit, signal: AbortSignal, opts: SendOptions): Promise<Reply> {
   const where = `${init.method ?? 'GET'} ${url}`;
   const controller = new AbortController();
+  // The timeout doesn't trust fetch to honour the abort: a custom fetch may ignore the signal, and a mocked
+  // (msw) body that stalls mid-stream never errors. Each await races this instead, so nothing waits forever.
+  const abandoned = new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(controller.signal.reason)));
+  abandoned.catch(() => {});
   const abort = () => controller.abort();
   if (signal.aborted) abort();
   signal.addEventListener('abort', abort);
   const timer = setTimeout(abort, opts.timeoutMs);
   try {
     const fetchFn = opts.fetch();
-    const response = await fetchFn(url, { ...init, signal: controller.signal });
+    const response = await Promise.race([fetchFn(url, { ...init, signal: controller.signal }), abandoned]);
     const receivedAt = Date.now();
-    const text = await response.text();
+    const text = await Promise.race([response.text(), abandoned]);
     const { headers, status } = response;
     return { status, text, date: headers.get('date'), retryAfter: headers.get('retry-after'), receivedAt, where };
   } catch (cause) {
@@ -70,7 +74,7 @@ export function readTokens(reply: Reply): Tokens {
   try {
     body = JSON.parse(reply.text);
   } catch (cause) {
-    throw new AuthError('invalid_response', `${reply.where} answered ${reply.status} with a body that is not JSON`, { status: reply.status, cause });
+    throw new AuthError('invalid_response', `${reply.where} answered ${reply.status}, not JSON`, { status: reply.status, cause });
   }
   try {
     return parseTokens(body, reply.receivedAt, reply.date);

@@ -11,8 +11,9 @@ export function createEmitter<T>() {
         try {
           listener(value);
         } catch (error) {
-          // A throwing listener must not break the state machine or its siblings.
-          queueMicrotask(() => { throw error; });
+          // A throwing listener must not break the state machine or its siblings. Logged, not rethrown: an
+          // uncaught error is fatal in a React Native release build and fails a test run.
+          console.error('[keycard] a listener threw', error);
         }
       }
     },

@@ -46,5 +46,5 @@ const warned = new Set<string>();
 export function warnOnce(message: string): void {
   if (warned.has(message)) return;
   warned.add(message);
-  if (typeof console !== 'undefined') console.warn(`[keycard] ${message}`);
+  console.warn(`[keycard] ${message}`);
 }

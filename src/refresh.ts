@@ -33,6 +33,8 @@ export interface RefresherDeps {
 const OK: Outcome = { ok: true };
 // How long a tab that queued behind another's refresh waits for that tab's news before refreshing itself.
 const SETTLE_MS = 1000;
+// How long a tab granted the lock after another tab held it waits, holding it, for that tab's broadcast.
+const NEWS_MS = 100;
 const DISPOSED: Outcome = { ok: false, ended: false, error: new AuthError('network', 'the auth client was disposed') };
 
 type Attempt = { tokens: Tokens } | { ok: false; ended: true; error: AuthError | null } | { ok: false; ended: false; error: AuthError; retryAfter?: number };
@@ -56,6 +58,18 @@ export function createRefresher(deps: RefresherDeps) {
   // Settles when no login holds refreshes back (see `exclusive`).
   let gate: Promise<unknown> = Promise.resolve();
   const timer = createTimer(() => void refresh(nextTrigger));
+  // Settles the wait for another tab's news (tokens, a logout), if one is on.
+  let heard: (() => void) | null = null;
+  const news = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(wait);
+        heard = null;
+        resolve();
+      };
+      const wait = setTimeout(done, ms);
+      heard = done;
+    });
 
   function schedule(): void {
     retrying = false;
@@ -96,6 +110,10 @@ export function createRefresher(deps: RefresherDeps) {
   /** One refresh, holding the tab lock. */
   function locked(trigger: RefreshTrigger, startTokens: Tokens | null, startEpoch: number): Promise<Outcome> {
     return deps.tabs.withLock(async (waited): Promise<Outcome> => {
+      // A browser may grant the lock before it delivers the holder's broadcast (Chromium can; a polyfill granting
+      // in a microtask always does). Give that news a moment before spending the refresh token again: in memory
+      // mode a rotated-away one, which the server takes as reuse, ending the session in every tab.
+      if (waited && deps.current() === startTokens && !deps.isDisposed()) await news(NEWS_MS);
       if (deps.isDisposed()) return DISPOSED;
       // Another tab (or a login) delivered tokens while this one queued for the lock: nothing left to do,
       // unless those are due too (a new tab's sync can hand over a token that expired while the device slept).
@@ -195,6 +213,7 @@ export function createRefresher(deps: RefresherDeps) {
     reset(fromTab: boolean): void {
       if (!fromTab || !flight) failures = 0;
       schedule();
+      heard?.();
     },
     /** The app is back (foreground, online, visible): run a due refresh or a waiting retry at once. */
     wake(): void {
@@ -204,6 +223,7 @@ export function createRefresher(deps: RefresherDeps) {
       else if (at === null && deps.current() && (deps.dueAt() ?? Infinity) <= Date.now()) void refresh('wake');
     },
     stop(): void {
+      heard?.();
       timer.clear();
       retrying = false;
       backingOff = null;

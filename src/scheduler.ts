@@ -3,8 +3,9 @@ const MAX_DELAY = 2 ** 31 - 1;
 
 /**
  * One re-armable timer aimed at a wall-clock time. Long delays are chained in
- * slices so a 30-day token never fires early, and each slice re-reads the
- * clock so a device that slept catches up on its next wake.
+ * slices so a 30-day token never fires early. It fires once the time the
+ * timers counted has passed, even if the wall clock was set back meanwhile:
+ * the server's clock wasn't, so the token expires then all the same.
  */
 export function createTimer(onFire: () => void) {
   let handle: ReturnType<typeof setTimeout> | undefined;
@@ -15,14 +16,19 @@ export function createTimer(onFire: () => void) {
     handle = undefined;
     target = null;
   };
-  const arm = () => {
-    const delay = Math.max(0, (target as number) - Date.now());
+  const arm = (delay: number) => {
+    const armedAt = Date.now();
+    const slice = Math.min(delay, MAX_DELAY);
     handle = setTimeout(() => {
       handle = undefined;
-      if (delay > MAX_DELAY || (target as number) > Date.now()) return arm();
+      const now = Date.now();
+      // What is left by the wall clock (a timer may fire a fraction of a ms early), or, when the wall clock went
+      // back while the timers counted, by the timers.
+      const left = Math.min((target as number) - now, now - armedAt < slice - 50 ? delay - slice : Infinity);
+      if (left > 0) return arm(left);
       target = null;
       onFire();
-    }, Math.min(delay, MAX_DELAY));
+    }, slice);
     // Node/Bun timers would otherwise keep a process (a test run, an SSR worker) alive.
     (handle as { unref?: () => void }).unref?.();
   };
@@ -31,7 +37,7 @@ export function createTimer(onFire: () => void) {
     at(at: number): void {
       clear();
       target = at;
-      arm();
+      arm(Math.max(0, at - Date.now()));
     },
     clear,
     get pending(): number | null {

@@ -32,7 +32,7 @@ export function createRefreshTokenStore(option: 'cookie' | 'memory' | TokenStora
         const value = await storage.get(key);
         return typeof value === 'string' && value ? value : null;
       } catch (error) {
-        warnOnce(`TokenStorage.get failed (${(error as Error)?.name ?? 'error'}); treating the session as absent`);
+        warnOnce(`TokenStorage.get failed (${(error as Error)?.name ?? 'error'}): no session`);
         return null;
       }
     },

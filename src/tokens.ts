@@ -19,7 +19,6 @@ const MAX_TOKEN_LENGTH = 64 * 1024;
 const WARN_TOKEN_LENGTH = 4 * 1024;
 // Ten years: anything longer is a server bug, and would overflow Date arithmetic sooner or later.
 const MAX_LIFETIME_S = 10 * 365 * 24 * 3600;
-const JWS_COMPACT = /^[\w-]+\.[\w-]+\.[\w-]*$/;
 
 const invalid = (message: string, cause?: unknown) => new AuthError('invalid_response', message, { cause });
 
@@ -31,16 +30,24 @@ function checkLifetime(lifetimeS: number, source: string): number {
   return lifetimeS * 1000;
 }
 
-/** Claims of a JWT-shaped token, null for an opaque one; a broken JWT is an error, not an opaque token. */
+/**
+ * Claims of a JWT, null for an opaque token. Only a token whose header decodes to a JSON object is a JWT: other
+ * dotted strings (a PASETO `v4.local.…`, a vendor's own format) are opaque. A JWT whose payload can't be decoded
+ * is broken, an error rather than an opaque token.
+ */
 function decodeClaims(token: string): Record<string, unknown> | null {
-  if (!JWS_COMPACT.test(token)) return null;
+  // Five parts is an encrypted JWT (JWE): opaque to the client.
+  if (token.split('.').length !== 3) return null;
   try {
-    // Decode only: claims are for display and scheduling, never trusted; servers verify. A header that isn't
-    // JSON makes it no JWT at all, even if the payload decodes.
     decodeProtectedHeader(token);
+  } catch {
+    return null;
+  }
+  try {
+    // Decode only: claims are for display and scheduling, never trusted; servers verify.
     return decodeJwt(token) as Record<string, unknown>;
   } catch (cause) {
-    throw invalid('access_token looks like a JWT but its payload cannot be decoded', cause);
+    throw invalid('access_token is a JWT whose payload cannot be decoded', cause);
   }
 }
 
@@ -54,7 +61,7 @@ export function parseTokens(body: unknown, receivedAt: number, serverDate: strin
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('token response is not a JSON object');
   const { access_token: accessToken, refresh_token: refreshToken, expires_in: expiresIn } = body as Record<string, unknown>;
   if (typeof accessToken !== 'string' || accessToken.length === 0) throw invalid('token response has no access_token');
-  if (accessToken.length > MAX_TOKEN_LENGTH) throw invalid(`access_token is ${accessToken.length} bytes; refusing anything over ${MAX_TOKEN_LENGTH}`);
+  if (accessToken.length > MAX_TOKEN_LENGTH) throw invalid(`access_token is over ${MAX_TOKEN_LENGTH} bytes`);
   if (accessToken.length > WARN_TOKEN_LENGTH) warnOnce(`access token is over 4 KB; many servers refuse headers over 8 KB`);
   if (refreshToken !== undefined && refreshToken !== null && (typeof refreshToken !== 'string' || refreshToken.length === 0)) {
     throw invalid('token response has a refresh_token that is not a string');

@@ -40,6 +40,23 @@ describe('createTimer', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  it('fires on time when the wall clock is set back meanwhile (the server\'s clock was not)', () => {
+    const fire = vi.fn();
+    createTimer(fire).at(Date.now() + 5000);
+    vi.setSystemTime(Date.now() - 5 * 3600 * 1000);
+    vi.advanceTimersByTime(5000);
+    expect(fire).toHaveBeenCalledOnce();
+  });
+
+  it('a long wait is not stretched by the wall clock being set back during it', () => {
+    const fire = vi.fn();
+    createTimer(fire).at(Date.now() + 30 * DAY);
+    vi.advanceTimersByTime(25 * DAY);
+    vi.setSystemTime(Date.now() - DAY);
+    vi.advanceTimersByTime(5 * DAY);
+    expect(fire).toHaveBeenCalledOnce();
+  });
+
   it('a past target fires on the next tick', () => {
     const fire = vi.fn();
     createTimer(fire).at(Date.now() - 1000);

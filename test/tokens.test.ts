@@ -52,6 +52,13 @@ describe('lifetime on the local clock', () => {
     expect(refreshAt(t, 60_000)).toBeNull();
   });
 
+  it('a dotted token whose header is not a JWT header is opaque (PASETO, vendor formats)', () => {
+    for (const token of ['abc.def.ghi', 'v4.local.c2VjcmV0LWJsb2I', `${Buffer.from('nope').toString('base64url')}.${Buffer.from('{"sub":"x"}').toString('base64url')}.c2ln`]) {
+      const t = parseTokens({ access_token: token, expires_in: 300 }, NOW, null);
+      expect(t).toMatchObject({ accessToken: token, claims: null, lifetime: 300_000 });
+    }
+  });
+
   it('an opaque token with expires_in', () => {
     expect(parseTokens({ access_token: 'abc', expires_in: 90 }, NOW, null).lifetime).toBe(90_000);
   });
@@ -79,7 +86,7 @@ describe('bad token responses are invalid_response', () => {
     ['a huge expires_in', { access_token: 'x', expires_in: 1e300 }],
     ['exp before iat', { access_token: jwt({ iat: 100, exp: 50 }) }],
     ['a JWT with a non-JSON payload', { access_token: 'eyJhbGciOiJIUzI1NiJ9.bm90IGpzb24.sig' }],
-    ['a JWT whose payload is not base64url JSON', { access_token: 'aaa.bbb.ccc' }],
+    ['a JWT whose payload is not base64url JSON', { access_token: 'eyJhbGciOiJIUzI1NiJ9.bbb.ccc' }],
     ['a 1 MB token', { access_token: 'a'.repeat(1 << 20) }],
     ['a refresh_token that is a number', { access_token: 'x', refresh_token: 7 }],
   ];
