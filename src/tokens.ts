@@ -17,6 +17,7 @@ export interface Tokens {
 // Bigger than any sane JWT; a header this size is refused by most servers anyway.
 const MAX_TOKEN_LENGTH = 64 * 1024;
 const WARN_TOKEN_LENGTH = 4 * 1024;
+const JWS_COMPACT = /^[\w-]+\.[\w-]+\.[\w-]*$/;
 // Ten years: anything longer is a server bug, and would overflow Date arithmetic sooner or later.
 const MAX_LIFETIME_S = 10 * 365 * 24 * 3600;
 
@@ -31,13 +32,13 @@ function checkLifetime(lifetimeS: number, source: string): number {
 }
 
 /**
- * Claims of a JWT, null for an opaque token. Only a token whose header decodes to a JSON object is a JWT: other
- * dotted strings (a PASETO `v4.local.…`, a vendor's own format) are opaque. A JWT whose payload can't be decoded
- * is broken, an error rather than an opaque token.
+ * Claims of a JWT, null for an opaque token. Only three base64url parts whose first decodes to a JSON object make a
+ * JWT: other dotted strings (a PASETO `v4.local.…`, a vendor's own format) are opaque. A JWT whose payload can't be
+ * decoded is broken, an error rather than an opaque token.
  */
 function decodeClaims(token: string): Record<string, unknown> | null {
-  // Five parts is an encrypted JWT (JWE): opaque to the client.
-  if (token.split('.').length !== 3) return null;
+  // Five parts is an encrypted JWT (JWE), other characters no JWT at all: opaque to the client.
+  if (!JWS_COMPACT.test(token)) return null;
   try {
     decodeProtectedHeader(token);
   } catch {
