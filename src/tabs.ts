@@ -38,7 +38,12 @@ const locks = (): Locks | undefined =>
  */
 export function createTabs(name: string | false | undefined, lockTimeoutMs: number, onMessage: (message: TabMessage) => void) {
   const channelName = name === undefined ? (inBrowser() ? 'keycard' : false) : name;
-  const channel = channelName !== false && typeof BroadcastChannel === 'function' ? new BroadcastChannel(channelName) : null;
+  let channel: BroadcastChannel | null = null;
+  try {
+    if (channelName !== false && typeof BroadcastChannel === 'function') channel = new BroadcastChannel(channelName);
+  } catch {
+    // A sandboxed or opaque-origin document may refuse one: work alone, as where it's missing.
+  }
   if (channel) {
     channel.onmessage = (event: MessageEvent) => {
       const data = event.data as TabMessage | null;

@@ -126,6 +126,22 @@ describe('cross-tab', () => {
     expect(c.getState().status).toBe('initializing');
   });
 
+  it('works alone when the platform refuses a BroadcastChannel (a sandboxed document throws)', async () => {
+    mockBackend();
+    vi.stubGlobal('BroadcastChannel', class {
+      constructor() {
+        throw new DOMException('denied', 'SecurityError');
+      }
+    });
+    try {
+      const [a] = tabs(1);
+      await expect(a!.login(alice)).resolves.toMatchObject({ status: 'authenticated' });
+      expect((await a!.fetch(`${API}/me`)).status).toBe(200);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
   it('outside a browser the default channel is off (no token sharing between server-side clients)', async () => {
     mockBackend();
     const a = createAuthClient({ baseUrl: BASE });
