@@ -128,14 +128,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
 
   function onTabMessage(message: TabMessage): void {
     if (disposed) return;
-    if (message.type === 'sync') {
-      // A new tab in memory mode has no refresh token of its own: hand it ours.
-      const held = tokens;
-      if (held && refreshTokens.mode === 'memory') {
-        void refreshTokens.get().then((refreshToken) => tabs.post({ type: 'tokens', login: false, at: stamp, tokens: { ...held, refreshToken: refreshToken ?? undefined } }));
-      }
-      return;
-    }
+    if (message.type === 'sync') return answerSync();
     const at = typeof message.at === 'number' ? message.at : tick();
     if (message.type === 'logout' && !message.expired) {
       // The user's logout beats refreshes, even one that began after it in a tab that hadn't heard yet; only a
@@ -143,8 +136,10 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       // what this tab has in flight (a restore, a login), session or not.
       if (at < loginAt) return;
       // Tokens this tab got after that logout (a login or refresh queued behind its server call) are news to
-      // the server too: end them there as well, or a reload's restore() would sign the user back in.
-      const unheard = tokens !== null && stamp > at;
+      // the server too: end them there as well, or a reload's restore() would sign the user back in. In memory
+      // mode the tab that logged out may not have held the refresh token yet (a new tab whose hand-over was still
+      // on its way): tell the server with ours as well; a second logout of one token is harmless.
+      const unheard = tokens !== null && (stamp > at || refreshTokens.mode === 'memory');
       const held = refreshTokens.get();
       void refreshTokens.set(null).catch(() => {});
       endSession(null, false, true, at);
@@ -168,6 +163,23 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     if (message.login && (message.calledAt ?? at) <= loggedOutAt) return;
     if (shared.refreshToken && refreshTokens.mode === 'memory') void refreshTokens.set(shared.refreshToken);
     adopt({ ...shared, refreshToken: undefined }, 'tab', at, message.login ? (message.calledAt ?? at) : undefined);
+  }
+
+  /**
+   * A new tab in memory mode has no refresh token of its own: hand it ours. Not while a refresh or login is under
+   * way (it would get a refresh token about to be rotated away), but once it has settled; and the tokens, their
+   * stamp and the refresh token read must be one session's.
+   */
+  function answerSync(): void {
+    const busy = refresher.busy();
+    if (busy) return void busy.then(answerSync);
+    const held = tokens;
+    const at = stamp;
+    if (held && !disposed && refreshTokens.mode === 'memory') {
+      void refreshTokens.get().then((refreshToken) => {
+        if (tokens === held) tabs.post({ type: 'tokens', login: false, at, tokens: { ...held, refreshToken: refreshToken ?? undefined } });
+      });
+    }
   }
 
   /**

@@ -57,6 +57,7 @@ export function createRefresher(deps: RefresherDeps) {
   let waiters = false;
   // Settles when no login holds refreshes back (see `exclusive`).
   let gate: Promise<unknown> = Promise.resolve();
+  let logins = 0;
   const timer = createTimer(() => void refresh(nextTrigger));
   // Settles the wait for another tab's news (tokens, a logout), if one is on.
   let heard: (() => void) | null = null;
@@ -199,16 +200,23 @@ export function createRefresher(deps: RefresherDeps) {
    * makes no request.
    */
   async function exclusive<T>(task: () => Promise<T>): Promise<T> {
-    while (flight) await flight;
-    const done = deps.tabs.withLock(task);
-    gate = Promise.all([gate, done.catch(() => {})]);
-    return done;
+    logins++;
+    try {
+      while (flight) await flight;
+      const done = deps.tabs.withLock(task);
+      gate = Promise.all([gate, done.catch(() => {})]);
+      return await done;
+    } finally {
+      logins--;
+    }
   }
 
   return {
     refresh,
     exclusive,
     running: () => flight,
+    /** Null when no refresh or login is under way, else a promise that settles once those have. */
+    busy: () => (flight || logins ? Promise.all([flight, gate]).then(() => {}, () => {}) : null),
     /** New tokens arrived (refresh, login or another tab): forget failures, aim at the next refresh. */
     reset(fromTab: boolean): void {
       if (!fromTab || !flight) failures = 0;

@@ -351,3 +351,33 @@ for (const mode of ['memory', 'cookie'] as const) {
     expect(w.violations).toEqual([]);
   });
 }
+
+it('memory mode: a new tab asking for the session while another tab refreshes gets the rotated refresh token, not the one being spent', async () => {
+  const { w, tabs: [a], open } = await setup({ mode: 'memory', lifetime: 20 });
+  w.latency = (s) => (s.kind === 'refresh' ? 100 : 5);
+  w.messageDelay = 2;
+  w.sleep(60_000); // a's token is due
+  const token = a!.getAccessToken(); // a's refresh is on its way
+  await w.advance(0);
+  const b = open(1);
+  const restore = b.restore(); // asks the other tabs for the session at once
+  await w.advance(1_000);
+  await Promise.all([token, restore]);
+  await w.advance(1_000);
+  expect([a!.getState().status, b.getState().status]).toEqual(['authenticated', 'authenticated']);
+  expect(w.sent.filter((s) => s.kind === 'refresh').map((s) => s.outcome)).not.toContain('ended');
+  expect(w.violations).toEqual([]);
+});
+
+it('memory mode: a logout in a new tab that has not got the refresh token yet still ends the session on the server', async () => {
+  const { w, tabs: [a], open } = await setup({ mode: 'memory', lifetime: 300 });
+  w.messageDelay = 50; // the hand-over of the refresh token is still on its way
+  const b = open(1);
+  void b.restore();
+  await w.advance(0);
+  const out = b.logout(); // b holds no refresh token: its own logout call can't name the session
+  await w.advance(1_000);
+  await out;
+  expect(a!.getState().status).toBe('unauthenticated');
+  expect(alive(w)).toBe(0);
+});
