@@ -114,11 +114,12 @@ export function createRefresher(deps: RefresherDeps) {
       // A browser may grant the lock before it delivers the holder's broadcast (Chromium can; a polyfill granting
       // in a microtask always does). Give that news a moment before spending the refresh token again: in memory
       // mode a rotated-away one, which the server takes as reuse, ending the session in every tab.
-      if (waited && deps.current() === startTokens && !deps.isDisposed()) await news(NEWS_MS);
-      if (deps.isDisposed()) return DISPOSED;
       // Another tab (or a login) delivered tokens while this one queued for the lock: nothing left to do,
       // unless those are due too (a new tab's sync can hand over a token that expired while the device slept).
-      if (deps.current() !== startTokens && deps.current() !== null && !((deps.dueAt() ?? Infinity) <= Date.now())) return OK;
+      const delivered = () => deps.current() !== startTokens && deps.current() !== null && !((deps.dueAt() ?? Infinity) <= Date.now());
+      if (waited && !delivered() && !deps.isDisposed()) await news(NEWS_MS);
+      if (deps.isDisposed()) return DISPOSED;
+      if (delivered()) return OK;
       // The user logged out while this one queued: ask nothing (a refresh now would renew what they left).
       if (deps.epoch() !== startEpoch && deps.current() === null) return { ok: false, ended: true, error: null };
       // Another tab held the lock, most likely refreshing these same tokens, and a browser may grant the lock
