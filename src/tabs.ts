@@ -9,6 +9,9 @@ export type TabMessage =
   | { type: 'logout'; expired: boolean; at?: number }
   | { type: 'sync'; at?: undefined };
 
+/** Where Web Locks are missing: a tab holding the refresh "lock" says so (see `withLock`); never reaches the client. */
+type Busy = { type: 'busy'; on: boolean };
+
 export interface SharedTokens {
   accessToken: string;
   /** Only in memory mode, where each tab would otherwise hold a rotated-away copy. */
@@ -44,10 +47,17 @@ export function createTabs(name: string | false | undefined, lockTimeoutMs: numb
   } catch {
     // A sandboxed or opaque-origin document may refuse one: work alone, as where it's missing.
   }
+  // Without Web Locks: until when another tab said it holds the refresh "lock", and who waits for it.
+  let busyUntil = 0;
+  const freed = new Set<() => void>();
+  const free = () => freed.forEach((f) => f());
   if (channel) {
     channel.onmessage = (event: MessageEvent) => {
-      const data = event.data as TabMessage | null;
-      if (data && typeof data === 'object' && typeof data.type === 'string') onMessage(data);
+      const data = event.data as TabMessage | Busy | null;
+      if (!data || typeof data !== 'object' || typeof data.type !== 'string') return;
+      if (data.type !== 'busy') return onMessage(data);
+      busyUntil = data.on ? Date.now() + lockTimeoutMs : 0;
+      if (!data.on) free();
     };
     // Node keeps the process alive while a channel is open; a tab-less process shouldn't wait on it.
     (channel as { unref?: () => void }).unref?.();
@@ -55,14 +65,16 @@ export function createTabs(name: string | false | undefined, lockTimeoutMs: numb
   const lockName = `keycard:${channelName || 'local'}:refresh`;
   const waiting = new Set<AbortController>(); // lock requests not granted yet: close() gives up on them
 
+  const post = (message: TabMessage | Busy): void => {
+    try {
+      channel?.postMessage(message);
+    } catch {
+      // A closed channel (after dispose) has nothing left to tell.
+    }
+  };
+
   return {
-    post(message: TabMessage): void {
-      try {
-        channel?.postMessage(message);
-      } catch {
-        // A closed channel (after dispose) has nothing left to tell.
-      }
-    },
+    post: post as (message: TabMessage) => void,
 
     /**
      * Runs `task` holding the tab-wide refresh lock; `waited` says another tab held it first. If the lock isn't
@@ -71,7 +83,31 @@ export function createTabs(name: string | false | undefined, lockTimeoutMs: numb
      */
     async withLock<T>(task: (waited: boolean) => Promise<T>): Promise<T> {
       const lockManager = channel ? locks() : undefined;
-      if (!lockManager) return task(false);
+      if (!lockManager) {
+        if (!channel) return task(false);
+        // No Web Locks (old browsers, jsdom): tabs say over the channel when they hold the "lock", and wait while
+        // another does (until it says it's done, or for the lock timeout). Two tabs starting in the same instant
+        // can both go; one that starts while another works waits, and then finds its news.
+        let waited = false;
+        while (busyUntil > Date.now()) {
+          waited = true;
+          await new Promise<void>((resolve) => {
+            const done = () => {
+              clearTimeout(timer);
+              freed.delete(done);
+              resolve();
+            };
+            const timer = setTimeout(done, busyUntil - Date.now());
+            freed.add(done);
+          });
+        }
+        post({ type: 'busy', on: true });
+        try {
+          return await task(waited);
+        } finally {
+          post({ type: 'busy', on: false });
+        }
+      }
       const free = await lockManager.request(lockName, { ifAvailable: true }, (lock) => (lock ? task(false) : BUSY));
       if (free !== BUSY) return free as T;
       const controller = new AbortController();
@@ -101,6 +137,8 @@ export function createTabs(name: string | false | undefined, lockTimeoutMs: numb
 
     close(): void {
       waiting.forEach((c) => c.abort()); // the task then runs at once and finds the client disposed
+      busyUntil = 0;
+      free();
       channel?.close();
     },
   };

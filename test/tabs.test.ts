@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createAuthClient, type AuthClient, type AuthClientOptions, type AuthEvent } from 'keycard';
-import { API, BASE, mockBackend, useMsw } from './helpers';
+import { HttpResponse } from 'msw';
+import { API, BASE, mockBackend, tokenResponse, useMsw } from './helpers';
 
 useMsw();
 
@@ -124,6 +125,55 @@ describe('cross-tab', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(b!.getState().status).toBe('initializing');
     expect(c.getState().status).toBe('initializing');
+  });
+
+  it('without Web Locks (Node here, like old browsers and jsdom), a tab whose 401 comes while another refreshes waits for it: one refresh, no reuse', async () => {
+    expect((globalThis as { navigator?: { locks?: unknown } }).navigator?.locks).toBeUndefined();
+    const backend = mockBackend();
+    const [a, b] = tabs(2, { refreshToken: 'memory' });
+    await a!.login(alice);
+    await settle();
+    expect(b!.getState().status).toBe('authenticated');
+    // The server rotates refresh tokens and refuses one used twice; its answer to the first refresh is held.
+    const used = new Set<string>();
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    backend.refreshReply = () => {
+      const token = (backend.lastRefreshBody as { refresh_token?: string }).refresh_token ?? '';
+      if (used.has(token)) return HttpResponse.json({ error: 'invalid_grant' }, { status: 400 });
+      used.add(token);
+      return held.then(() => {
+        const body = tokenResponse();
+        backend.valid.add(body.access_token);
+        return HttpResponse.json(body);
+      });
+    };
+    backend.valid.clear(); // the access token is revoked: both tabs' requests get a 401
+    const first = a!.fetch(`${API}/a`);
+    await vi.waitFor(() => expect(backend.refreshes).toBe(1));
+    const second = b!.fetch(`${API}/b`);
+    await new Promise((r) => setTimeout(r, 20));
+    release();
+    expect((await Promise.all([first, second])).map((r) => r.status)).toEqual([200, 200]);
+    expect(backend.refreshes).toBe(1);
+    expect([a!.getState().status, b!.getState().status]).toEqual(['authenticated', 'authenticated']);
+  });
+
+  it('without Web Locks, a tab that said it holds the lock and then went silent (crashed) holds the others up for the lock timeout only', async () => {
+    const backend = mockBackend();
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const [a] = tabs(1, { timeout: 1 }); // lock timeout: 1 s + 5 s
+    await a!.login(alice);
+    const crashed = new BroadcastChannel(`tabs-test-${n}`);
+    crashed.postMessage({ type: 'busy', on: true });
+    await settle();
+    const refreshed = a!.refresh();
+    await vi.advanceTimersByTimeAsync(5_900);
+    expect(backend.refreshes).toBe(0);
+    await vi.advanceTimersByTimeAsync(200);
+    await refreshed;
+    expect(backend.refreshes).toBe(1);
+    crashed.close();
   });
 
   it('works alone when the platform refuses a BroadcastChannel (a sandboxed document throws)', async () => {
