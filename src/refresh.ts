@@ -111,12 +111,12 @@ export function createRefresher(deps: RefresherDeps) {
   /** One refresh, holding the tab lock. */
   function locked(trigger: RefreshTrigger, startTokens: Tokens | null, startEpoch: number): Promise<Outcome> {
     return deps.tabs.withLock(async (waited): Promise<Outcome> => {
-      // A browser may grant the lock before it delivers the holder's broadcast (Chromium can; a polyfill granting
-      // in a microtask always does). Give that news a moment before spending the refresh token again: in memory
-      // mode a rotated-away one, which the server takes as reuse, ending the session in every tab.
       // Another tab (or a login) delivered tokens while this one queued for the lock: nothing left to do,
       // unless those are due too (a new tab's sync can hand over a token that expired while the device slept).
       const delivered = () => deps.current() !== startTokens && deps.current() !== null && !((deps.dueAt() ?? Infinity) <= Date.now());
+      // A browser may grant the lock before it delivers the holder's broadcast (Chromium can; a polyfill granting
+      // in a microtask always does). Give that news a moment before spending the refresh token again: in memory
+      // mode a rotated-away one, which the server takes as reuse, ending the session in every tab.
       if (waited && !delivered() && !deps.isDisposed()) await news(NEWS_MS);
       if (deps.isDisposed()) return DISPOSED;
       if (delivered()) return OK;
