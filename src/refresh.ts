@@ -20,6 +20,8 @@ export interface RefresherDeps {
   signal: AbortSignal;
   current: () => Tokens | null;
   epoch: () => number;
+  /** Counts sessions begun (a login here or in another tab). */
+  sessions: () => number;
   /** `startedAt`: when this refresh began, on the `tick()` clock. */
   onTokens: (tokens: Tokens, trigger: RefreshTrigger, startedAt: number) => void;
   onEnded: (error: AuthError | null, startedAt: number) => void;
@@ -133,6 +135,7 @@ export function createRefresher(deps: RefresherDeps) {
       }
       // Taken inside the lock, so it orders this refresh against other tabs' logins and refreshes.
       const startedAt = tick();
+      const startSessions = deps.sessions();
       const result = await attempt();
       // A login or logout happened meanwhile: this answer belongs to a session that no longer exists.
       if (deps.epoch() !== startEpoch) return 'tokens' in result ? OK : result;
@@ -145,6 +148,9 @@ export function createRefresher(deps: RefresherDeps) {
       if (result.ended) {
         // Nothing was asked (no refresh token held) and a session arrived meanwhile (a tab's sync reply): keep it.
         if (result.error === null && deps.current() !== startTokens) return result;
+        // Refused, but another tab's login began a new session meanwhile (memory mode: this tab still held the old
+        // session's refresh token): the refusal is about the old one.
+        if (deps.sessions() !== startSessions && deps.current() !== null) return OK;
         await deps.refreshTokens.set(null);
         deps.onEnded(result.error, startedAt);
       } else {

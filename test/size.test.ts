@@ -9,12 +9,12 @@ import { CORE_APP, SPA_BUILD } from '../bench/lib/spa-bundle.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 // The goal is 4 KB for the core; it measures ~7.5 KB today (cross-tab ordering, backoff gating and
-// origin checks all cost bytes). This ceiling stops growth while the core is cut down. Raised 7,600 → 7,900 (on
-// 2026-11-23) for fixes that cost ~300 B: a request timeout that holds when fetch ignores the abort, a timer that
-// fires on time after the clock is set back, a wait for another tab's news after the lock hand-off, dotted opaque
-// tokens, memory mode's hand-over to a new tab held back while a refresh or login is under way, and a channel-only
-// "lock" where Web Locks are missing.
-const BUDGET = { coreGzip: 7_900, reactGzip: 1 * 1024 };
+// origin checks all cost bytes). This ceiling stops growth while the core is cut down, and keeps it below the
+// smallest competitor measured (keycloak-js, 8,263 B). Raised 7,600 → 8,000 (on 2026-11-23) for fixes that cost
+// ~370 B: a request timeout that holds when fetch ignores the abort, a timer that fires on time after the clock is
+// set back, a wait for another tab's news after the lock hand-off, dotted opaque tokens, memory mode's hand-over
+// to a new tab and its refusals of a replaced session, and a channel-only "lock" where Web Locks are missing.
+const BUDGET = { coreGzip: 8_000, reactGzip: 1 * 1024 };
 
 /** `keycard` and `keycard/react` resolve to the sources, as vitest's aliases do. */
 const sources: Plugin = {

@@ -381,3 +381,19 @@ it('memory mode: a logout in a new tab that has not got the refresh token yet st
   expect(a!.getState().status).toBe('unauthenticated');
   expect(alive(w)).toBe(0);
 });
+
+it('memory mode: a tab refreshing with the old session\'s refresh token while another tab\'s login lands keeps the new session', async () => {
+  const { w, tabs: [a, b] } = await setup({ tabs: 2, mode: 'memory', delivery: 'latent' });
+  w.killSessions(); // the server ends the session; b still holds its refresh token
+  w.messageDelay = 50; // a's login reaches b after b's refresh went out
+  w.latency = (s) => (s.kind === 'refresh' ? 100 : 5);
+  const login = a!.login(alice);
+  await w.advance(10);
+  await login;
+  const refreshed = b!.refresh().catch(() => {}); // the lock is free: b refreshes with the old session's token
+  await w.advance(500);
+  await refreshed;
+  expect([a!.getState().status, b!.getState().status]).toEqual(['authenticated', 'authenticated']);
+  expect(alive(w)).toBe(1);
+  expect(w.violations).toEqual([]);
+});
