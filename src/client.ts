@@ -53,7 +53,6 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   let stamp = -Infinity;
   let loginAt = -Infinity; // when the login() that began this tab's session was called (a logout after it ends it)
   let userOut = false; // the user logged out (here or in another tab), and no login since
-  let sessions = 0; // logins adopted (here or from another tab)
   // The logout request in flight: a login waits for it, or its late `Set-Cookie: …; Max-Age=0` would wipe the new session's cookie.
   let loggingOut: Promise<unknown> = Promise.resolve();
   let disposed = false;
@@ -70,7 +69,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     signal: lifetime.signal,
     current: () => tokens,
     epoch: () => epoch,
-    sessions: () => sessions,
+    sessionStart: () => loginAt,
     onTokens: (next, trigger, startedAt) => adopt(next, trigger, startedAt),
     onEnded: (error, startedAt) => endSession(error, true, false, startedAt),
     onFailed: (error, trigger, retryAt) => {
@@ -91,10 +90,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     const wasAuthenticated = store.get().status === 'authenticated';
     tokens = next;
     stamp = at;
-    if (calledAt !== undefined) {
-      loginAt = calledAt;
-      sessions++;
-    }
+    if (calledAt !== undefined) loginAt = calledAt;
     if (calledAt !== undefined || trigger !== 'tab') userOut = false;
     refresher.reset(trigger === 'tab');
     publish('authenticated');
@@ -176,11 +172,12 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
    * stamp and the refresh token read must be one session's.
    */
   function answerSync(): void {
+    if (disposed || refreshTokens.mode !== 'memory') return;
     const busy = refresher.busy();
     if (busy) return void busy.then(answerSync);
     const held = tokens;
     const at = stamp;
-    if (held && !disposed && refreshTokens.mode === 'memory') {
+    if (held) {
       void refreshTokens.get().then((refreshToken) => {
         if (tokens === held) tabs.post({ type: 'tokens', login: false, at, tokens: { ...held, refreshToken: refreshToken ?? undefined } });
       });

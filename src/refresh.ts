@@ -1,7 +1,7 @@
 import type { RefreshTrigger } from './types';
 import { AuthError, asAuthError } from './errors';
 import { expiresAt, type Tokens } from './tokens';
-import { backoff, createTimer, retryAfter } from './scheduler';
+import { backoff, createTimer, pause, retryAfter } from './scheduler';
 import { readTokens, type AuthBackend } from './backend';
 import { tick } from './env';
 import type { RefreshTokenStore } from './storage';
@@ -20,8 +20,8 @@ export interface RefresherDeps {
   signal: AbortSignal;
   current: () => Tokens | null;
   epoch: () => number;
-  /** Counts sessions begun (a login here or in another tab). */
-  sessions: () => number;
+  /** When the login() that began the current session was called (here or in another tab). */
+  sessionStart: () => number;
   /** `startedAt`: when this refresh began, on the `tick()` clock. */
   onTokens: (tokens: Tokens, trigger: RefreshTrigger, startedAt: number) => void;
   onEnded: (error: AuthError | null, startedAt: number) => void;
@@ -61,18 +61,8 @@ export function createRefresher(deps: RefresherDeps) {
   let gate: Promise<unknown> = Promise.resolve();
   let logins = 0;
   const timer = createTimer(() => void refresh(nextTrigger));
-  // Settles the wait for another tab's news (tokens, a logout), if one is on.
+  // Ends the wait for another tab's news (tokens, a logout), if one is on.
   let heard: (() => void) | null = null;
-  const news = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(wait);
-        heard = null;
-        resolve();
-      };
-      const wait = setTimeout(done, ms);
-      heard = done;
-    });
 
   function schedule(): void {
     retrying = false;
@@ -119,7 +109,7 @@ export function createRefresher(deps: RefresherDeps) {
       // A browser may grant the lock before it delivers the holder's broadcast (Chromium can; a polyfill granting
       // in a microtask always does). Give that news a moment before spending the refresh token again: in memory
       // mode a rotated-away one, which the server takes as reuse, ending the session in every tab.
-      if (waited && !delivered() && !deps.isDisposed()) await news(NEWS_MS);
+      if (waited && !delivered() && !deps.isDisposed()) await pause(NEWS_MS, (stop) => (heard = stop));
       if (deps.isDisposed()) return DISPOSED;
       if (delivered()) return OK;
       // The user logged out while this one queued: ask nothing (a refresh now would renew what they left).
@@ -135,7 +125,7 @@ export function createRefresher(deps: RefresherDeps) {
       }
       // Taken inside the lock, so it orders this refresh against other tabs' logins and refreshes.
       const startedAt = tick();
-      const startSessions = deps.sessions();
+      const session = deps.sessionStart();
       const result = await attempt();
       // A login or logout happened meanwhile: this answer belongs to a session that no longer exists.
       if (deps.epoch() !== startEpoch) return 'tokens' in result ? OK : result;
@@ -150,7 +140,7 @@ export function createRefresher(deps: RefresherDeps) {
         if (result.error === null && deps.current() !== startTokens) return result;
         // Refused, but another tab's login began a new session meanwhile (memory mode: this tab still held the old
         // session's refresh token): the refusal is about the old one.
-        if (deps.sessions() !== startSessions && deps.current() !== null) return OK;
+        if (deps.sessionStart() !== session && deps.current() !== null) return OK;
         await deps.refreshTokens.set(null);
         deps.onEnded(result.error, startedAt);
       } else {

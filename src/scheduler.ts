@@ -46,6 +46,20 @@ export function createTimer(onFire: () => void) {
   };
 }
 
+/**
+ * Resolves after `ms`, or sooner once the `stop` handed to `onStop` is called (by news the caller waits for); the
+ * timer is cleared either way, and a late `stop` does nothing.
+ */
+export const pause = (ms: number, onStop: (stop: () => void) => void): Promise<void> =>
+  new Promise((resolve) => {
+    const timer = setTimeout(() => stop(), ms);
+    const stop = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    onStop(stop);
+  });
+
 /** Exponential backoff with full jitter between half and all of the step, capped. */
 export const backoff = (attempt: number, baseMs = 1000, capMs = 60_000): number =>
   Math.min(capMs, baseMs * 2 ** Math.min(attempt, 16)) * (0.5 + Math.random() * 0.5);

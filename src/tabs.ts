@@ -1,4 +1,5 @@
 import { inBrowser } from './env';
+import { pause } from './scheduler';
 
 /**
  * What one tab tells the others. Tokens travel only between same-origin tabs of one browser. `at` stamps when
@@ -50,7 +51,10 @@ export function createTabs(name: string | false | undefined, lockTimeoutMs: numb
   // Without Web Locks: until when another tab said it holds the refresh "lock", and who waits for it.
   let busyUntil = 0;
   const freed = new Set<() => void>();
-  const free = () => freed.forEach((f) => f());
+  const free = () => {
+    freed.forEach((stop) => stop());
+    freed.clear();
+  };
   if (channel) {
     channel.onmessage = (event: MessageEvent) => {
       const data = event.data as TabMessage | Busy | null;
@@ -91,15 +95,7 @@ export function createTabs(name: string | false | undefined, lockTimeoutMs: numb
         let waited = false;
         while (busyUntil > Date.now()) {
           waited = true;
-          await new Promise<void>((resolve) => {
-            const done = () => {
-              clearTimeout(timer);
-              freed.delete(done);
-              resolve();
-            };
-            const timer = setTimeout(done, busyUntil - Date.now());
-            freed.add(done);
-          });
+          await pause(busyUntil - Date.now(), (stop) => freed.add(stop));
         }
         post({ type: 'busy', on: true });
         try {
