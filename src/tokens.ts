@@ -1,4 +1,3 @@
-import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { AuthError } from './errors';
 import { warnOnce } from './env';
 
@@ -32,24 +31,35 @@ function checkLifetime(lifetimeS: number, source: string): number {
 }
 
 /**
+ * One base64url JWT segment as a JSON object, or undefined. Decoded by hand, not with jose: no work at module load
+ * and no `TextDecoder` (React Native's Hermes lacks it before 0.85). `decodeURIComponent` of the percent-encoded
+ * bytes is a strict UTF-8 decoder: it throws on malformed sequences, as `TextDecoder(…, { fatal: true })` would.
+ */
+function segment(part: string): Record<string, unknown> | undefined {
+  try {
+    const base64 = part.replace(/-/g, '+').replace(/_/g, '/');
+    const bytes = atob(base64 + '='.repeat((4 - (base64.length % 4)) % 4));
+    const json: unknown = JSON.parse(decodeURIComponent(bytes.replace(/[\s\S]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`)));
+    return typeof json === 'object' && json !== null && !Array.isArray(json) ? (json as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Claims of a JWT, null for an opaque token. Only three base64url parts whose first decodes to a JSON object make a
  * JWT: other dotted strings (a PASETO `v4.local.…`, a vendor's own format) are opaque. A JWT whose payload can't be
- * decoded is broken, an error rather than an opaque token.
+ * decoded is broken, an error rather than an opaque token. Decode only: claims are for display and scheduling,
+ * never trusted; servers verify.
  */
 function decodeClaims(token: string): Record<string, unknown> | null {
   // Five parts is an encrypted JWT (JWE), other characters no JWT at all: opaque to the client.
   if (!JWS_COMPACT.test(token)) return null;
-  try {
-    decodeProtectedHeader(token);
-  } catch {
-    return null;
-  }
-  try {
-    // Decode only: claims are for display and scheduling, never trusted; servers verify.
-    return decodeJwt(token) as Record<string, unknown>;
-  } catch (cause) {
-    throw invalid('access_token is a JWT whose payload cannot be decoded', cause);
-  }
+  const [header, payload] = token.split('.');
+  if (!segment(header)) return null;
+  const claims = segment(payload);
+  if (!claims) throw invalid('access_token is a JWT whose payload cannot be decoded');
+  return claims;
 }
 
 /**
