@@ -51,6 +51,14 @@ export interface MockAuthServerOptions {
   refreshTokenMode?: 'cookie' | 'body';
   /** Seconds the server's clock is ahead of `Date.now()` (negative: behind). Shifts `iat`, `exp` and `Date`. Default 0. */
   clockSkew?: number;
+  /**
+   * Seconds after a rotation during which the replaced refresh token, presented
+   * again while its successor was never used, gets that same successor (and a
+   * fresh access token) instead of ending the session: a client whose refresh
+   * response was lost is retrying. Outside the window, or once the successor
+   * was used, reuse still revokes the family. Default 10; 0 turns it off.
+   */
+  refreshTokenReuseGrace?: number;
 }
 
 /**
@@ -110,7 +118,8 @@ const COUNTER = { login: 'logins', refresh: 'refreshes', logout: 'logouts' } as 
 
 /**
  * Creates an in-memory auth backend speaking keycard's default wire format,
- * as msw handlers: login, refresh (rotating, with reuse detection), logout, a
+ * as msw handlers: login, refresh (rotating, with reuse detection and a
+ * reuse grace for lost responses), logout, a
  * JWKS, and a protected `{apiBaseUrl}/api/*` route that checks the bearer
  * token and echoes `{ ok, sub, method, path, body }`.
  *
@@ -138,7 +147,7 @@ export function createMockAuthServer(options: MockAuthServerOptions = {}): MockA
   const now = () => Date.now() + (options.clockSkew ?? 0) * 1000;
 
   const tokens = createAccessTokens({ format: options.accessTokenFormat ?? 'jwt', lifetime, now });
-  const sessions = createSessions();
+  const sessions = createSessions({ now, reuseGrace: options.refreshTokenReuseGrace });
   const jar = createCookieJar(COOKIE, refreshUrl.origin, commonPath(refreshUrl.pathname, logoutUrl.pathname));
   const stats: MockAuthStats = { logins: 0, refreshes: 0, logouts: 0, apiCalls: 0, api401s: 0 };
 

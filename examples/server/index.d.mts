@@ -18,6 +18,14 @@ export interface ServerOptions {
   tokenLifetime?: number;
   /** Refresh-token lifetime in seconds (each rotation starts a new one). Default 7 days. */
   refreshTokenLifetime?: number;
+  /**
+   * Seconds after a rotation during which the replaced refresh token, presented
+   * again while its successor was never used, gets that same successor (and a
+   * fresh access token) instead of revoking the family: the client lost the
+   * refresh response. Outside the window, or once the successor was used, reuse
+   * still revokes. Default 10; 0 turns it off.
+   */
+  refreshTokenReuseGrace?: number;
   /** Seconds added to the server's clock for iat/exp, the Date header and verification. Default 0. */
   clockOffset?: number;
   /**

@@ -40,6 +40,7 @@ export async function createServer(options = {}) {
     host = '127.0.0.1',
     refreshTokenMode = 'both',
     refreshTokenLifetime = 7 * 24 * 3600,
+    refreshTokenReuseGrace = 10,
     allowOrigins = [],
     staticDir,
     admin = true,
@@ -55,7 +56,8 @@ export async function createServer(options = {}) {
 
   const users = await createUserTable(options.users ?? DEFAULT_USERS);
   const tokens = await createTokenIssuer({ now });
-  const sessions = createSessionStore({ now, lifetime: refreshTokenLifetime });
+  if (!Number.isFinite(refreshTokenReuseGrace) || refreshTokenReuseGrace < 0) throw new TypeError('refreshTokenReuseGrace must be a number of seconds ≥ 0');
+  const sessions = createSessionStore({ now, lifetime: refreshTokenLifetime, reuseGrace: refreshTokenReuseGrace });
   const stats = createStats(now);
 
   const controls = {

@@ -11,6 +11,8 @@ const USAGE = `Usage: node examples/server/main.mjs [options]
   --token-lifetime S       access-token lifetime in seconds (default 300)
   --clock-offset S         seconds added to the server's clock (default 0)
   --refresh-token-mode M   cookie | body | both (default both)
+  --refresh-token-reuse-grace S
+                           seconds a rotated refresh token still gets its unused successor (default 10; 0 = off)
   --allow-origin ORIGIN    allow this origin cross-origin, with credentials (repeatable)
   --static DIR             serve a built SPA from DIR, falling back to index.html
   --no-admin               don't mount the dev-only /admin routes
@@ -39,6 +41,7 @@ try {
       'token-lifetime': { type: 'string' },
       'clock-offset': { type: 'string' },
       'refresh-token-mode': { type: 'string' },
+      'refresh-token-reuse-grace': { type: 'string' },
       'allow-origin': { type: 'string', multiple: true },
       static: { type: 'string' },
       'no-admin': { type: 'boolean' },
@@ -59,6 +62,7 @@ const server = await createServer({
   tokenLifetime: number(values['token-lifetime'], '--token-lifetime'),
   clockOffset: number(values['clock-offset'], '--clock-offset'),
   refreshTokenMode: /** @type {'cookie' | 'body' | 'both' | undefined} */ (values['refresh-token-mode']),
+  refreshTokenReuseGrace: number(values['refresh-token-reuse-grace'], '--refresh-token-reuse-grace'),
   allowOrigins: values['allow-origin'],
   staticDir: values.static,
   admin: !values['no-admin'],

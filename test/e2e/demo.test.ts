@@ -140,6 +140,8 @@ describe.skipIf(skipBrowserTests)('demo SPA in Chromium', () => {
     await first.getByRole('button', { name: 'Refresh now' }).click();
     await expect.poll(async () => (await refreshCookie(context))?.value).not.toBe(stolen);
 
+    // Past the server's 10 s reuse grace, in which a replay would get the successor (a lost response's retry).
+    demo.server.configure({ clockOffset: 10 });
     const replay = await fetch(`${demo.server.url}/auth/refresh`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-requested-with': 'keycard', cookie: `keycard_rt=${stolen}` },
@@ -147,6 +149,7 @@ describe.skipIf(skipBrowserTests)('demo SPA in Chromium', () => {
     });
     expect(replay.status).toBe(400);
     expect(await replay.json()).toMatchObject({ error: 'invalid_grant' });
+    demo.server.configure({ clockOffset: 0 });
 
     // The tabs' access tokens still work until their next refresh, which the revoked family refuses.
     expect(await status(first)).toBe('authenticated');

@@ -102,14 +102,58 @@ describe('refresh and logout (cookie mode)', () => {
     expect((await refresh(second)).status).toBe(200);
   });
 
-  it('revokes the whole family when a rotated token is reused', async () => {
+  it('revokes the whole family when a rotated token is reused after the 10 s grace', async () => {
     const { cookie: first } = await login();
     const second = cookieOf(await refresh(first));
+    server.configure({ clockOffset: 10 });
     const reuse = await refresh(first);
     expect(reuse.status).toBe(400);
     expect(await reuse.json()).toMatchObject({ error: 'invalid_grant' });
     expect(reuse.headers.get('set-cookie')).toMatch(/keycard_rt=;.*Max-Age=0/);
     expect((await refresh(second)).status).toBe(400); // the thief's (or owner's) newer token dies too
+  });
+
+  it('gives a rotated token its unused successor again within the grace (a lost response), with a fresh access token', async () => {
+    const { cookie: first } = await login();
+    const lost = await refresh(first);
+    const successor = cookieOf(lost);
+    const { access_token: lostToken } = (await lost.json()) as { access_token: string };
+    server.configure({ clockOffset: 9 });
+    const retry = await refresh(first);
+    expect(retry.status).toBe(200);
+    expect(cookieOf(retry)).toBe(successor);
+    const { access_token } = (await retry.json()) as { access_token: string };
+    expect(access_token).not.toBe(lostToken);
+    expect((await api('/api/me', access_token)).status).toBe(200);
+    expect((await refresh(successor)).status).toBe(200); // the family goes on
+  });
+
+  it('gives the same successor in the JSON body too', async () => {
+    const { json } = await login({ ...ALICE, refresh_token_in_body: true });
+    const lost = (await (await post('/auth/refresh', { refresh_token: json.refresh_token })).json()) as { refresh_token: string };
+    const retry = (await (await post('/auth/refresh', { refresh_token: json.refresh_token })).json()) as { refresh_token: string };
+    expect(retry.refresh_token).toBe(lost.refresh_token);
+  });
+
+  it('ends the family on reuse once the successor was used, even within the grace', async () => {
+    const { cookie: first } = await login();
+    const second = cookieOf(await refresh(first));
+    const third = cookieOf(await refresh(second));
+    expect((await refresh(first)).status).toBe(400);
+    expect((await refresh(third)).status).toBe(400);
+  });
+
+  it('has no grace with refreshTokenReuseGrace: 0', async () => {
+    const strict = await createServer({ refreshTokenReuseGrace: 0 });
+    try {
+      const res = await post('/auth/login', ALICE, {}, strict.url);
+      const first = cookieOf(res);
+      await post('/auth/refresh', {}, withCookie(first), strict.url);
+      expect((await post('/auth/refresh', {}, withCookie(first), strict.url)).status).toBe(400);
+    } finally {
+      await strict.close();
+    }
+    await expect(createServer({ refreshTokenReuseGrace: -1 })).rejects.toThrow(TypeError);
   });
 
   it('rejects unknown and missing refresh tokens', async () => {
@@ -154,6 +198,7 @@ describe('refresh token transport', () => {
     const rotated = (await res.json()) as { refresh_token: string };
     expect(res.headers.get('set-cookie')).toBeNull();
     expect(rotated.refresh_token).not.toBe(first);
+    server.configure({ clockOffset: 10 }); // past the reuse grace
     expect((await post('/auth/refresh', { refresh_token: first })).status).toBe(400);
     expect((await post('/auth/refresh', { refresh_token: rotated.refresh_token })).status).toBe(400);
   });
@@ -290,7 +335,8 @@ describe('stats', () => {
     const { cookie, token } = await login();
     await post('/auth/login', { username: 'alice', password: 'x' });
     const next = cookieOf(await refresh(cookie));
-    await refresh(cookie); // reuse → failure
+    server.configure({ clockOffset: 10 });
+    await refresh(cookie); // reuse after the grace → failure
     await post('/auth/logout', {}, withCookie(next));
     await api('/api/me', token);
     await api('/api/me');

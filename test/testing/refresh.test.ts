@@ -20,7 +20,7 @@ describe('body mode', () => {
   });
 
   it('revokes the whole family when a rotated token is reused', async () => {
-    mockServer({ refreshTokenMode: 'body' });
+    mockServer({ refreshTokenMode: 'body', refreshTokenReuseGrace: 0 });
     const first = await (await login()).json();
     const second = await (await refreshWith(first.refresh_token)).json();
 
@@ -94,7 +94,7 @@ describe('cookie mode in Node (emulated jar)', () => {
   });
 
   it('detects reuse of a rotated cookie sent explicitly', async () => {
-    mockServer();
+    mockServer({ refreshTokenReuseGrace: 0 });
     const setCookie = (await login()).headers.get('set-cookie')!;
     const stolen = setCookie.split(';')[0]!; // keycard_rt=...
     const rotated = await refreshCookie();
@@ -137,5 +137,63 @@ describe('cookie mode in Node (emulated jar)', () => {
     const response = await refreshCookie();
     expect(response.status).toBe(200);
     expect((await api((await response.json()).access_token)).status).toBe(200);
+  });
+});
+
+describe('reuse grace (a lost refresh response)', () => {
+  it('gives the replaced token its successor again within 10 s, with a fresh access token', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    onTestFinished(() => void vi.useRealTimers());
+    mockServer({ refreshTokenMode: 'body' });
+    const first = await (await login()).json();
+    const lost = await (await refreshWith(first.refresh_token)).json(); // the response the client never saw
+    vi.advanceTimersByTime(9_000);
+    const retry = await refreshWith(first.refresh_token);
+    expect(retry.status).toBe(200);
+    const again = await retry.json();
+    expect(again.refresh_token).toBe(lost.refresh_token);
+    expect(again.access_token).not.toBe(lost.access_token);
+    expect((await api(again.access_token)).status).toBe(200);
+    // The session goes on: the successor rotates as usual.
+    expect((await refreshWith(again.refresh_token)).status).toBe(200);
+  });
+
+  it('still ends the family for a reuse after the window', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    onTestFinished(() => void vi.useRealTimers());
+    mockServer({ refreshTokenMode: 'body' });
+    const first = await (await login()).json();
+    const second = await (await refreshWith(first.refresh_token)).json();
+    vi.advanceTimersByTime(10_000);
+    expect((await refreshWith(first.refresh_token)).status).toBe(401);
+    expect((await refreshWith(second.refresh_token)).status).toBe(401);
+  });
+
+  it('still ends the family once the successor was used', async () => {
+    mockServer({ refreshTokenMode: 'body' });
+    const first = await (await login()).json();
+    const second = await (await refreshWith(first.refresh_token)).json();
+    const third = await (await refreshWith(second.refresh_token)).json();
+    expect((await refreshWith(first.refresh_token)).status).toBe(401);
+    expect((await refreshWith(third.refresh_token)).status).toBe(401);
+  });
+
+  it('is configurable', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    onTestFinished(() => void vi.useRealTimers());
+    mockServer({ refreshTokenMode: 'body', refreshTokenReuseGrace: 60 });
+    const first = await (await login()).json();
+    const second = await (await refreshWith(first.refresh_token)).json();
+    vi.advanceTimersByTime(59_000);
+    expect((await (await refreshWith(first.refresh_token)).json()).refresh_token).toBe(second.refresh_token);
+  });
+
+  it('works for the cookie too', async () => {
+    mockServer();
+    const before = (await login()).headers.get('set-cookie')!.split(';')[0]!;
+    const rotated = (await refreshCookie()).headers.get('set-cookie')!.split(';')[0]!;
+    const retry = await refreshCookie({ headers: { Cookie: before } });
+    expect(retry.status).toBe(200);
+    expect(retry.headers.get('set-cookie')!.split(';')[0]).toBe(rotated);
   });
 });
