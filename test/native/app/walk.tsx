@@ -1,0 +1,180 @@
+// The session the Hermes test walks, inside the React Native environment:
+// the example app's own auth module (examples/react-native/auth.ts, with its
+// expo-secure-store TokenStorage), keycard/react rendered by
+// react-test-renderer, and AppState from React Native. Each launch of the
+// app is a separate Hermes process; the keychain and the server's state carry
+// over, nothing else does.
+
+import { createElement, type ReactElement } from 'react';
+import { create, type ReactTestRenderer } from 'react-test-renderer';
+import { AuthError, type AuthState } from 'keycard';
+import { AuthProvider, useAppStateResume, useAuth } from 'keycard/react';
+// Straight from its module, as `import { AppState } from 'react-native'` would give it, without loading the renderer.
+import AppStateModule from 'react-native/Libraries/AppState/AppState';
+import { auth, BASE_URL } from '../../../examples/react-native/auth';
+import * as device from '../host/device';
+import { createServer, type ServerState } from '../host/server';
+import { keychain, writes } from './keychain';
+
+declare const __DEVICE__: { phase: 'first-launch' | 'restart'; server?: ServerState };
+
+const AppState = ((AppStateModule as unknown as { default?: unknown }).default ?? AppStateModule) as typeof AppStateModule;
+const LIFETIME = 300;
+const server = createServer({
+  baseUrl: BASE_URL,
+  accessTokenLifetime: LIFETIME,
+  // Non-ASCII claims: the JWT payload must decode as UTF-8 without TextDecoder.
+  user: { username: 'alice', password: 'wonderland', sub: 'u_alice', name: 'Zoë Ångström ✓' },
+  state: __DEVICE__.server,
+});
+device.setServer(server);
+
+const facts: Record<string, unknown> = {};
+let latest: ReturnType<typeof useAuth> | null = null;
+
+function Probe(): ReactElement {
+  const value = useAuth();
+  latest = value;
+  const text = value.status === 'authenticated' ? `Hello, ${String(value.user?.name)}` : value.status;
+  return createElement('Text', null, text);
+}
+
+function Resume(): null {
+  useAppStateResume(AppState);
+  return null;
+}
+
+function step(name: string, value?: unknown): void {
+  device.emit('step', { name, value });
+}
+
+function fail(message: string): never {
+  throw new Error(message);
+}
+
+function expectEqual(actual: unknown, expected: unknown, what: string): void {
+  if (JSON.stringify(actual) !== JSON.stringify(expected)) fail(`${what}: got ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`);
+}
+
+const screen = (renderer: ReactTestRenderer) => {
+  const json = renderer.toJSON();
+  return json && !Array.isArray(json) ? (json.children ?? []).join('') : null;
+};
+
+async function until(what: string, predicate: () => boolean): Promise<void> {
+  for (let i = 0; i < 50; i++) {
+    if (predicate()) return;
+    await device.settle();
+  }
+  fail(`timed out waiting for ${what}`);
+}
+
+function environment(): Record<string, unknown> {
+  const g = globalThis as Record<string, unknown>;
+  let urlGetters: string;
+  try {
+    urlGetters = new URL('https://auth.example.com/a?b=1').protocol;
+  } catch (error) {
+    urlGetters = `throws: ${(error as Error).message}`;
+  }
+  return {
+    TextDecoder: typeof g.TextDecoder,
+    TextEncoder: typeof g.TextEncoder,
+    atob: typeof g.atob,
+    URL: typeof g.URL,
+    urlProtocol: urlGetters,
+    fetch: typeof g.fetch,
+    fetchIsReactNatives: typeof g.XMLHttpRequest === 'function' && String(g.fetch).indexOf('native code') < 0,
+    XMLHttpRequest: typeof g.XMLHttpRequest,
+    AbortController: typeof g.AbortController,
+    BroadcastChannel: typeof g.BroadcastChannel,
+    locks: typeof (g.navigator as { locks?: unknown } | undefined)?.locks,
+    navigatorProduct: (g.navigator as { product?: string } | undefined)?.product,
+    document: typeof g.document,
+    windowIsGlobal: g.window === globalThis,
+    bridgeless: g.RN$Bridgeless === true,
+    setTimeout: typeof g.setTimeout,
+    print: typeof g.print,
+  };
+}
+
+async function firstLaunch(): Promise<void> {
+  facts.environment = environment();
+  step('environment', facts.environment);
+
+  const renderer = create(createElement(AuthProvider, { client: auth }, createElement(Resume), createElement(Probe)));
+  await until('restore to settle', () => latest?.status === 'unauthenticated');
+  expectEqual(screen(renderer), 'unauthenticated', 'screen after restore with nothing stored');
+  expectEqual(server.stats.refreshes, 0, 'refresh requests without a stored token');
+  step('restore with nothing stored');
+
+  const wrong = await latest!.login({ username: 'alice', password: 'nope', refresh_token_in_body: true }).catch((error: unknown) => error);
+  expectEqual(wrong instanceof AuthError && wrong.code, 'invalid_credentials', 'a wrong password');
+  const state: AuthState = await latest!.login({ username: 'alice', password: 'wonderland', refresh_token_in_body: true });
+  expectEqual(state.status, 'authenticated', 'login');
+  expectEqual(state.user?.name, 'Zoë Ångström ✓', 'user.name decoded from the JWT');
+  await until('the screen to show the user', () => screen(renderer) === 'Hello, Zoë Ångström ✓');
+  const stored = Object.values(keychain);
+  expectEqual(stored.length, 1, 'refresh tokens in the keychain after login');
+  step('login', { user: state.user?.sub, screen: screen(renderer) });
+
+  const response = await latest!.fetch(`${BASE_URL}/api/items`);
+  const body = (await response.json()) as { items: Array<{ name: string }> };
+  expectEqual([response.status, body.items.length, server.stats.apiWithToken], [200, 2, 1], 'an API call with the token');
+  step('request with the token');
+
+  const before = Object.values(keychain)[0];
+  await device.advance((LIFETIME - 60) * 1000 + 1000);
+  await until('the proactive refresh', () => server.stats.refreshes === 1);
+  expectEqual(auth.getState().status, 'authenticated', 'state after the proactive refresh');
+  const after = Object.values(keychain)[0];
+  if (after === before) fail('the rotated refresh token was not stored');
+  step('proactive refresh', { refreshes: server.stats.refreshes });
+
+  server.revokeAccessTokens();
+  const replayed = await latest!.fetch(`${BASE_URL}/api/items`);
+  expectEqual([replayed.status, server.stats.api401, server.stats.refreshes], [200, 1, 2], '401 → refresh → replay');
+  step('401 replay');
+
+  // Suspended past the token's expiry: timers don't run; coming back to the foreground refreshes at once.
+  device.setAppState('background');
+  await device.settle();
+  const suspendedAt = server.stats.refreshes;
+  device.clock.now += 2 * LIFETIME * 1000;
+  device.setAppState('active');
+  await until('the refresh on resume', () => server.stats.refreshes === suspendedAt + 1);
+  expectEqual(auth.getState().status, 'authenticated', 'state after resume');
+  step('resume from the background refreshes at once');
+
+  // The app is killed here: no logout, no dispose. Only the keychain and the server remember.
+  facts.keychainWrites = writes.length;
+  device.emit('persist', { keychain, server: server.state });
+}
+
+async function restart(): Promise<void> {
+  facts.environment = environment();
+  const storedBefore = Object.values(keychain).length;
+  const renderer = create(createElement(AuthProvider, { client: auth }, createElement(Resume), createElement(Probe)));
+  await until('restore from the keychain', () => latest?.status !== 'initializing' && latest?.status !== undefined);
+  expectEqual([storedBefore, latest!.status, screen(renderer)], [1, 'authenticated', 'Hello, Zoë Ångström ✓'], 'restore from TokenStorage');
+  step('app restart restores from TokenStorage');
+
+  const response = await latest!.fetch(`${BASE_URL}/api/items`);
+  expectEqual(response.status, 200, 'an API call after the restart');
+
+  await latest!.logout();
+  await until('the login screen', () => screen(renderer) === 'unauthenticated');
+  expectEqual([Object.keys(keychain).length, server.stats.logouts, server.liveFamilies()], [0, 1, 0], 'after logout: keychain, server');
+  step('logout empties the storage');
+
+  renderer.unmount();
+  auth.dispose();
+  await device.settle();
+  expectEqual(device.pendingTimers(), 0, 'native timers left after dispose()');
+  step('dispose leaves no timer');
+}
+
+(__DEVICE__.phase === 'first-launch' ? firstLaunch() : restart()).finally(device.finish).then(
+  () => device.emit('done', { facts, exceptions: device.exceptions, missingModules: device.missingModules, network: device.networkLog }),
+  (error: Error) => device.emit('fail', { message: error.message, stack: String(error.stack), logs: device.logs.slice(-20), network: device.networkLog }),
+);

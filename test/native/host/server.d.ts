@@ -1,0 +1,20 @@
+// Types of server.js.
+import type { FakeRequest, FakeResponse } from './device';
+export interface ServerState {
+  stats: { logins: number; refreshes: number; logouts: number; api: number; api401: number; apiWithToken: number };
+  [key: string]: unknown;
+}
+export interface FakeServer {
+  handle(request: FakeRequest): FakeResponse | null;
+  stats: ServerState['stats'];
+  state: ServerState;
+  revokeAccessTokens(): void;
+  loseRefreshResponses(count: number): void;
+  liveFamilies(): number;
+}
+export declare function createServer(options: {
+  baseUrl: string;
+  accessTokenLifetime: number;
+  user: { username: string; password: string; sub: string; name: string };
+  state?: ServerState;
+}): FakeServer;

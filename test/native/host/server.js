@@ -1,0 +1,124 @@
+// The auth server the device's networking module answers from: keycard's
+// default wire format with rotating refresh tokens, reuse detection and the
+// 10 s reuse grace, JWT access tokens (signature not checked by clients), and
+// a protected GET /api/items. Its state survives an app restart (the test
+// hands it to the next process), as a real server's would.
+
+var codec = require('./codec');
+
+function createServer(options) {
+  var base = options.baseUrl;
+  var lifetime = options.accessTokenLifetime;
+  var user = options.user;
+  var state = options.state || { serial: 0, families: {}, tokens: {}, revokedBefore: 0, stats: { logins: 0, refreshes: 0, logouts: 0, api: 0, api401: 0, apiWithToken: 0 } };
+  var lost = 0;
+
+  function now() {
+    return Date.now();
+  }
+  function random(prefix) {
+    state.serial++;
+    return prefix + '-' + state.serial + '-' + Math.floor(Math.random() * 1e9).toString(36);
+  }
+  function json(status, body, extra) {
+    var headers = { 'Content-Type': 'application/json', Date: new Date(now()).toUTCString() };
+    for (var key in extra || {}) headers[key] = extra[key];
+    return { status: status, headers: headers, body: body === null ? '' : JSON.stringify(body) };
+  }
+  function accessToken() {
+    var iat = Math.floor(now() / 1000);
+    var header = codec.base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
+    var payload = codec.base64url(JSON.stringify({ sub: user.sub, name: user.name, iat: iat, exp: iat + lifetime, jti: random('at') }));
+    var token = header + '.' + payload + '.' + codec.base64url('not-a-real-signature');
+    state.tokens[token] = { exp: (iat + lifetime) * 1000, issued: state.serial };
+    return token;
+  }
+  function grant(refreshToken) {
+    return json(200, { access_token: accessToken(), token_type: 'Bearer', expires_in: lifetime, refresh_token: refreshToken });
+  }
+
+  function rotate(token) {
+    var familyId = Object.keys(state.families).find(function (id) {
+      var f = state.families[id];
+      return f.current === token || f.previous === token || f.spent.indexOf(token) >= 0;
+    });
+    if (familyId === undefined) return null;
+    var family = state.families[familyId];
+    if (family.revoked) return null;
+    if (token === family.previous && now() < family.graceUntil) return family.current;
+    if (token !== family.current) {
+      family.revoked = true;
+      return null;
+    }
+    if (family.previous) family.spent.push(family.previous);
+    family.previous = token;
+    family.graceUntil = now() + 10000;
+    family.current = random('rt');
+    return family.current;
+  }
+
+  function handle(request) {
+    var path = request.url.indexOf(base) === 0 ? request.url.slice(base.length) : null;
+    var body = request.body ? JSON.parse(request.body) : {};
+    if (request.method === 'POST' && path === '/auth/login') {
+      state.stats.logins++;
+      if (request.headers['x-requested-with'] !== 'keycard') return json(403, { error: 'csrf_header_missing' });
+      if (body.username !== user.username || body.password !== user.password) return json(401, { error: 'invalid_credentials' });
+      var first = random('rt');
+      state.families[first] = { current: first, previous: null, graceUntil: 0, spent: [], revoked: false };
+      return grant(first);
+    }
+    if (request.method === 'POST' && path === '/auth/refresh') {
+      state.stats.refreshes++;
+      if (typeof body.refresh_token !== 'string') return json(204, null);
+      var next = rotate(body.refresh_token);
+      var response = next === null ? json(400, { error: 'invalid_grant' }) : grant(next);
+      if (next !== null && lost > 0) {
+        lost--;
+        return null; // committed here, never delivered
+      }
+      return response;
+    }
+    if (request.method === 'POST' && path === '/auth/logout') {
+      state.stats.logouts++;
+      for (var id in state.families) {
+        var f = state.families[id];
+        if (f.current === body.refresh_token || f.previous === body.refresh_token) f.revoked = true;
+      }
+      return json(204, null);
+    }
+    if (path === '/api/items') {
+      state.stats.api++;
+      var match = /^Bearer (.+)$/.exec(request.headers.authorization || '');
+      if (match) state.stats.apiWithToken++;
+      var known = match && state.tokens[match[1]];
+      if (!known || known.exp <= now() || known.issued <= state.revokedBefore) {
+        state.stats.api401++;
+        return json(401, { error: 'invalid_token' }, { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
+      }
+      return json(200, { items: [{ name: 'apples' }, { name: 'pears' }] });
+    }
+    return json(404, { error: 'not_found' });
+  }
+
+  return {
+    handle: handle,
+    stats: state.stats,
+    state: state,
+    /** Every access token issued so far gets a 401 from now on. */
+    revokeAccessTokens: function () {
+      state.revokedBefore = state.serial;
+    },
+    /** The next `count` successful refreshes are committed but their responses never arrive. */
+    loseRefreshResponses: function (count) {
+      lost = count;
+    },
+    liveFamilies: function () {
+      return Object.keys(state.families).filter(function (id) {
+        return !state.families[id].revoked;
+      }).length;
+    },
+  };
+}
+
+module.exports = { createServer: createServer };

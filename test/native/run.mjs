@@ -1,0 +1,152 @@
+// Prepares, bundles and runs the test app on the Hermes VM for one React
+// Native version. Usable from the test and by hand:
+//   node test/native/run.mjs 0.74   (after `npm run build`)
+
+import { createHash } from 'node:crypto';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { bundle } from './bundle.mjs';
+import { cacheRoot, installInto, repoRoot, unpack } from './packages.mjs';
+import { VERSIONS } from './versions.mjs';
+
+const require = createRequire(import.meta.url);
+const here = join(repoRoot, 'test', 'native');
+export const HERMES = join(repoRoot, 'node_modules', 'hermes-engine-cli', 'linux64-bin', 'hermes');
+const BASE_URL = 'https://auth.example.com';
+
+/** The Hermes VM's own report of its version. */
+export function hermesVersion() {
+  const out = spawnSync(HERMES, ['-Xmicrotask-queue', '-'], { input: 'print(HermesInternal.getRuntimeProperties()["OSS Release Version"])', encoding: 'utf8' });
+  return out.stdout.trim();
+}
+
+/** `npm pack` of this repo (its published files) unpacked as node_modules/keycard of the fixture; returns the tarball's integrity. @param {string} fixture */
+function installKeycard(fixture) {
+  const tmp = join(cacheRoot, `pack-${process.pid}`);
+  mkdirSync(tmp, { recursive: true });
+  try {
+    const [info] = JSON.parse(execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', tmp], { cwd: repoRoot, encoding: 'utf8' }));
+    const target = join(fixture, 'node_modules', 'keycard');
+    const stamp = join(target, '.integrity');
+    if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== info.integrity) {
+      rmSync(target, { recursive: true, force: true });
+      mkdirSync(target, { recursive: true });
+      execFileSync('tar', ['xzf', join(tmp, info.filename), '-C', target, '--strip-components=1']);
+      writeFileSync(stamp, info.integrity);
+    }
+    return { integrity: info.integrity, files: info.files.map((/** @type {{path: string}} */ f) => f.path) };
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** @param {string} dir */
+function hashTree(dir, hash = createHash('sha256')) {
+  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) hashTree(path, hash);
+    else if (!entry.name.endsWith('.test.ts')) hash.update(entry.name).update(readFileSync(path));
+  }
+  return hash;
+}
+
+/**
+ * Everything one version needs: React Native's files, its set-up's dependencies, keycard as published, the bundle.
+ * @param {import('./versions.mjs').RnVersion} version
+ * @param {'run' | 'hermes-stable'} [which] the bundle run on the VM, or the one made with the version's default profile
+ */
+export async function prepare(version, which = 'run') {
+  const fixture = join(cacheRoot, `rn-${version.reactNative}`);
+  installInto(fixture, version.runtimeDeps);
+  const rnDir = unpack(`react-native@${version.reactNative}`, version.integrity, join(fixture, 'node_modules', 'react-native'));
+  const keycard = installKeycard(fixture);
+  const profile = which === 'run' ? version.runProfile : 'hermes-stable';
+
+  const key = hashTree(here)
+    .update(readFileSync(join(repoRoot, 'examples', 'react-native', 'auth.ts')))
+    .update(readFileSync(join(repoRoot, 'examples', 'react-native', 'secure-storage.ts')))
+    .update(keycard.integrity)
+    .update(JSON.stringify(version))
+    .update(profile)
+    .digest('hex')
+    .slice(0, 16);
+  const file = join(cacheRoot, 'bundles', `rn-${version.reactNative}-${profile}-${key}.js`);
+  if (!existsSync(file)) {
+    mkdirSync(join(cacheRoot, 'bundles'), { recursive: true });
+    const polyfills = require(join(fixture, 'node_modules', '@react-native', 'js-polyfills'))();
+    const entry = join(cacheRoot, 'bundles', `entry-${version.reactNative}.js`);
+    // Metro's order: polyfills, then the modules run before the main module (InitializeCore), then the app.
+    writeFileSync(
+      entry,
+      [join(here, 'host', 'device.js'), ...polyfills, join(rnDir, 'Libraries', 'Core', 'InitializeCore.js'), join(here, 'app', 'walk.tsx')]
+        .map((path) => `require(${JSON.stringify(path)});`)
+        .join('\n'),
+    );
+    const code = await bundle({
+      version,
+      entry,
+      profile,
+      nodeModules: [join(fixture, 'node_modules'), join(repoRoot, 'node_modules')],
+      aliases: {
+        'expo-secure-store': join(here, 'app', 'keychain.ts'),
+        '@empty': join(here, 'host', 'empty.js'),
+      },
+      define: { 'process.env.EXPO_PUBLIC_AUTH_URL': JSON.stringify(BASE_URL) },
+    });
+    writeFileSync(file, code);
+  }
+  return { file, fixture, rnDir, keycard };
+}
+
+/**
+ * Runs the bundle on Hermes as one launch of the app.
+ * @param {import('./versions.mjs').RnVersion} version @param {string} file
+ * @param {Record<string, unknown>} device  phase, keychain, server state
+ */
+export function launch(version, file, device) {
+  const config = { version: version.reactNative, bridgeless: version.bridgeless, engineBuiltins: version.engineBuiltins, start: Date.UTC(2026, 0, 15, 9), echoLogs: !!process.env.HERMES_LOGS, ...device };
+  const script = join(cacheRoot, 'bundles', `launch-${process.pid}-${config.phase}-${version.reactNative}.js`);
+  writeFileSync(script, `var __DEVICE__ = ${JSON.stringify(config)};\n${readFileSync(file, 'utf8')}`);
+  try {
+    const out = spawnSync(HERMES, ['-Xmicrotask-queue', script], { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });
+    /** @type {Array<{ kind: string, value: any }>} */
+    const events = [];
+    for (const line of out.stdout.split('\n')) {
+      const match = /^@@(\S+) (.*)$/.exec(line);
+      if (match) events.push({ kind: match[1], value: JSON.parse(match[2]) });
+    }
+    return { events, status: out.status, stdout: out.stdout, stderr: out.stderr };
+  } finally {
+    rmSync(script, { force: true });
+  }
+}
+
+/** Compiles `file` to bytecode with the version's own Hermes compiler (hermesc); returns its diagnostics. @param {import('./versions.mjs').RnVersion} version @param {string} file @param {string} rnDir */
+export function compileWithOwnHermesc(version, file, rnDir) {
+  const base = version.hermesc.spec
+    ? unpack(version.hermesc.spec, /** @type {string} */ (version.hermesc.integrity), join(cacheRoot, version.hermesc.spec.replace('@', '-')))
+    : rnDir;
+  const hermesc = join(base, version.hermesc.path);
+  const out = spawnSync(hermesc, ['-emit-binary', '-out', `${file}.hbc`, file], { encoding: 'utf8' });
+  rmSync(`${file}.hbc`, { force: true });
+  const version_ = spawnSync(hermesc, ['-version'], { encoding: 'utf8' }).stdout;
+  return { status: out.status, stderr: out.stderr, version: /Hermes release version: (\S+)/.exec(version_)?.[1] ?? version_.trim().split('\n')[0] };
+}
+
+if (process.argv[1] && process.argv[1].endsWith('run.mjs')) {
+  const version = VERSIONS.find((v) => v.reactNative.startsWith(process.argv[2] ?? '0.74'));
+  if (!version) throw new Error('which version?');
+  const started = Date.now();
+  const { file } = await prepare(version);
+  console.log('bundle', file, Date.now() - started, 'ms');
+  const first = launch(version, file, { phase: 'first-launch' });
+  console.log(first.stdout.slice(-6000), first.stderr.slice(-3000));
+  const persist = first.events.find((e) => e.kind === 'persist');
+  if (persist) {
+    const second = launch(version, file, { phase: 'restart', ...persist.value });
+    console.log(second.stdout.slice(-6000), second.stderr.slice(-3000));
+  }
+  console.log('total', Date.now() - started, 'ms');
+}
