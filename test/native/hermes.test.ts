@@ -1,0 +1,119 @@
+// keycard and keycard/react on the Hermes VM with React Native's own globals,
+// for React Native 0.74 and the newest on npm: the published files (npm pack),
+// bundled as Metro would, run by React Native's Libraries/Core set-up over a
+// faked native side. See README.md in this folder for what is real and what
+// is not.
+
+import { beforeAll, describe, expect, it } from 'vitest';
+import { compileWithOwnHermesc, hermesVersion, launch, prepare, type Launch } from './run.mjs';
+import { VERSIONS, type RnVersion } from './versions.mjs';
+
+// KNOWN FAILURE, React Native 0.74 only: with package `exports` off (Metro 0.80's default) `keycard/react`
+// resolves only through a `react/package.json` inside the published package, and package.json `files` doesn't
+// publish the stub files yet (the packaging change does). While this is true the 0.74 test asserts exactly that
+// failure; once the stubs are published it fails, asking for this to be set to false.
+const AWAITING_PUBLISHED_SUBPATH_STUBS = true;
+
+const FIRST_LAUNCH = [
+  'environment',
+  'restore with nothing stored',
+  'login',
+  'request with the token',
+  'proactive refresh',
+  '401 replay',
+  'resume from the background refreshes at once',
+];
+const RESTART = ['app restart restores from TokenStorage', 'logout empties the storage', 'dispose leaves no timer'];
+
+const steps = (run: Launch) => run.events.filter((e) => e.kind === 'step').map((e) => e.value.name as string);
+const outcome = (run: Launch) => run.events.find((e) => e.kind === 'done' || e.kind === 'fail' || e.kind === 'stall');
+const describeFailure = (run: Launch) => JSON.stringify(outcome(run)?.value ?? { status: run.status, stderr: run.stderr.slice(-2000) });
+
+it('runs on the Hermes VM from npm (hermes-engine-cli)', () => {
+  // The only Linux Hermes VM on npm. Not the Hermes of either React Native version: see README.md here.
+  expect(hermesVersion()).toBe('0.12.0');
+});
+
+describe.each(VERSIONS)('$name', (version: RnVersion) => {
+  let prepared: Awaited<ReturnType<typeof prepare>> | null = null;
+  let bundleError: Error | null = null;
+  let first: Launch;
+  let second: Launch;
+
+  beforeAll(async () => {
+    try {
+      prepared = await prepare(version);
+    } catch (error) {
+      bundleError = error as Error;
+      return;
+    }
+    first = launch(version, prepared.file, { phase: 'first-launch' });
+    const persisted = first.events.find((e) => e.kind === 'persist')?.value ?? {};
+    second = launch(version, prepared.file, { phase: 'restart', ...persisted });
+  }, 300_000);
+
+  const known = version.packageExports === false && AWAITING_PUBLISHED_SUBPATH_STUBS;
+
+  if (known) {
+    it('KNOWN FAILURE until the subpath stubs are published: keycard/react does not resolve with package exports off', () => {
+      expect(bundleError?.message).toMatch(/Unable to resolve module keycard\/react/);
+    });
+    return;
+  }
+
+  it('bundles the published package', () => {
+    expect(bundleError).toBeNull();
+    const files = prepared!.keycard.files;
+    expect(files).toContain('package.json');
+    // Without package exports, every subpath needs its own package.json in the published files.
+    if (!version.packageExports) expect(files).toEqual(expect.arrayContaining(['react/package.json', 'query/package.json', 'ky/package.json', 'testing/package.json', 'oauth/package.json']));
+  });
+
+  it("has that version's globals and nothing more", () => {
+    const environment = first.events.find((e) => e.kind === 'step' && e.value.name === 'environment')?.value.value;
+    expect(environment).toMatchObject({
+      // React Native's own, installed by its Libraries/Core set-up:
+      fetch: 'function',
+      fetchIsReactNatives: true,
+      XMLHttpRequest: 'function',
+      AbortController: 'function',
+      URL: 'function',
+      navigatorProduct: 'ReactNative',
+      windowIsGlobal: true,
+      setTimeout: 'function',
+      // Never in React Native:
+      BroadcastChannel: 'undefined',
+      locks: 'undefined',
+      document: 'undefined',
+      // The Hermes CLI's own globals are gone:
+      print: 'undefined',
+      // The engine's:
+      atob: 'function',
+      TextEncoder: 'function',
+      bridgeless: version.bridgeless,
+    });
+    if (version.reactNative.startsWith('0.74.')) {
+      expect(environment.TextDecoder).toBe('undefined');
+      expect(environment.urlProtocol).toBe('throws: URL.protocol is not implemented');
+    } else {
+      expect(environment.TextDecoder).toBe('function');
+      expect(environment.urlProtocol).toBe('https:');
+    }
+  });
+
+  it('walks a whole session: restore, login, request, proactive refresh, 401 replay, resume, restart, logout, dispose', () => {
+    expect(outcome(first)?.kind, describeFailure(first)).toBe('done');
+    expect(steps(first)).toEqual(FIRST_LAUNCH);
+    expect(outcome(second)?.kind, describeFailure(second)).toBe('done');
+    expect(steps(second)).toEqual(RESTART);
+    // Nothing reported to React Native's ExceptionsManager (console.error included) in either launch.
+    expect([outcome(first)?.value.exceptions, outcome(second)?.value.exceptions]).toEqual([[], []]);
+  });
+
+  it("compiles, as React Native's default (hermes-stable) profile lowers it, with that version's own Hermes compiler", async () => {
+    const stable = version.runProfile === 'hermes-stable' ? prepared! : await prepare(version, 'hermes-stable');
+    const result = compileWithOwnHermesc(version, stable.file, prepared!.rnDir);
+    expect(result.stderr.match(/error:.*/g) ?? [], result.version).toEqual([]);
+    expect(result.status).toBe(0);
+  }, 300_000);
+});
