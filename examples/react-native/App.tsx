@@ -1,20 +1,10 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { AppState, Button, StyleSheet, Text, TextInput, View } from 'react-native';
 import { AuthError } from 'keycard';
-import { AuthProvider, useAuth } from 'keycard/react';
+import { AuthProvider, useAppStateResume, useAuth } from 'keycard/react';
 import { auth, BASE_URL } from './auth';
 
 export default function App() {
-  // Timers don't run while the app is suspended: when it comes back, run the
-  // refresh that fell due meanwhile at once. (keycard/react's
-  // `useAppStateResume(AppState)` is this effect, ready-made.)
-  useEffect(() => {
-    const subscription = AppState.addEventListener('change', (state) => {
-      if (state === 'active') auth.resume();
-    });
-    return () => subscription.remove();
-  }, []);
-
   return (
     <AuthProvider client={auth}>
       <View style={styles.screen}>
@@ -25,6 +15,14 @@ export default function App() {
 }
 
 function Screen() {
+  // Timers don't run while the app is suspended: when it comes back to the
+  // foreground, a refresh that fell due meanwhile runs at once. Going to the
+  // background aborts nothing (a refresh in flight finishes if the OS lets it).
+  useAppStateResume(AppState);
+  return <Content />;
+}
+
+function Content() {
   const { status } = useAuth();
   if (status === 'initializing') return <Text>Restoring your session…</Text>;
   return status === 'authenticated' ? <Home /> : <Login />;
