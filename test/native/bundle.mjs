@@ -17,11 +17,40 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve as resolvePath } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import * as esbuild from 'esbuild';
 import { cacheRoot, repoRoot } from './packages.mjs';
 
 const require = createRequire(import.meta.url);
-const babel = require('@babel/core');
+
+/** Babel in worker threads, one per core (at most 4): the transforms are most of a bundle's time. */
+function createPool() {
+  const size = Math.max(1, Math.min(4, availableParallelism()));
+  const workers = Array.from({ length: size }, () => new Worker(new URL('./transform-worker.mjs', import.meta.url)));
+  /** @type {Map<number, { resolve: (value: any) => void, reject: (error: Error) => void }>} */
+  const waiting = new Map();
+  let next = 0;
+  for (const worker of workers) {
+    worker.on('message', (message) => {
+      const entry = waiting.get(message.id);
+      waiting.delete(message.id);
+      if (message.error) entry?.reject(new Error(message.error));
+      else entry?.resolve(message);
+    });
+  }
+  return {
+    /** @param {object} job @returns {Promise<{ code: string, imports: string[] }>} */
+    transform(job) {
+      const id = next++;
+      return new Promise((resolve, reject) => {
+        waiting.set(id, { resolve, reject });
+        workers[id % size].postMessage({ id, ...job });
+      });
+    },
+    close: () => Promise.all(workers.map((worker) => worker.terminate())),
+  };
+}
 
 const SOURCE_EXTS = ['js', 'jsx', 'json', 'ts', 'tsx'];
 // Metro's file map also indexes these (watcher.additionalExts), so an exact path to one resolves.
@@ -96,9 +125,10 @@ function resolveFileOrDir(path) {
  * @param {Record<string, string>} options.aliases  bare specifier → file (fakes for what sits behind native modules)
  * @param {'hermes-stable' | 'default'} options.profile
  * @param {Record<string, string>} [options.define]
+ * @param {string[]} [options.only]  when given, modules outside these folders stay external (`require` calls)
  * @returns {Promise<string>} the bundle
  */
-export async function bundle({ version, entry, nodeModules, aliases, profile, define = {} }) {
+export async function bundle({ version, entry, nodeModules, aliases, profile, define = {}, only }) {
   const presetPath = require.resolve(version.preset, { paths: [repoRoot] });
   const presetId = `${version.preset}@${JSON.parse(readFileSync(join(dirname(presetPath), '..', 'package.json'), 'utf8')).version}`;
   /** Specifiers each file imported with `import`/`export from` (Metro's isESMImport), before babel made them require()s. */
@@ -137,7 +167,7 @@ export async function bundle({ version, entry, nodeModules, aliases, profile, de
             const viaImport = esmImports.get(args.importer)?.has(spec) === true;
             const result = await build.resolve(spec, {
               kind: viaImport ? 'import-statement' : 'require-call',
-              resolveDir: dirname(dir).endsWith('node_modules') ? args.resolveDir : args.resolveDir,
+              resolveDir: args.resolveDir,
               pluginData: { metroSkip: true },
             });
             if (result.errors.length > 0) return { errors: result.errors };
@@ -150,6 +180,7 @@ export async function bundle({ version, entry, nodeModules, aliases, profile, de
         // AppRegistry is how native code starts a surface; it pulls in the whole native renderer. The app here is
         // started by the test instead, so it is an empty module (the only Libraries/Core module replaced).
         if (path.endsWith('/Libraries/ReactNative/AppRegistry.js')) return { path: aliases['@empty'] };
+        if (only && !only.some((dir) => path.startsWith(dir))) return { path: spec, external: true };
         // esbuild treats a .mjs file as an ES module whatever it contains; babel has made every module CommonJS, as
         // Metro does, so the .mjs is loaded under another name (with Metro's interop, not Node's).
         if (path.endsWith('.mjs')) return { path: `${path}${MJS_AS_CJS}` };
@@ -167,35 +198,18 @@ export async function bundle({ version, entry, nodeModules, aliases, profile, de
           esmImports.set(args.path, new Set(hit.imports));
           return { contents: hit.code, loader: 'js', resolveDir: dirname(args.path) };
         }
-        const imports = new Set();
-        esmImports.set(args.path, imports);
-        const record = () => ({
-          visitor: {
-            /** @param {any} p */
-            'ImportDeclaration|ExportNamedDeclaration|ExportAllDeclaration'(p) {
-              if (p.node.source) imports.add(p.node.source.value);
-            },
-          },
-        });
-        const result = await babel.transformAsync(source, {
-          filename: file,
-          babelrc: false,
-          configFile: false,
-          sourceType: 'unambiguous',
-          compact: false,
-          comments: false,
-          plugins: [record],
-          presets: [[presetPath, { dev: false, unstable_transformProfile: profile }]],
-          caller: { name: 'metro', bundler: 'metro', platform: PLATFORM, unstable_transformProfile: profile },
-        });
+        const result = await pool.transform({ file, source, presetPath, profile, platform: PLATFORM });
+        esmImports.set(args.path, new Set(result.imports));
         mkdirSync(dirname(cached), { recursive: true });
-        writeFileSync(cached, JSON.stringify({ code: result.code, imports: [...imports] }));
+        writeFileSync(cached, JSON.stringify({ code: result.code, imports: result.imports }));
         return { contents: result.code, loader: 'js', resolveDir: dirname(args.path) };
       });
     },
   };
 
-  const result = await esbuild.build({
+  const pool = createPool();
+  const result = await esbuild
+    .build({
     entryPoints: [entry],
     bundle: true,
     write: false,
@@ -213,6 +227,7 @@ export async function bundle({ version, entry, nodeModules, aliases, profile, de
     legalComments: 'none',
     logLevel: 'silent',
     plugins: [metro],
-  });
+  })
+    .finally(() => pool.close());
   return result.outputFiles[0].text;
 }

@@ -13,4 +13,4 @@ export interface Launch {
   stderr: string;
 }
 export declare function launch(version: RnVersion, file: string, device: Record<string, unknown>): Launch;
-export declare function compileWithOwnHermesc(version: RnVersion, file: string, rnDir: string): { status: number | null; stderr: string; version: string };
+export declare function compileWithOwnHermesc(version: RnVersion, file: string, rnDir: string): Promise<{ status: number | null; stderr: string; version: string }>;

@@ -3,7 +3,8 @@
 //   node test/native/run.mjs 0.74   (after `npm run build`)
 
 import { createHash } from 'node:crypto';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile as execFileCallback, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { cacheRoot, installInto, repoRoot, unpack } from './packages.mjs';
 import { VERSIONS } from './versions.mjs';
 
 const require = createRequire(import.meta.url);
+const execFile = promisify(execFileCallback);
 const here = join(repoRoot, 'test', 'native');
 export const HERMES = join(repoRoot, 'node_modules', 'hermes-engine-cli', 'linux64-bin', 'hermes');
 const BASE_URL = 'https://auth.example.com';
@@ -22,24 +24,33 @@ export function hermesVersion() {
   return out.stdout.trim();
 }
 
-/** `npm pack` of this repo (its published files) unpacked as node_modules/keycard of the fixture; returns the tarball's integrity. @param {string} fixture */
-function installKeycard(fixture) {
-  const tmp = join(cacheRoot, `pack-${process.pid}`);
-  mkdirSync(tmp, { recursive: true });
-  try {
-    const [info] = JSON.parse(execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', tmp], { cwd: repoRoot, encoding: 'utf8' }));
-    const target = join(fixture, 'node_modules', 'keycard');
-    const stamp = join(target, '.integrity');
-    if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== info.integrity) {
-      rmSync(target, { recursive: true, force: true });
-      mkdirSync(target, { recursive: true });
-      execFileSync('tar', ['xzf', join(tmp, info.filename), '-C', target, '--strip-components=1']);
-      writeFileSync(stamp, info.integrity);
-    }
-    return { integrity: info.integrity, files: info.files.map((/** @type {{path: string}} */ f) => f.path) };
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
+/** @type {Promise<{ tarball: string, integrity: string, files: string[] }> | null} */
+let packing = null;
+
+/** `npm pack` of this repo (its published files), once per process. */
+function packKeycard() {
+  packing ??= (async () => {
+    const dir = join(cacheRoot, 'pack');
+    mkdirSync(dir, { recursive: true });
+    const { stdout } = await execFile('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], { cwd: repoRoot, encoding: 'utf8' });
+    const [info] = JSON.parse(stdout);
+    return { tarball: join(dir, info.filename), integrity: info.integrity, files: info.files.map((/** @type {{path: string}} */ f) => f.path) };
+  })();
+  return packing;
+}
+
+/** The packed keycard unpacked as node_modules/keycard of the fixture. @param {string} fixture */
+async function installKeycard(fixture) {
+  const packed = await packKeycard();
+  const target = join(fixture, 'node_modules', 'keycard');
+  const stamp = join(target, '.integrity');
+  if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== packed.integrity) {
+    rmSync(target, { recursive: true, force: true });
+    mkdirSync(target, { recursive: true });
+    await execFile('tar', ['xzf', packed.tarball, '-C', target, '--strip-components=1']);
+    writeFileSync(stamp, packed.integrity);
   }
+  return { integrity: packed.integrity, files: packed.files };
 }
 
 /** @param {string} dir */
@@ -55,45 +66,48 @@ function hashTree(dir, hash = createHash('sha256')) {
 /**
  * Everything one version needs: React Native's files, its set-up's dependencies, keycard as published, the bundle.
  * @param {import('./versions.mjs').RnVersion} version
- * @param {'run' | 'hermes-stable'} [which] the bundle run on the VM, or the one made with the version's default profile
+ * @param {'run' | 'hermes-stable'} [which] the bundle run on the VM, or keycard and the app with the version's default profile
  */
 export async function prepare(version, which = 'run') {
   const fixture = join(cacheRoot, `rn-${version.reactNative}`);
-  installInto(fixture, version.runtimeDeps);
-  const rnDir = unpack(`react-native@${version.reactNative}`, version.integrity, join(fixture, 'node_modules', 'react-native'));
-  const keycard = installKeycard(fixture);
-  const profile = which === 'run' ? version.runProfile : 'hermes-stable';
+  await installInto(fixture, version.runtimeDeps);
+  const [rnDir, keycard] = await Promise.all([
+    unpack(`react-native@${version.reactNative}`, version.integrity, join(fixture, 'node_modules', 'react-native')),
+    installKeycard(fixture),
+  ]);
 
   const key = hashTree(here)
     .update(readFileSync(join(repoRoot, 'examples', 'react-native', 'auth.ts')))
     .update(readFileSync(join(repoRoot, 'examples', 'react-native', 'secure-storage.ts')))
     .update(keycard.integrity)
     .update(JSON.stringify(version))
-    .update(profile)
+    .update(which)
     .digest('hex')
     .slice(0, 16);
-  const file = join(cacheRoot, 'bundles', `rn-${version.reactNative}-${profile}-${key}.js`);
+  const file = join(cacheRoot, 'bundles', `rn-${version.reactNative}-${which}-${key}.js`);
   if (!existsSync(file)) {
     mkdirSync(join(cacheRoot, 'bundles'), { recursive: true });
     const polyfills = require(join(fixture, 'node_modules', '@react-native', 'js-polyfills'))();
-    const entry = join(cacheRoot, 'bundles', `entry-${version.reactNative}.js`);
-    // Metro's order: polyfills, then the modules run before the main module (InitializeCore), then the app.
-    writeFileSync(
-      entry,
-      [join(here, 'host', 'device.js'), ...polyfills, join(rnDir, 'Libraries', 'Core', 'InitializeCore.js'), join(here, 'app', 'walk.tsx')]
-        .map((path) => `require(${JSON.stringify(path)});`)
-        .join('\n'),
-    );
+    const entry = join(cacheRoot, 'bundles', `entry-${version.reactNative}-${which}.js`);
+    const app = join(repoRoot, 'examples', 'react-native', 'auth.ts');
+    // The run: Metro's order, polyfills, then the modules run before the main module (InitializeCore), then the app.
+    // The hermes-stable check: keycard and the app only (React Native's own code is compiled by its own hermesc anyway).
+    const modules =
+      which === 'run'
+        ? [join(here, 'host', 'device.js'), ...polyfills, join(rnDir, 'Libraries', 'Core', 'InitializeCore.js'), join(here, 'app', 'walk.tsx')]
+        : ['keycard', 'keycard/react', app];
+    writeFileSync(entry, modules.map((path) => `require(${JSON.stringify(path)});`).join('\n'));
     const code = await bundle({
       version,
       entry,
-      profile,
+      profile: which === 'run' ? version.runProfile : 'hermes-stable',
       nodeModules: [join(fixture, 'node_modules'), join(repoRoot, 'node_modules')],
       aliases: {
         'expo-secure-store': join(here, 'app', 'keychain.ts'),
         '@empty': join(here, 'host', 'empty.js'),
       },
       define: { 'process.env.EXPO_PUBLIC_AUTH_URL': JSON.stringify(BASE_URL) },
+      only: which === 'run' ? undefined : [join(fixture, 'node_modules', 'keycard'), join(repoRoot, 'examples'), join(here, 'app')],
     });
     writeFileSync(file, code);
   }
@@ -124,9 +138,9 @@ export function launch(version, file, device) {
 }
 
 /** Compiles `file` to bytecode with the version's own Hermes compiler (hermesc); returns its diagnostics. @param {import('./versions.mjs').RnVersion} version @param {string} file @param {string} rnDir */
-export function compileWithOwnHermesc(version, file, rnDir) {
+export async function compileWithOwnHermesc(version, file, rnDir) {
   const base = version.hermesc.spec
-    ? unpack(version.hermesc.spec, /** @type {string} */ (version.hermesc.integrity), join(cacheRoot, version.hermesc.spec.replace('@', '-')))
+    ? await unpack(version.hermesc.spec, /** @type {string} */ (version.hermesc.integrity), join(cacheRoot, version.hermesc.spec.replace('@', '-')))
     : rnDir;
   const hermesc = join(base, version.hermesc.path);
   const out = spawnSync(hermesc, ['-emit-binary', '-out', `${file}.hbc`, file], { encoding: 'utf8' });

@@ -16,8 +16,8 @@ const EXPO_SECURE_STORE = 'expo-secure-store@57.0.4';
 const INTEGRITY = 'sha512-7zBA1RThURTXdP4w65kBzZNbcSsfArqVd+p+ETAnPRWXO8J296Qd0YaCVyRpJ0HSwlCnGdvOnqO+NgSreHsOhA==';
 
 /** tsc over `files` with expo-secure-store mapped to its published declarations (not examples/react-native/types.d.ts). */
-function typecheck(files: string[]): { status: number | null; output: string } {
-  const dir = unpack(EXPO_SECURE_STORE, INTEGRITY, join(cacheRoot, 'expo-secure-store-57.0.4'));
+async function typecheck(files: string[]): Promise<{ status: number | null; output: string }> {
+  const dir = await unpack(EXPO_SECURE_STORE, INTEGRITY, join(cacheRoot, 'expo-secure-store-57.0.4'));
   const work = mkdtempSync(join(tmpdir(), 'keycard-storage-types-'));
   onTestFinished(() => rmSync(work, { recursive: true, force: true }));
   const config = {
@@ -40,13 +40,13 @@ function typecheck(files: string[]): { status: number | null; output: string } {
 }
 
 describe('TokenStorage recipes against the real library types', () => {
-  it('expo-secure-store (examples/react-native/secure-storage.ts)', () => {
-    const result = typecheck(['examples/react-native/secure-storage.ts']);
+  it('expo-secure-store (examples/react-native/secure-storage.ts)', async () => {
+    const result = await typecheck(['examples/react-native/secure-storage.ts']);
     expect(result.output).toBe('');
     expect(result.status).toBe(0);
   }, 60_000);
 
-  it('the check catches a recipe that misuses the library', () => {
+  it('the check catches a recipe that misuses the library', async () => {
     const work = mkdtempSync(join(tmpdir(), 'keycard-storage-wrong-'));
     onTestFinished(() => rmSync(work, { recursive: true, force: true }));
     const wrong = join(work, 'wrong.ts');
@@ -55,7 +55,7 @@ describe('TokenStorage recipes against the real library types', () => {
       `import * as SecureStore from 'expo-secure-store';\nimport type { TokenStorage } from 'keycard';\n` +
         `export const s: TokenStorage = { get: (k) => SecureStore.getItemAsync(k, { keychainAccessible: 'always' }), set: SecureStore.setItemAsync, remove: SecureStore.deleteItemAsync };\n`,
     );
-    const result = typecheck([wrong]);
+    const result = await typecheck([wrong]);
     expect(result.status).not.toBe(0);
     expect(result.output).toMatch(/keychainAccessible|KeychainAccessibilityConstant|not assignable/);
   }, 60_000);
