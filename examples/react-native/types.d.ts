@@ -1,6 +1,9 @@
-// Just enough of `react-native` and `expo-secure-store` for this sample to
-// type-check in keycard's repo, where neither is installed. In a real Expo
-// app, delete this file: the packages ship their own (complete) types.
+// Just enough of `react-native`, `expo` and `expo-secure-store` for this
+// sample to type-check in keycard's repo, where none is installed (the
+// storage recipes are also checked against expo-secure-store's and
+// react-native-keychain's real declarations: test/native/storage-types.test.ts).
+// After `npm install` here, delete this file: the packages ship their own
+// (complete) types.
 // Kept a script (no top-level import/export) so these are ambient declarations.
 
 declare module 'react-native' {
@@ -37,4 +40,9 @@ declare module 'expo-secure-store' {
   export function getItemAsync(key: string, options?: SecureStoreOptions): Promise<string | null>;
   export function setItemAsync(key: string, value: string, options?: SecureStoreOptions): Promise<void>;
   export function deleteItemAsync(key: string, options?: SecureStoreOptions): Promise<void>;
+}
+
+declare module 'expo' {
+  import type { ComponentType } from 'react';
+  export function registerRootComponent(component: ComponentType): void;
 }
