@@ -165,9 +165,11 @@ export async function bundle({ version, entry, nodeModules, aliases, profile, de
           const pkg = readPackage(dir);
           if (version.packageExports && pkg?.exports !== undefined) {
             const viaImport = esmImports.get(args.importer)?.has(spec) === true;
+            // Resolved from where the package was found, not from the importer: a file inside this repo would
+            // otherwise get the repo's own dist/ through package self-reference, which an app never does.
             const result = await build.resolve(spec, {
               kind: viaImport ? 'import-statement' : 'require-call',
-              resolveDir: args.resolveDir,
+              resolveDir: dir.slice(0, dir.length - `/node_modules/${name}`.length),
               pluginData: { metroSkip: true },
             });
             if (result.errors.length > 0) return { errors: result.errors };

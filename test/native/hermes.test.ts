@@ -4,6 +4,7 @@
 // faked native side. See README.md in this folder for what is real and what
 // is not.
 
+import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compileWithOwnHermesc, hermesVersion, launch, prepare, type Launch } from './run.mjs';
 import { VERSIONS, type RnVersion } from './versions.mjs';
@@ -70,6 +71,12 @@ describe.each(VERSIONS)('$name', (version: RnVersion) => {
 
   it('bundles the published package', () => {
     expect(bundleError).toBeNull();
+    // keycard comes from the packed copy only (never this repo's own dist/, e.g. through package self-reference).
+    const modules = readFileSync(prepared!.file, 'utf8').match(/^  \/\/ \S+$/gm) ?? [];
+    expect(modules.filter((line) => line.includes('keycard/dist/') || line.startsWith('  // dist/'))).toEqual(
+      expect.arrayContaining([expect.stringContaining('.cache/keycard-hermes/')]),
+    );
+    expect(modules.filter((line) => line.startsWith('  // dist/'))).toEqual([]);
     const files = prepared!.keycard.files;
     expect(files).toContain('package.json');
     // Without package exports, every subpath needs its own package.json in the published files.

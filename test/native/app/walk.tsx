@@ -109,7 +109,7 @@ async function firstLaunch(): Promise<void> {
   step('restore with nothing stored');
 
   const wrong = await latest!.login({ username: 'alice', password: 'nope', refresh_token_in_body: true }).catch((error: unknown) => error);
-  expectEqual(wrong instanceof AuthError && wrong.code, 'invalid_credentials', 'a wrong password');
+  expectEqual([wrong instanceof AuthError, (wrong as AuthError).code, (wrong as Error).message], [true, 'invalid_credentials', (wrong as Error).message], 'a wrong password');
   const state: AuthState = await latest!.login({ username: 'alice', password: 'wonderland', refresh_token_in_body: true });
   expectEqual(state.status, 'authenticated', 'login');
   expectEqual(state.user?.name, 'Zoë Ångström ✓', 'user.name decoded from the JWT');
