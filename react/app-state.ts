@@ -19,8 +19,10 @@ export interface AppStateLike {
 /**
  * Calls `auth.resume()` whenever the app returns to the foreground
  * (`AppState` becomes `'active'`), so a refresh that fell due while the app
- * was suspended (timers don't run there) happens at once. Framework-free;
- * returns the unbind.
+ * was suspended (timers don't run there) happens at once. Going to the
+ * background does nothing on purpose: a refresh in flight is left to finish
+ * (aborting it after the server rotated the token would lose the answer).
+ * Framework-free; returns the unbind.
  *
  * @example
  * import { AppState } from 'react-native';
