@@ -1,5 +1,6 @@
 import { AuthError } from './errors';
 import { parseTokens, type Tokens } from './tokens';
+import { toURL } from './url';
 
 /** An auth endpoint's answer, read in full within the request timeout. */
 export interface Reply {
@@ -93,7 +94,7 @@ export interface JsonBackendOptions extends SendOptions {
 
 /** keycard's default wire format (README "Wire format"). */
 export function createJsonBackend(o: JsonBackendOptions): AuthBackend {
-  const url = (path: string) => new URL(path, o.baseUrl).href;
+  const url = (path: string) => toURL(path, o.baseUrl)?.href ?? path;
   const login = url(o.endpoints?.login ?? '/auth/login');
   const refresh = url(o.endpoints?.refresh ?? '/auth/refresh');
   const logout = url(o.endpoints?.logout ?? '/auth/logout');

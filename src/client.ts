@@ -5,11 +5,11 @@ import { createStore } from './store';
 import { expiresAt, refreshAt, type Tokens } from './tokens';
 import { createJsonBackend, readTokens } from './backend';
 import { createRefreshTokenStore } from './storage';
-import { createOriginPolicy, resolveUrl } from './origins';
+import { absolute, createOriginPolicy } from './origins';
 import { createTabs, type TabMessage } from './tabs';
 import { createAuthFetch } from './fetch';
 import { createRefresher, type Outcome } from './refresh';
-import { inBrowser, onWake, tick } from './env';
+import { onWake, tick } from './env';
 
 const INITIAL: AuthState = Object.freeze({ status: 'initializing', user: null, expiresAt: null, error: null });
 
@@ -231,7 +231,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     waitForToken,
     tokenAfter401,
     onReplay: (method, url) => events.emit({ type: 'replay', method, url }),
-    absolute: (input) => (inBrowser() || /^[a-z][a-z\d+.-]*:/i.test(input) ? input : (resolveUrl(input, options.baseUrl)?.href ?? input)),
+    absolute: (input) => absolute(input, options.baseUrl),
   });
 
   const stopWake = onWake(() => client.resume());

@@ -3,7 +3,7 @@ import type { AuthRequestInit } from './types';
 export interface FetchDeps {
   fetch: () => typeof fetch;
   /** Is this URL allowed to receive the token? */
-  allowed: (url: string | URL) => boolean;
+  allowed: (url: string) => boolean;
   /** A token to use now; `undefined` means "ask `waitForToken`" (due, or a refresh is running). */
   tokenNow: () => string | null | undefined;
   waitForToken: () => Promise<string | null>;
@@ -14,7 +14,7 @@ export interface FetchDeps {
    */
   tokenAfter401: (used: string, mayRefresh: boolean) => Promise<string | null>;
   onReplay: (method: string, url: string) => void;
-  /** Resolves relative inputs where the platform can't (Node, React Native). */
+  /** The string `fetch` is given for `input`: relative ones resolved where the platform can't (Node, React Native). */
   absolute: (input: string) => string;
 }
 
@@ -70,9 +70,11 @@ export function createAuthFetch(deps: FetchDeps) {
       options = rest;
       if (auth === false) return deps.fetch()(input, options);
     }
-    const isRequest = typeof input === 'object' && !(input instanceof URL);
-    const url = isRequest ? (input as Request).url : typeof input === 'string' ? input : input.href;
-    const target: RequestInfo | URL = typeof input === 'string' ? deps.absolute(input) : input;
+    // fetch reads anything but a Request (a URL, any object) as `String(input)`, whatever `.url` it has: that
+    // string is what is judged and sent.
+    const isRequest = typeof input === 'object' && typeof Request === 'function' && input instanceof Request;
+    const url = isRequest ? (input as Request).url : deps.absolute(String(input));
+    const target: RequestInfo | URL = isRequest ? input : url;
     if (!deps.allowed(url)) return deps.fetch()(target, options);
     // A caller who set Authorization knows what it wants sent.
     if (hasAuthorization(options?.headers) || (isRequest && (input as Request).headers.has('authorization'))) {
