@@ -9,7 +9,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { http, HttpResponse } from 'msw';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { AuthError, createAuthClient, createJsonBackend, type AuthClient } from 'keycard';
+import { AuthError, createAuthClient, createJsonBackend, readTokens, sendAuthRequest, type AuthBackend, type AuthClient, type JsonBackendOptions } from 'keycard';
 import { jwt, server, useMsw } from '../helpers';
 
 const PYTHON = '/usr/bin/python3';
@@ -171,6 +171,47 @@ describe('fixtures of documented wire formats', () => {
     expect(second).not.toBe(firstToken);
     await auth.logout();
     expect(seen[1]).toEqual({ token: second });
+  });
+});
+
+describe('README "Custom backends": the complete example (bearer-header refresh)', () => {
+  useMsw();
+  // As in the README, with sendAuthRequest and readTokens.
+  function bearerRefresh(o: JsonBackendOptions): AuthBackend {
+    const fields = { accessToken: 'accessToken', refreshToken: 'refreshToken' };
+    const json = createJsonBackend({ ...o, fields });
+    const url = new URL('/auth/refresh', o.baseUrl).href;
+    return {
+      ...json,
+      refresh: (refreshToken, signal) =>
+        sendAuthRequest(url, { method: 'POST', headers: { 'X-Requested-With': 'keycard', ...(refreshToken ? { Authorization: `Bearer ${refreshToken}` } : {}) } }, signal, o),
+      tokens: (reply) => readTokens(reply, fields),
+    };
+  }
+
+  it('logs in with JSON, refreshes with the refresh token as a bearer header, and rotates it', async () => {
+    const ORIGIN = 'https://nest.example.test';
+    let serial = 0;
+    const pair = () => {
+      serial++;
+      const iat = Math.floor(Date.now() / 1000);
+      return { accessToken: jwt({ sub: 'ada', iat, exp: iat + 900, n: serial }), refreshToken: `r${serial}` };
+    };
+    const seen: Array<string | null> = [];
+    server.use(
+      http.post(`${ORIGIN}/auth/login`, () => HttpResponse.json(pair(), { status: 201 })),
+      http.post(`${ORIGIN}/auth/refresh`, ({ request }) => {
+        seen.push(request.headers.get('authorization'));
+        return request.headers.get('authorization') === `Bearer r${serial}` ? HttpResponse.json(pair()) : HttpResponse.json({ statusCode: 401 }, { status: 401 });
+      }),
+      http.post(`${ORIGIN}/auth/logout`, () => new HttpResponse(null, { status: 204 })),
+    );
+    const auth = createAuthClient({ baseUrl: ORIGIN, refreshToken: 'memory', channel: false, backend: bearerRefresh });
+    clients.push(auth);
+    expect(await auth.login({ username: 'ada', password: 'pw' })).toMatchObject({ status: 'authenticated', user: { sub: 'ada', n: 1 } });
+    expect(await auth.refresh()).toMatchObject({ user: { n: 2 } });
+    expect(await auth.refresh()).toMatchObject({ user: { n: 3 } });
+    expect(seen).toEqual(['Bearer r1', 'Bearer r2']);
   });
 });
 
