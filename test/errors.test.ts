@@ -28,8 +28,8 @@ describe('AuthError across builds', async () => {
     const fake = Object.assign(new Error('x'), { name: 'AuthError', code: 'network' });
     for (const AuthError of [esm.AuthError, cjs.AuthError, SourceAuthError]) {
       expect(fake instanceof AuthError).toBe(false);
-      expect(null instanceof AuthError).toBe(false);
-      expect('AuthError' instanceof AuthError).toBe(false);
+      expect((null as unknown) instanceof AuthError).toBe(false);
+      expect(('AuthError' as unknown) instanceof AuthError).toBe(false);
     }
     class Special extends esm.AuthError {}
     expect(new Special('network', 'x')).toBeInstanceOf(cjs.AuthError);
