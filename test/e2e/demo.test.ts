@@ -133,11 +133,14 @@ describe.skipIf(skipBrowserTests)('demo SPA in Chromium', () => {
     await expect.poll(() => Date.now(), { timeout: 8000 }).toBeGreaterThan(received + 5000);
     const { refreshes, refreshFailures } = demo.server.stats();
     const timers = [...(await logEntries(first, 'refresh', 'timer')), ...(await logEntries(second, 'refresh', 'timer'))];
-    const ats = timers.map((entry) => entry.at - received).sort((a, b) => a - b);
+    const all = timers.map((entry) => entry.at - received).sort((a, b) => a - b);
+    // On a loaded machine the second tab may open after the first tab's first timer refresh (2 s after sign-in):
+    // that one, and one that itself brought the shared token (at ~0 ms), came before the period measured here.
+    const ats = all.filter((at) => at > 500);
     expect(ats, 'timer refreshes, ms after the shared token arrived').toHaveLength(2);
     expect(ats[1]! - ats[0]!).toBeGreaterThan(1500);
     // Every server refresh besides the second tab's restore was one tab's timer: the other tab took the new token.
-    expect(refreshes).toBe(1 + ats.length);
+    expect(refreshes).toBe(1 + all.length);
     expect(refreshFailures).toBe(0); // the first tab's restore, before any cookie existed, was answered 204 "no session"
     expect(await expiresAt(first)).toBe(await expiresAt(second));
 
