@@ -1,41 +1,76 @@
-// Builds every package.json entry as ESM (.mjs), CJS (.cjs) and one .d.ts.
-// Sibling entries import the core as `keycard`, kept external so the core is
-// shipped once and AuthError stays one class across entries.
+// Builds every package.json entry as ESM (.mjs) and CJS (.cjs), each with its own declarations (.d.mts, .d.cts):
+// TypeScript reads a .d.ts beside a `require` as ESM ("masquerading as ESM"), so each condition gets its own.
+// Sibling entries import the core as `keycard`, kept external so the core is shipped once per format.
 import esbuild from 'rollup-plugin-esbuild';
 import { dts } from 'rollup-plugin-dts';
 
 const entries = {
   index: 'src/index.ts',
   react: 'react/index.tsx',
+  // keycard/react's components and hooks, the only client module: react.mjs re-exports them beside pure helpers
+  // that React Server Components may call (sameUser, bindAppState).
+  'react-client': 'react/client.ts',
   query: 'query/index.ts',
   ky: 'ky/index.ts',
   testing: 'testing/index.ts',
   oauth: 'oauth/index.ts',
 };
 
-const useClient = (chunk) => (chunk.name === 'react' ? "'use client';" : '');
+// Rollup drops module-level directives; the banner puts 'use client' back on exactly that one chunk.
+const useClient = (chunk) => (chunk.isEntry && chunk.name === 'react-client' ? "'use client';" : '');
 
 const external = (id) =>
   /^(keycard|react|react-dom|ky|msw|jose|@tanstack\/query-core)(\/|$)/.test(id) || id.startsWith('node:');
+
+const ignoreDirectives = (warning, warn) => {
+  // esbuild's output has no source map, so rollup can't place the directive it drops and says so (SOURCEMAP_ERROR).
+  if (warning.code !== 'MODULE_LEVEL_DIRECTIVE' && warning.code !== 'SOURCEMAP_ERROR') warn(warning);
+};
+
+// react/index.tsx imports ./client as the built react-client entry, so the components live in one client module
+// that both import, rather than in a shared chunk that rollup would make of them (which no 'use client' covers).
+const CLIENT = '\0keycard-react-client';
+const reactClient = {
+  name: 'keycard-react-client',
+  resolveId: (source, importer) => (source === './client' && importer?.endsWith('/react/index.tsx') ? { id: CLIENT, external: true } : null),
+};
+const clientPath = (ext) => ({ [CLIENT]: `./react-client.${ext}` });
+
+// The .d.cts files are the .d.mts ones with their relative imports pointed at the .cjs side: the same
+// declarations, but TypeScript reads each as the format of the file it describes. (Copying beats a second
+// rollup-plugin-dts pass, which takes as long as the first.)
+const ctsCopies = {
+  name: 'keycard-d-cts',
+  generateBundle(_, bundle) {
+    for (const file of Object.values(bundle)) {
+      if (file.type !== 'chunk' || !file.fileName.endsWith('.d.mts')) continue;
+      this.emitFile({
+        type: 'asset',
+        fileName: file.fileName.replace(/\.d\.mts$/, '.d.cts'),
+        source: file.code.replace(/(['"])(\.{1,2}\/[^'"]+)\.mjs\1/g, '$1$2.cjs$1'),
+      });
+    }
+  },
+};
+
+const types = {
+  input: entries,
+  external,
+  plugins: [reactClient, dts({ tsconfig: 'tsconfig.json' }), ctsCopies],
+  onwarn: ignoreDirectives,
+  output: { dir: 'dist', format: 'esm', entryFileNames: '[name].d.mts', chunkFileNames: 'chunks/[name]-[hash].d.mts', paths: clientPath('mjs') },
+};
 
 export default [
   {
     input: entries,
     external,
-    plugins: [esbuild({ target: 'es2022', jsx: 'automatic', tsconfig: 'tsconfig.json' })],
-    // Rollup drops module-level directives; the React entry must stay a client module for RSC bundlers.
-    onwarn(warning, warn) {
-      if (warning.code !== 'MODULE_LEVEL_DIRECTIVE') warn(warning);
-    },
+    plugins: [reactClient, esbuild({ target: 'es2022', jsx: 'automatic', tsconfig: 'tsconfig.json' })],
+    onwarn: ignoreDirectives,
     output: [
-      { dir: 'dist', format: 'esm', entryFileNames: '[name].mjs', chunkFileNames: 'chunks/[name]-[hash].mjs', banner: useClient },
-      { dir: 'dist', format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: 'chunks/[name]-[hash].cjs', exports: 'named', banner: useClient },
+      { dir: 'dist', format: 'esm', entryFileNames: '[name].mjs', chunkFileNames: 'chunks/[name]-[hash].mjs', paths: clientPath('mjs'), banner: useClient },
+      { dir: 'dist', format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: 'chunks/[name]-[hash].cjs', exports: 'named', paths: clientPath('cjs'), banner: useClient },
     ],
   },
-  {
-    input: entries,
-    external,
-    plugins: [dts({ tsconfig: 'tsconfig.json' })],
-    output: { dir: 'dist', format: 'esm', entryFileNames: '[name].d.ts', chunkFileNames: 'chunks/[name]-[hash].d.ts' },
-  },
+  types,
 ];

@@ -1,5 +1,6 @@
 import { AuthError } from './errors';
 import { parseTokens, type Tokens } from './tokens';
+import { answered } from './reply';
 import { toURL } from './url';
 
 /** An auth endpoint's answer, read in full within the request timeout. */
@@ -69,35 +70,85 @@ export async function send(url: string, init: RequestInit, signal: AbortSignal, 
   }
 }
 
-/** Parses a 2xx reply as a token response, or throws `invalid_response`. */
-export function readTokens(reply: Reply): Tokens {
+/**
+ * Where a server keeps the tokens when its names differ from RFC 6749's (keycard's wire format). Each is a
+ * top-level JSON field name; every one is optional and defaults to keycard's.
+ *
+ * @example
+ * // Django REST Framework SimpleJWT: {"access": "…", "refresh": "…"} out, {"refresh": "…"} in
+ * const fields: JsonFields = { accessToken: 'access', refreshToken: 'refresh' };
+ */
+export interface JsonFields {
+  /** Response field with the access token. Default `access_token`. */
+  accessToken?: string;
+  /** Response field with a new (rotated) refresh token. Default `refresh_token`. */
+  refreshToken?: string;
+  /** Response field with the access token's lifetime in seconds. Default `expires_in`. */
+  expiresIn?: string;
+  /** Request body field that carries the refresh token to the refresh and logout endpoints. Default: `refreshToken`'s name. */
+  refreshTokenParam?: string;
+}
+
+/** The body under keycard's names, whatever `fields` calls them. */
+function rename(body: unknown, fields: JsonFields): unknown {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return body;
+  const b = body as Record<string, unknown>;
+  return {
+    access_token: b[fields.accessToken ?? 'access_token'],
+    refresh_token: b[fields.refreshToken ?? 'refresh_token'],
+    expires_in: b[fields.expiresIn ?? 'expires_in'],
+  };
+}
+
+/** Parses a 2xx reply as a token response (under `fields`' names, if given), or throws `invalid_response`. */
+export function readTokens(reply: Reply, fields?: JsonFields): Tokens {
   let body: unknown;
   try {
     body = JSON.parse(reply.text);
   } catch (cause) {
-    throw new AuthError('invalid_response', `${reply.where} answered ${reply.status}, not JSON`, { status: reply.status, cause });
+    throw new AuthError('invalid_response', answered(reply, ', not JSON'), { status: reply.status, cause });
   }
   try {
-    return parseTokens(body, reply.receivedAt, reply.date);
+    return parseTokens(fields ? rename(body, fields) : body, reply.receivedAt, reply.date);
   } catch (error) {
     if (error instanceof AuthError) throw new AuthError(error.code, `${reply.where}: ${error.message}`, { status: reply.status, cause: error.cause });
     throw error;
   }
 }
 
+/**
+ * What {@link createJsonBackend} needs; also what `createAuthClient` hands a `backend` factory (its own
+ * `baseUrl`, `endpoints`, refresh-token mode, `fetch` and `timeout`), so a custom backend can pass them on.
+ */
 export interface JsonBackendOptions extends SendOptions {
   baseUrl: string;
-  endpoints?: { login?: string; refresh?: string; logout?: string };
+  /** Paths against `baseUrl`. `logout: null`: the server has none, and logout ends the session locally only. */
+  endpoints?: { login?: string; refresh?: string; logout?: string | null } | undefined;
   /** Cookie mode: the browser sends the refresh token, so requests include credentials. */
   cookie: boolean;
+  /** Field names of a server that doesn't use RFC 6749's (see {@link JsonFields}). */
+  fields?: JsonFields | undefined;
 }
 
-/** keycard's default wire format (README "Wire format"). */
+/**
+ * keycard's default wire format (README "Wire format"), or a server's own JSON names through `fields`.
+ *
+ * @example
+ * // Django REST Framework SimpleJWT
+ * createAuthClient({
+ *   baseUrl: 'https://api.example.com',
+ *   refreshToken: 'memory',
+ *   endpoints: { login: '/api/token/', refresh: '/api/token/refresh/', logout: '/api/token/blacklist/' },
+ *   backend: (o) => createJsonBackend({ ...o, fields: { accessToken: 'access', refreshToken: 'refresh' } }),
+ * });
+ */
 export function createJsonBackend(o: JsonBackendOptions): AuthBackend {
   const url = (path: string) => toURL(path, o.baseUrl)?.href ?? path;
   const login = url(o.endpoints?.login ?? '/auth/login');
   const refresh = url(o.endpoints?.refresh ?? '/auth/refresh');
-  const logout = url(o.endpoints?.logout ?? '/auth/logout');
+  const logout = o.endpoints?.logout === null ? null : url(o.endpoints?.logout ?? '/auth/logout');
+  const fields = o.fields;
+  const param = fields?.refreshTokenParam ?? fields?.refreshToken ?? 'refresh_token';
   const post = (to: string, body: string, signal: AbortSignal) =>
     send(
       to,
@@ -111,8 +162,8 @@ export function createJsonBackend(o: JsonBackendOptions): AuthBackend {
       signal,
       o,
     );
-  const tokenBody = (refreshToken: string | undefined) => JSON.stringify(refreshToken === undefined ? {} : { refresh_token: refreshToken });
-  return {
+  const tokenBody = (refreshToken: string | undefined) => JSON.stringify(refreshToken === undefined ? {} : { [param]: refreshToken });
+  const backend: AuthBackend = {
     login(credentials, signal) {
       let body: string;
       try {
@@ -123,6 +174,8 @@ export function createJsonBackend(o: JsonBackendOptions): AuthBackend {
       return post(login, body, signal);
     },
     refresh: (refreshToken, signal) => post(refresh, tokenBody(refreshToken), signal),
-    logout: (refreshToken, signal) => post(logout, tokenBody(refreshToken), signal),
+    logout: (refreshToken, signal) => (logout === null ? Promise.resolve() : post(logout, tokenBody(refreshToken), signal)),
   };
+  if (fields) backend.tokens = (reply) => readTokens(reply, fields);
+  return backend;
 }

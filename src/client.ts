@@ -3,7 +3,8 @@ import { AuthError, asAuthError } from './errors';
 import { createEmitter } from './emitter';
 import { createStore } from './store';
 import { expiresAt, refreshAt, type Tokens } from './tokens';
-import { createJsonBackend, readTokens } from './backend';
+import { createJsonBackend, readTokens, type JsonBackendOptions } from './backend';
+import { answered, verdict } from './reply';
 import { createRefreshTokenStore } from './storage';
 import { absolute, createOriginPolicy } from './origins';
 import { createTabs, type TabMessage } from './tabs';
@@ -30,13 +31,11 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   const getFetch = () => options.fetch ?? globalThis.fetch;
   const allowed = createOriginPolicy(options.apiOrigins, options.baseUrl);
   const refreshTokens = createRefreshTokenStore(options.refreshToken, options.storageKey);
-  const backend = options.backend ?? createJsonBackend({
-    baseUrl: options.baseUrl,
-    endpoints: options.endpoints,
-    cookie: refreshTokens.mode === 'cookie',
-    fetch: getFetch,
-    timeoutMs,
-  });
+  const backendOptions: JsonBackendOptions = { baseUrl: options.baseUrl, endpoints: options.endpoints, cookie: refreshTokens.mode === 'cookie', fetch: getFetch, timeoutMs };
+  const backend = typeof options.backend === 'function' ? options.backend(backendOptions) : (options.backend ?? createJsonBackend(backendOptions));
+  if (typeof backend?.login !== 'function' || typeof backend.refresh !== 'function' || typeof backend.logout !== 'function') {
+    throw new TypeError('keycard: options.backend must be an AuthBackend (login, refresh, logout) or a function returning one');
+  }
 
   const store = createStore(INITIAL);
   const events = createEmitter<AuthEvent>();
@@ -273,10 +272,8 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
           // Superseded while it queued: ask nothing (its Set-Cookie would land after a newer session's).
           if (superseded()) throw new AuthError('unauthenticated', 'login was superseded by a logout');
           const reply = await backend.login(credentials, lifetime.signal);
-          if (reply.status < 200 || reply.status >= 300) {
-            const transient = reply.status >= 500 || reply.status === 429 || reply.status === 408;
-            throw new AuthError(transient ? 'network' : 'invalid_credentials', `${reply.where} answered ${reply.status}`, { status: reply.status });
-          }
+          const said = verdict('login', reply.status);
+          if (said !== 'ok') throw new AuthError(said === 'transient' ? 'network' : 'invalid_credentials', answered(reply), { status: reply.status });
           next = await (backend.tokens ? backend.tokens(reply) : readTokens(reply));
         } catch (error) {
           return settleFailure(asAuthError(error, 'invalid_response', 'login failed'));

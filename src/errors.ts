@@ -6,9 +6,15 @@ export type AuthErrorCode =
   | 'invalid_response'
   | 'unauthenticated';
 
+// Registered in the global symbol registry, so the ESM and CJS builds (or two bundled copies) share it: an app
+// that mixes them (jest beside ESM code, a CJS library beside an ESM app) still gets `instanceof AuthError`.
+const brand = Symbol.for('keycard.AuthError');
+
 /**
  * The one error keycard throws. `code` is stable; `cause` keeps the underlying
  * error; the message names what failed and where, never a token.
+ * `instanceof AuthError` holds for an AuthError from any copy of keycard
+ * (its ESM and CJS builds alike).
  *
  * @example
  * try { await auth.login({ username, password }) }
@@ -26,12 +32,14 @@ export class AuthError extends Error {
     if (options.status !== undefined) this.status = options.status;
     if (options.cause !== undefined) Object.defineProperty(this, 'cause', { value: options.cause, configurable: true, writable: true });
   }
-}
 
-/** True for an {@link AuthError}, also across bundles that each carry a copy of the class. */
-export function isAuthErrorLike(error: unknown): error is AuthError {
-  return error instanceof AuthError || (error instanceof Error && error.name === 'AuthError' && typeof (error as AuthError).code === 'string');
+  /** The brand, not the prototype chain, for `AuthError` itself; a subclass keeps the ordinary check. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== AuthError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && (value as { [brand]?: unknown })[brand] === true;
+  }
 }
+Object.defineProperty(AuthError.prototype, brand, { value: true });
 
 /** `error` if it already is an {@link AuthError}, else one with `code` and `message` that keeps it as `cause`. */
 export const asAuthError = (error: unknown, code: AuthErrorCode, message: string): AuthError =>

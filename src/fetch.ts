@@ -72,7 +72,7 @@ export function createAuthFetch(deps: FetchDeps) {
     }
     // fetch reads anything but a Request (a URL, any object) as `String(input)`, whatever `.url` it has: that
     // string is what is judged and sent.
-    const isRequest = typeof Request === 'function' && input instanceof Request;
+    const isRequest = typeof input === 'object' && typeof Request === 'function' && input instanceof Request;
     const url = isRequest ? (input as Request).url : deps.absolute(String(input));
     const target: RequestInfo | URL = isRequest ? input : url;
     if (!deps.allowed(url)) return deps.fetch()(target, options);

@@ -14,6 +14,6 @@ export type {
   TokenStorage,
 } from './types';
 export { createJsonBackend, readTokens, send as sendAuthRequest } from './backend';
-export type { AuthBackend, JsonBackendOptions, Reply, SendOptions } from './backend';
+export type { AuthBackend, JsonBackendOptions, JsonFields, Reply, SendOptions } from './backend';
 export { parseTokens } from './tokens';
 export type { Tokens } from './tokens';

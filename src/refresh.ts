@@ -3,6 +3,7 @@ import { AuthError, asAuthError } from './errors';
 import { expiresAt, type Tokens } from './tokens';
 import { backoff, createTimer, pause, retryAfter } from './scheduler';
 import { readTokens, type AuthBackend } from './backend';
+import { answered, verdict } from './reply';
 import { tick } from './env';
 import type { RefreshTokenStore } from './storage';
 import type { createTabs } from './tabs';
@@ -86,11 +87,11 @@ export function createRefresher(deps: RefresherDeps) {
     } catch (error) {
       return { ok: false, ended: false, error: asAuthError(error, 'network', 'refresh failed') };
     }
-    if (reply.status === 400 || reply.status === 401) {
-      return { ok: false, ended: true, error: new AuthError('session_expired', `${reply.where} refused the refresh (${reply.status})`, { status: reply.status }) };
-    }
-    if (reply.status < 200 || reply.status >= 300) {
-      const error = new AuthError('network', `${reply.where} answered ${reply.status}`, { status: reply.status });
+    const said = verdict('refresh', reply.status);
+    if (said === 'none') return { ok: false, ended: true, error: null };
+    if (said === 'refused') return { ok: false, ended: true, error: new AuthError('session_expired', answered(reply), { status: reply.status }) };
+    if (said === 'transient') {
+      const error = new AuthError('network', answered(reply), { status: reply.status });
       return { ok: false, ended: false, error, retryAfter: retryAfter(reply.retryAfter) };
     }
     try {

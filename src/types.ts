@@ -1,5 +1,5 @@
 import type { AuthError } from './errors';
-import type { AuthBackend } from './backend';
+import type { AuthBackend, JsonBackendOptions } from './backend';
 
 /**
  * Where the refresh token lives when it is not an HttpOnly cookie, e.g. an
@@ -83,8 +83,15 @@ export interface AuthClientOptions {
   timeout?: number;
   /** Key under which a `TokenStorage` keeps the refresh token. Default `'keycard.refresh_token'`. */
   storageKey?: string;
-  /** Advanced: replaces the JSON wire format (`endpoints` is then unused), e.g. for an OAuth 2.0 preset. */
-  backend?: AuthBackend;
+  /**
+   * Replaces the JSON wire format, e.g. for a server with its own field names or an OAuth 2.0 preset. A function
+   * gets what the default backend would (`baseUrl`, `endpoints`, the refresh-token mode, `fetch`, `timeout`), so
+   * the backend it returns honours them; an object is used as it is (`endpoints` is then unused).
+   *
+   * @example
+   * backend: (o) => createJsonBackend({ ...o, fields: { accessToken: 'access', refreshToken: 'refresh' } })
+   */
+  backend?: AuthBackend | ((options: JsonBackendOptions) => AuthBackend);
 }
 
 /**

@@ -116,6 +116,31 @@ describe('restore', () => {
     expect(state.error?.code).toBe('session_expired');
   });
 
+  it('a 204 from refresh ("no session", a first visit) settles unauthenticated with no error, no retry and no failure event', async () => {
+    const backend = mockBackend();
+    backend.refreshReply = () => new HttpResponse(null, { status: 204 });
+    const auth = make();
+    const events: AuthEvent[] = [];
+    auth.onEvent((e) => events.push(e));
+    const state = await auth.restore();
+    expect(state).toMatchObject({ status: 'unauthenticated', user: null, error: null });
+    expect(events).toEqual([]);
+    await vi.advanceTimersByTimeAsync(600_000);
+    expect(backend.refreshes).toBe(1);
+    // refresh() reports it the same way, without throwing.
+    await expect(auth.refresh()).resolves.toMatchObject({ status: 'unauthenticated', error: null });
+  });
+
+  it('a 204 from refresh while signed in ends the session as "there is none": no session_expired', async () => {
+    const backend = mockBackend();
+    const auth = make();
+    await auth.login(alice);
+    backend.refreshReply = () => new HttpResponse(null, { status: 204 });
+    const state = await auth.refresh();
+    expect(state).toMatchObject({ status: 'unauthenticated', user: null, expiresAt: null, error: null });
+    expect(await auth.getAccessToken()).toBeNull();
+  });
+
   it('memory mode without a refresh token settles unauthenticated without a request', async () => {
     const backend = mockBackend();
     const state = await make({ refreshToken: 'memory' }).restore();

@@ -179,10 +179,12 @@ export function createMockAuthServer(options: MockAuthServerOptions = {}): MockA
       ? json(200, await grant(sub, refreshToken, true))
       : json(200, await grant(sub, refreshToken, false), cookie(request, refreshToken));
 
-  const presentedRefreshToken = async (request: Request): Promise<string | null> => {
-    if (mode === 'cookie') return jar.read(request);
+  /** The refresh token the request carries; undefined when it carries none at all, null when it is no string. */
+  const presentedRefreshToken = async (request: Request): Promise<string | null | undefined> => {
+    if (mode === 'cookie') return jar.read(request) ?? undefined;
     const body = await readJson(request);
-    return typeof body?.refresh_token === 'string' ? body.refresh_token : null;
+    if (body?.refresh_token === undefined) return undefined;
+    return typeof body.refresh_token === 'string' ? body.refresh_token : null;
   };
 
   const login = async (request: Request) => {
@@ -196,6 +198,8 @@ export function createMockAuthServer(options: MockAuthServerOptions = {}): MockA
 
   const refresh = async (request: Request) => {
     const token = await presentedRefreshToken(request);
+    // No refresh token at all (a first visit): "there is no session", not a failure (API.md Wire format).
+    if (token === undefined) return json(204, null);
     const session = token === null ? null : sessions.rotate(token);
     if (!session) return json(401, { error: 'invalid_grant' }, mode === 'cookie' ? cookie(request, null) : undefined);
     return sendTokens(request, session.sub, session.current);
@@ -203,7 +207,7 @@ export function createMockAuthServer(options: MockAuthServerOptions = {}): MockA
 
   const logout = async (request: Request) => {
     const token = await presentedRefreshToken(request);
-    if (token !== null) sessions.end(token);
+    if (typeof token === 'string') sessions.end(token);
     return json(204, null, mode === 'cookie' ? cookie(request, null) : undefined);
   };
 

@@ -146,6 +146,8 @@ export function authRoutes({ refreshTokenMode, refreshTokenLifetime, tokenLifeti
         throw forbidden();
       }
       const presented = transport === 'body' ? ctx.body.refresh_token : readCookie(ctx.req, REFRESH_COOKIE);
+      // No refresh token at all (a first visit) is no failure: 204 says "there is no session" (API.md Wire format).
+      if (presented === undefined) return sendJson(ctx.res, 204);
       if (typeof presented !== 'string' || presented === '') return invalidGrant(ctx, transport, 'missing');
       const result = sessions.rotate(presented);
       if ('reason' in result) return invalidGrant(ctx, transport, result.reason);

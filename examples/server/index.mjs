@@ -168,6 +168,8 @@ export async function createServer(options = {}) {
     }
     const isRead = req.method === 'GET' || req.method === 'HEAD';
     if (staticDir && isRead && !SERVER_PATHS.test(pathname) && (await serveStatic(req, res, staticDir, pathname))) return;
+    // Browsers ask for /favicon.ico on their own; a 404 would be a red line in the demo's console.
+    if (staticDir && isRead && pathname === '/favicon.ico') return void res.writeHead(204).end();
     throw new HttpError(404, { error: 'not_found' });
   }
 

@@ -25,6 +25,27 @@ describe.skipIf(skipBrowserTests)('demo SPA in Chromium', () => {
   });
   afterEach(() => context?.close());
 
+  it('first visit: restore gets 204 "no session", settles signed out with no error, and the console stays clean', async () => {
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error' || message.type() === 'warning') problems.push(`${message.type()}: ${message.text()}`);
+    });
+    page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+    page.on('response', (response) => {
+      if (response.status() >= 400) problems.push(`${response.status()} ${response.url()}`);
+    });
+    const restored = page.waitForResponse((response) => response.url().endsWith('/auth/refresh'));
+    await page.goto('/');
+    expect((await restored).status()).toBe(204);
+    await page.locator('main[data-status="unauthenticated"]').waitFor();
+    // The browser asks for a favicon on its own; give that request time to land before judging.
+    await page.waitForLoadState('networkidle');
+    expect(problems).toEqual([]);
+    expect(demo.server.stats()).toMatchObject({ refreshes: 0, refreshFailures: 0 });
+    expect((await page.request.get('/favicon.ico')).status()).toBeLessThan(400);
+  });
+
   it('signs in with the refresh token in an HttpOnly cookie and nothing in Web Storage', async () => {
     const page = await open(context);
     expect(await status(page)).toBe('unauthenticated');
@@ -112,12 +133,15 @@ describe.skipIf(skipBrowserTests)('demo SPA in Chromium', () => {
     await expect.poll(() => Date.now(), { timeout: 8000 }).toBeGreaterThan(received + 5000);
     const { refreshes, refreshFailures } = demo.server.stats();
     const timers = [...(await logEntries(first, 'refresh', 'timer')), ...(await logEntries(second, 'refresh', 'timer'))];
-    const ats = timers.map((entry) => entry.at - received).sort((a, b) => a - b);
+    const all = timers.map((entry) => entry.at - received).sort((a, b) => a - b);
+    // On a loaded machine the second tab may open after the first tab's first timer refresh (2 s after sign-in):
+    // that one, and one that itself brought the shared token (at ~0 ms), came before the period measured here.
+    const ats = all.filter((at) => at > 500);
     expect(ats, 'timer refreshes, ms after the shared token arrived').toHaveLength(2);
     expect(ats[1]! - ats[0]!).toBeGreaterThan(1500);
     // Every server refresh besides the second tab's restore was one tab's timer: the other tab took the new token.
-    expect(refreshes).toBe(1 + ats.length);
-    expect(refreshFailures).toBe(1); // the first tab's restore, before any cookie existed
+    expect(refreshes).toBe(1 + all.length);
+    expect(refreshFailures).toBe(0); // the first tab's restore, before any cookie existed, was answered 204 "no session"
     expect(await expiresAt(first)).toBe(await expiresAt(second));
 
     await first.getByRole('button', { name: 'Sign out' }).click();

@@ -9,12 +9,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { compileWithOwnHermesc, hermesVersion, launch, prepare, type Launch } from './run.mjs';
 import { VERSIONS, type RnVersion } from './versions.mjs';
 
-// KNOWN FAILURE, React Native 0.74 only: with package `exports` off (Metro 0.80's default) `keycard/react`
-// resolves only through a `react/package.json` inside the published package, and package.json `files` doesn't
-// publish the stub files yet (the packaging change does). While this is true the 0.74 test asserts exactly that
-// failure; once the stubs are published it fails, asking for this to be set to false.
-const AWAITING_PUBLISHED_SUBPATH_STUBS = true;
-
 const FIRST_LAUNCH = [
   'environment',
   'restore with nothing stored',
@@ -59,15 +53,6 @@ describe.each(VERSIONS)('$name', (version: RnVersion) => {
     const persisted = first.events.find((e) => e.kind === 'persist')?.value ?? {};
     second = launch(version, prepared.file, { phase: 'restart', ...persisted });
   }, 300_000);
-
-  const known = version.packageExports === false && AWAITING_PUBLISHED_SUBPATH_STUBS;
-
-  if (known) {
-    it('KNOWN FAILURE until the subpath stubs are published: keycard/react does not resolve with package exports off', () => {
-      expect(bundleError?.message).toMatch(/Unable to resolve module keycard\/react/);
-    });
-    return;
-  }
 
   it('bundles the published package', () => {
     expect(bundleError).toBeNull();

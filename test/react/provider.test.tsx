@@ -69,7 +69,7 @@ describe('AuthProvider', () => {
     const auth = newClient();
     const restore = vi.spyOn(auth, 'restore');
     render(<StrictMode><AuthProvider client={auth}><Status /></AuthProvider></StrictMode>);
-    await waitFor(() => expect(screen.getByTestId('status').textContent).toBe('unauthenticated:-:session_expired'));
+    await waitFor(() => expect(screen.getByTestId('status').textContent).toBe('unauthenticated:-:-'));
     expect(restore).toHaveBeenCalledTimes(1);
     expect(server.stats.refreshes).toBe(1);
   });

@@ -156,9 +156,12 @@ describe('refresh and logout (cookie mode)', () => {
     await expect(createServer({ refreshTokenReuseGrace: -1 })).rejects.toThrow(TypeError);
   });
 
-  it('rejects unknown and missing refresh tokens', async () => {
+  it('rejects unknown refresh tokens, and answers 204 "no session" to a refresh that carries none', async () => {
     expect((await refresh('forged')).status).toBe(400);
-    expect((await post('/auth/refresh', {})).status).toBe(400);
+    const none = await post('/auth/refresh', {});
+    expect(none.status).toBe(204);
+    expect(await none.text()).toBe('');
+    expect(none.headers.get('set-cookie')).toBeNull();
   });
 
   it('logout revokes the session and clears the cookie', async () => {

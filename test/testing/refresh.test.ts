@@ -34,12 +34,15 @@ describe('body mode', () => {
     expect((await refreshWith(other.refresh_token)).status).toBe(200);
   });
 
-  it('answers invalid_grant for a missing or unknown token', async () => {
+  it('answers invalid_grant for an unknown or malformed token, and 204 "no session" when the body carries none', async () => {
     mockServer({ refreshTokenMode: 'body' });
-    for (const response of [await post('/auth/refresh', {}), await refreshWith('made-up')]) {
+    for (const response of [await refreshWith('made-up'), await post('/auth/refresh', { refresh_token: 42 })]) {
       expect(response.status).toBe(401);
       expect(await response.json()).toEqual({ error: 'invalid_grant' });
     }
+    const none = await post('/auth/refresh', {});
+    expect(none.status).toBe(204);
+    expect(await none.text()).toBe('');
   });
 
   it('logout revokes the family and answers 204', async () => {
@@ -83,14 +86,14 @@ describe('cookie mode in Node (emulated jar)', () => {
   it('sends no cookie without credentials: include, as a browser on another origin would', async () => {
     mockServer();
     await login();
-    expect((await refreshCookie({})).status).toBe(401);
-    expect((await refreshCookie({ credentials: 'omit' })).status).toBe(401);
+    expect((await refreshCookie({})).status).toBe(204);
+    expect((await refreshCookie({ credentials: 'omit' })).status).toBe(204);
   });
 
   it('does not store the cookie from a login made without credentials: include', async () => {
     mockServer();
     expect((await login(undefined, { credentials: 'same-origin' })).status).toBe(200);
-    expect((await refreshCookie()).status).toBe(401);
+    expect((await refreshCookie()).status).toBe(204);
   });
 
   it('detects reuse of a rotated cookie sent explicitly', async () => {
@@ -110,13 +113,13 @@ describe('cookie mode in Node (emulated jar)', () => {
     const response = await post('/auth/logout', {}, { credentials: 'include' });
     expect(response.status).toBe(204);
     expect(response.headers.get('set-cookie')).toMatch(/^keycard_rt=; Max-Age=0/);
-    expect((await refreshCookie()).status).toBe(401);
+    expect((await refreshCookie()).status).toBe(204);
   });
 
   it('reads only the cookie, never a refresh_token in the body', async () => {
     const server = mockServer();
     const { refresh_token } = await server.issueTokens();
-    expect((await post('/auth/refresh', { refresh_token }, { credentials: 'omit' })).status).toBe(401);
+    expect((await post('/auth/refresh', { refresh_token }, { credentials: 'omit' })).status).toBe(204);
     expect((await refreshCookie()).status).toBe(200);
   });
 

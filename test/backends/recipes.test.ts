@@ -1,0 +1,247 @@
+// The README's custom-backend recipes, each against its server:
+// - Django REST Framework SimpleJWT: the REAL server (Debian's python3-djangorestframework-simplejwt, started here
+//   from simplejwt_server.py on 127.0.0.1 and a free port). .ci/run installs the package; without it the test skips
+//   outside CI and fails in CI.
+// - NestJS with @nestjs/jwt and Laravel with tymon/jwt-auth: msw fixtures of the wire format their documentation
+//   gives (NestJS "Authentication" chapter; jwt-auth "Quick start"), not the real servers (neither installs here).
+// Also: a backend factory gets the client's fetch and timeout (issue 13, item 8).
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { http, HttpResponse } from 'msw';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { AuthError, createAuthClient, createJsonBackend, readTokens, sendAuthRequest, type AuthBackend, type AuthClient, type JsonBackendOptions } from 'keycard';
+import { jwt, server, useMsw } from '../helpers';
+
+const PYTHON = '/usr/bin/python3';
+const hasSimpleJwt = spawnSync(PYTHON, ['-c', 'import rest_framework_simplejwt'], { stdio: 'ignore' }).status === 0;
+if (!hasSimpleJwt) {
+  console.warn(`[keycard recipes] python3-djangorestframework-simplejwt is missing: ${process.env.CI ? 'FAILING, since CI is set' : 'SKIPPING the SimpleJWT test'}.`);
+}
+
+const clients: AuthClient[] = [];
+afterAll(() => clients.splice(0).forEach((c) => c.dispose()));
+
+describe.skipIf(!hasSimpleJwt && !process.env.CI)('Django REST Framework SimpleJWT (real server)', () => {
+  let django: ChildProcess;
+  let baseUrl: string;
+
+  beforeAll(async () => {
+    django = spawn(PYTHON, [fileURLToPath(new URL('./simplejwt_server.py', import.meta.url))], {
+      env: { ...process.env, ACCESS_SECONDS: '300' },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    const port = await new Promise<string>((resolve, reject) => {
+      django.once('error', reject);
+      django.once('exit', (code) => reject(new Error(`simplejwt_server.py exited with ${code}`)));
+      django.stdout!.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
+    });
+    baseUrl = `http://127.0.0.1:${port}`;
+  }, 60_000);
+  afterAll(() => django?.stdin?.end()); // the server exits when its stdin closes
+
+  // README "Recipes": SimpleJWT.
+  const simpleJwt = () =>
+    createAuthClient({
+      baseUrl,
+      refreshToken: 'memory',
+      endpoints: { login: '/api/token/', refresh: '/api/token/refresh/', logout: '/api/token/blacklist/' },
+      backend: (o) => createJsonBackend({ ...o, fields: { accessToken: 'access', refreshToken: 'refresh' } }),
+    });
+
+  it('logs in, calls the API, refreshes with rotation, and logout blacklists the refresh token', async () => {
+    const auth = simpleJwt();
+    clients.push(auth);
+    const wrong = await auth.login({ username: 'alice', password: 'nope' }).catch((e: unknown) => e);
+    expect(wrong).toBeInstanceOf(AuthError);
+    expect(wrong).toMatchObject({ code: 'invalid_credentials', status: 401 });
+
+    const state = await auth.login({ username: 'alice', password: 'wonderland' });
+    expect(state).toMatchObject({ status: 'authenticated', user: { token_type: 'access', user_id: 1 } });
+    // SimpleJWT's access token carries iat and exp: the lifetime is measured from them.
+    expect(state.expiresAt! - Date.now()).toBeGreaterThan(290_000);
+    const me = await auth.fetch(`${baseUrl}/api/me/`);
+    expect(await me.json()).toEqual({ username: 'alice' });
+
+    const before = await auth.getAccessToken();
+    await auth.refresh();
+    const after = await auth.getAccessToken();
+    expect(after).not.toBe(before);
+    expect((await auth.fetch(`${baseUrl}/api/me/`)).status).toBe(200);
+
+    await auth.logout();
+    expect(auth.getState()).toMatchObject({ status: 'unauthenticated', error: null });
+  });
+
+  it('a blacklisted (rotated-away) refresh token ends the session with session_expired', async () => {
+    const login = await fetch(`${baseUrl}/api/token/`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ username: 'alice', password: 'wonderland' }),
+    });
+    const { refresh } = (await login.json()) as { refresh: string };
+    const storage = new Map([['keycard.refresh_token', refresh]]);
+    const stored = { get: (k: string) => storage.get(k) ?? null, set: (k: string, v: string) => void storage.set(k, v), remove: (k: string) => void storage.delete(k) };
+    const auth = createAuthClient({
+      baseUrl,
+      refreshToken: stored,
+      endpoints: { login: '/api/token/', refresh: '/api/token/refresh/', logout: '/api/token/blacklist/' },
+      backend: (o) => createJsonBackend({ ...o, fields: { accessToken: 'access', refreshToken: 'refresh' } }),
+    });
+    clients.push(auth);
+    expect(await auth.restore()).toMatchObject({ status: 'authenticated' });
+    // Rotation stored the new refresh token; spending the old one again is refused (blacklisted).
+    expect(storage.get('keycard.refresh_token')).not.toBe(refresh);
+    storage.set('keycard.refresh_token', refresh);
+    expect(await auth.refresh()).toMatchObject({ status: 'unauthenticated', error: { code: 'session_expired', status: 401 } });
+  });
+});
+
+describe('fixtures of documented wire formats', () => {
+  useMsw();
+  const ORIGIN = 'https://api.example.test';
+  const issued = new Set<string>();
+  const token = (sub: string, lifetime: number) => {
+    const iat = Math.floor(Date.now() / 1000);
+    const t = jwt({ sub, iat, exp: iat + lifetime, jti: crypto.randomUUID() });
+    issued.add(t);
+    return t;
+  };
+  const bearer = (request: Request) => issued.has(request.headers.get('authorization')?.replace(/^Bearer /, '') ?? '');
+
+  it('NestJS with @nestjs/jwt (docs: POST auth/login → 201 {"access_token"}; no refresh endpoint)', async () => {
+    server.use(
+      http.post(`${ORIGIN}/auth/login`, async ({ request }) => {
+        const body = (await request.json()) as Record<string, unknown>;
+        if (body.username !== 'john' || body.password !== 'changeme') return HttpResponse.json({ message: 'Unauthorized', statusCode: 401 }, { status: 401 });
+        return HttpResponse.json({ access_token: token('1', 60) }, { status: 201 });
+      }),
+      http.get(`${ORIGIN}/profile`, ({ request }) =>
+        bearer(request) ? HttpResponse.json({ sub: 1, username: 'john' }) : HttpResponse.json({ message: 'Unauthorized', statusCode: 401 }, { status: 401 }),
+      ),
+    );
+    // README "Recipes": NestJS.
+    const auth = createAuthClient({
+      baseUrl: ORIGIN,
+      refreshToken: 'memory',
+      backend: (o) => createJsonBackend({ ...o, endpoints: { login: '/auth/login', logout: null } }),
+    });
+    clients.push(auth);
+    await expect(auth.login({ username: 'john', password: 'nope' })).rejects.toMatchObject({ code: 'invalid_credentials' });
+    expect(await auth.login({ username: 'john', password: 'changeme' })).toMatchObject({ status: 'authenticated', user: { sub: '1' } });
+    expect(await (await auth.fetch(`${ORIGIN}/profile`)).json()).toEqual({ sub: 1, username: 'john' });
+    // No refresh token and no logout endpoint: restore asks nothing, logout ends the session locally.
+    await auth.logout();
+    expect(await auth.restore()).toMatchObject({ status: 'unauthenticated', error: null });
+  });
+
+  it('Laravel with tymon/jwt-auth (docs: {"access_token","token_type","expires_in"}; refresh and logout take the token)', async () => {
+    const seen: unknown[] = [];
+    const tokens = (sub: string) => HttpResponse.json({ access_token: token(sub, 3600), token_type: 'bearer', expires_in: 3600 });
+    server.use(
+      http.post(`${ORIGIN}/api/auth/login`, async ({ request }) => {
+        const body = (await request.json()) as Record<string, unknown>;
+        return body.email === 'ada@example.com' && body.password === 'secret' ? tokens('7') : HttpResponse.json({ error: 'Unauthorized' }, { status: 401 });
+      }),
+      http.post(`${ORIGIN}/api/auth/refresh`, async ({ request }) => {
+        const body = (await request.json()) as Record<string, unknown>;
+        seen.push(body);
+        // jwt-auth reads the token from the `token` input and blacklists it once refreshed.
+        if (typeof body.token !== 'string' || !issued.delete(body.token)) return HttpResponse.json({ message: 'Unauthenticated.' }, { status: 401 });
+        return tokens('7');
+      }),
+      http.post(`${ORIGIN}/api/auth/logout`, async ({ request }) => {
+        seen.push(await request.json());
+        return HttpResponse.json({ message: 'Successfully logged out' });
+      }),
+    );
+    // README "Recipes": Laravel (tymon/jwt-auth).
+    const auth = createAuthClient({
+      baseUrl: ORIGIN,
+      refreshToken: 'memory',
+      endpoints: { login: '/api/auth/login', refresh: '/api/auth/refresh', logout: '/api/auth/logout' },
+      backend: (o) => createJsonBackend({ ...o, fields: { refreshToken: 'access_token', refreshTokenParam: 'token' } }),
+    });
+    clients.push(auth);
+    const first = await auth.login({ email: 'ada@example.com', password: 'secret' });
+    expect(first).toMatchObject({ status: 'authenticated', user: { sub: '7' } });
+    const firstToken = await auth.getAccessToken();
+    await auth.refresh();
+    expect(seen[0]).toEqual({ token: firstToken });
+    const second = await auth.getAccessToken();
+    expect(second).not.toBe(firstToken);
+    await auth.logout();
+    expect(seen[1]).toEqual({ token: second });
+  });
+});
+
+describe('README "Custom backends": the complete example (bearer-header refresh)', () => {
+  useMsw();
+  // As in the README, with sendAuthRequest and readTokens.
+  function bearerRefresh(o: JsonBackendOptions): AuthBackend {
+    const fields = { accessToken: 'accessToken', refreshToken: 'refreshToken' };
+    const json = createJsonBackend({ ...o, fields });
+    const url = new URL('/auth/refresh', o.baseUrl).href;
+    return {
+      ...json,
+      refresh: (refreshToken, signal) =>
+        sendAuthRequest(url, { method: 'POST', headers: { 'X-Requested-With': 'keycard', ...(refreshToken ? { Authorization: `Bearer ${refreshToken}` } : {}) } }, signal, o),
+      tokens: (reply) => readTokens(reply, fields),
+    };
+  }
+
+  it('logs in with JSON, refreshes with the refresh token as a bearer header, and rotates it', async () => {
+    const ORIGIN = 'https://nest.example.test';
+    let serial = 0;
+    const pair = () => {
+      serial++;
+      const iat = Math.floor(Date.now() / 1000);
+      return { accessToken: jwt({ sub: 'ada', iat, exp: iat + 900, n: serial }), refreshToken: `r${serial}` };
+    };
+    const seen: Array<string | null> = [];
+    server.use(
+      http.post(`${ORIGIN}/auth/login`, () => HttpResponse.json(pair(), { status: 201 })),
+      http.post(`${ORIGIN}/auth/refresh`, ({ request }) => {
+        seen.push(request.headers.get('authorization'));
+        return request.headers.get('authorization') === `Bearer r${serial}` ? HttpResponse.json(pair()) : HttpResponse.json({ statusCode: 401 }, { status: 401 });
+      }),
+      http.post(`${ORIGIN}/auth/logout`, () => new HttpResponse(null, { status: 204 })),
+    );
+    const auth = createAuthClient({ baseUrl: ORIGIN, refreshToken: 'memory', channel: false, backend: bearerRefresh });
+    clients.push(auth);
+    expect(await auth.login({ username: 'ada', password: 'pw' })).toMatchObject({ status: 'authenticated', user: { sub: 'ada', n: 1 } });
+    expect(await auth.refresh()).toMatchObject({ user: { n: 2 } });
+    expect(await auth.refresh()).toMatchObject({ user: { n: 3 } });
+    expect(seen).toEqual(['Bearer r1', 'Bearer r2']);
+  });
+});
+
+describe('a backend factory gets the client’s fetch and timeout', () => {
+  it('passes fetch, timeout, baseUrl, endpoints and the refresh-token mode', async () => {
+    const fetch = vi.fn(async () => new Response(JSON.stringify({ access: jwt({ sub: 'x', iat: 1, exp: 301 }) }), { status: 200 }));
+    const factory = vi.fn((o: Parameters<typeof createJsonBackend>[0]) => createJsonBackend({ ...o, fields: { accessToken: 'access' } }));
+    const auth = createAuthClient({ baseUrl: 'https://auth.example.test', endpoints: { login: '/token' }, fetch, timeout: 3, channel: false, backend: factory });
+    clients.push(auth);
+    expect(factory).toHaveBeenCalledOnce();
+    expect(factory.mock.calls[0]![0]).toMatchObject({ baseUrl: 'https://auth.example.test', endpoints: { login: '/token' }, cookie: true, timeoutMs: 3000 });
+    await auth.login({});
+    expect(fetch).toHaveBeenCalledWith('https://auth.example.test/token', expect.objectContaining({ method: 'POST', credentials: 'include' }));
+  });
+
+  it('the timeout reaches a custom backend’s requests', async () => {
+    vi.useFakeTimers();
+    try {
+      const fetch = vi.fn(() => new Promise<Response>(() => {})); // never answers
+      const auth = createAuthClient({ baseUrl: 'https://auth.example.test', fetch, timeout: 2, channel: false, backend: (o) => createJsonBackend(o) });
+      clients.push(auth);
+      const login = auth.login({}).catch((e: unknown) => e);
+      await vi.advanceTimersByTimeAsync(2000);
+      expect(await login).toMatchObject({ code: 'network', message: expect.stringContaining('timed out after 2 s') });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('a factory that returns no backend is a TypeError naming the option', () => {
+    expect(() => createAuthClient({ baseUrl: 'https://auth.example.test', backend: (() => undefined) as never })).toThrow(/options\.backend/);
+  });
+});
