@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { backoff, createTimer, retryAfter } from '../src/scheduler';
+import { MIN_REFRESH_GAP_MS, backoff, createTimer, refreshGap, retryAfter, retryDelay } from '../src/scheduler';
 
 beforeEach(() => vi.useFakeTimers({ now: Date.UTC(2026, 0, 1) }));
 afterEach(() => vi.useRealTimers());
@@ -66,13 +66,14 @@ describe('createTimer', () => {
 });
 
 describe('backoff', () => {
-  it('doubles from 1 s with jitter between half and all of the step, capped at 60 s', () => {
+  it('doubles from 2 s with jitter between half and all of the step, capped at 60 s', () => {
     vi.spyOn(Math, 'random').mockReturnValue(0.999999);
-    expect(backoff(0)).toBeCloseTo(1000, -1);
-    expect(backoff(3)).toBeCloseTo(8000, -1);
+    expect(backoff(0)).toBeCloseTo(2000, -1);
+    expect(backoff(3)).toBeCloseTo(16_000, -1);
     expect(backoff(30)).toBeCloseTo(60_000, -1);
     vi.spyOn(Math, 'random').mockReturnValue(0);
-    expect(backoff(3)).toBe(4000);
+    expect(backoff(0)).toBe(MIN_REFRESH_GAP_MS); // even the first retry keeps the one-a-second ceiling
+    expect(backoff(3)).toBe(8000);
     vi.restoreAllMocks();
   });
 });
