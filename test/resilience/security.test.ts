@@ -126,6 +126,38 @@ describe('redirects never carry the token to another origin', () => {
   }, 30_000);
 });
 
+describe('the default channel is named after the session (Chromium)', () => {
+  it.skipIf(!existsSync(CHROMIUM))('two clients for different backends on one page never adopt each other’s tokens; same backend does', async () => {
+    const built = await build({ entryPoints: [`${ROOT}src/index.ts`], bundle: true, format: 'iife', globalName: 'keycard', platform: 'browser', write: false, logLevel: 'silent' });
+    const code = built.outputFiles[0]!.text;
+    const page = await listen((req, res) => {
+      if (req.url === '/keycard.js') return res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(code);
+      res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><script src="/keycard.js"></script>');
+    });
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
+    try {
+      const tab = await browser.newPage();
+      await tab.goto(`${page.origin}/`);
+      const result = await tab.evaluate(async () => {
+        const k = (window as unknown as { keycard: typeof import('keycard') }).keycard;
+        const server = (origin: string): typeof fetch => async () =>
+          Response.json({ access_token: `${origin.slice(8, 9)}-token-${Math.random().toString(36).slice(2)}`, expires_in: 300, refresh_token: 'rt' });
+        const a = k.createAuthClient({ baseUrl: 'https://a.test', refreshToken: 'memory', fetch: server('https://a.test') });
+        const b = k.createAuthClient({ baseUrl: 'https://b.test', refreshToken: 'memory', fetch: server('https://b.test') });
+        const a2 = k.createAuthClient({ baseUrl: 'https://a.test', refreshToken: 'memory', fetch: server('https://a.test') });
+        await a.login({});
+        await new Promise((r) => setTimeout(r, 300));
+        return { b: b.getState().status, bToken: await b.getAccessToken(), a2: a2.getState().status, same: (await a2.getAccessToken()) === (await a.getAccessToken()) };
+      });
+      expect(result).toEqual({ b: 'initializing', bToken: null, a2: 'authenticated', same: true });
+    } finally {
+      await browser.close();
+      await page.close();
+    }
+  }, 30_000);
+});
+
 describe('auth requests never follow redirects (a 307 would re-post the refresh token)', () => {
   let a: Awaited<ReturnType<typeof listen>>;
   let b: Awaited<ReturnType<typeof listen>>;
