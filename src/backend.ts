@@ -69,7 +69,7 @@ export async function send(url: string, init: RequestInit, signal: AbortSignal, 
     const { headers, status } = response;
     if (response.type === 'opaqueredirect' || response.redirected || (status >= 300 && status < 400)) {
       response.body?.cancel().catch(() => {});
-      throw new AuthError('invalid_response', `${where} answered a redirect (${status}); auth requests never follow redirects`, { status });
+      throw new AuthError('invalid_response', `${where} answered ${status}: a redirect, not followed`, { status });
     }
     const text = await Promise.race([response.text(), abandoned]);
     return { status, text, date: headers.get('date'), retryAfter: headers.get('retry-after'), receivedAt, where };

@@ -33,9 +33,9 @@ export function isAuthErrorLike(error: unknown): error is AuthError {
   return error instanceof AuthError || (error instanceof Error && error.name === 'AuthError' && typeof (error as AuthError).code === 'string');
 }
 
-// A platform error's kind, kept by `scrubbed`: names like TypeError, AbortError, SyntaxError, JWTExpired; codes like
-// ECONNREFUSED, UND_ERR_CONNECT_TIMEOUT, ERR_JWT_EXPIRED. Narrow on purpose: a token never looks like either.
-const ERROR_NAME = /^[A-Z][A-Za-z]{0,40}(?:Error|Exception|Failed|Expired|Timeout|Invalid|Mismatch)$/;
+// A platform error's kind, kept by `scrubbed`: names like TypeError, AbortError, SyntaxError; codes like
+// ECONNREFUSED, UND_ERR_CONNECT_TIMEOUT. Narrow on purpose: a token never looks like either.
+const ERROR_NAME = /^[A-Z][A-Za-z]{0,40}(?:Error|Exception)$/;
 const ERROR_CODE = /^[A-Z][A-Z0-9_]{0,47}$/;
 
 /**
@@ -48,7 +48,7 @@ export function scrubbed(error: unknown, depth = 0): Error {
   const source = (typeof error === 'object' && error !== null ? error : {}) as { name?: unknown; code?: unknown; cause?: unknown };
   const name = typeof source.name === 'string' && ERROR_NAME.test(source.name) ? source.name : 'Error';
   const code = typeof source.code === 'string' && ERROR_CODE.test(source.code) ? source.code : undefined;
-  const copy = new Error(`${name}${code ? ` ${code}` : ''} (details withheld: they may quote a token or a response body)`);
+  const copy = new Error(`${name}${code ? ` ${code}` : ''} (text withheld)`);
   copy.name = name;
   if (code) Object.defineProperty(copy, 'code', { value: code, configurable: true, writable: true });
   if (source.cause !== undefined && depth < 4) Object.defineProperty(copy, 'cause', { value: scrubbed(source.cause, depth + 1), configurable: true, writable: true });

@@ -77,7 +77,7 @@ export function parseTokens(body: unknown, receivedAt: number, serverDate: strin
   const { access_token: accessToken, refresh_token: refreshToken, expires_in: expiresIn } = body as Record<string, unknown>;
   if (typeof accessToken !== 'string' || accessToken.length === 0) throw invalid('token response has no access_token');
   if (accessToken.length > MAX_TOKEN_LENGTH) throw invalid(`access_token is over ${MAX_TOKEN_LENGTH} bytes`);
-  if (!HEADER_SAFE.test(accessToken)) throw invalid('access_token is not a valid HTTP header value (control, non-ASCII or edge whitespace characters)');
+  if (!HEADER_SAFE.test(accessToken)) throw invalid('access_token is not a valid header value');
   if (accessToken.length > WARN_TOKEN_LENGTH) warnOnce(`access token is over 4 KB; many servers refuse headers over 8 KB`);
   if (refreshToken !== undefined && refreshToken !== null && (typeof refreshToken !== 'string' || refreshToken.length === 0)) {
     throw invalid('token response has a refresh_token that is not a string');
