@@ -67,7 +67,7 @@ export async function send(url: string, init: RequestInit, signal: AbortSignal, 
     const response = await Promise.race([fetchFn(url, { ...init, redirect: 'manual', signal: controller.signal }), abandoned]);
     const receivedAt = Date.now();
     const { headers, status } = response;
-    if (response.type === 'opaqueredirect' || response.redirected || (status >= 300 && status < 400)) {
+    if (response.type === 'opaqueredirect' || response.redirected || (status >= 300 && status < 400) || movedFrom(url, response.url)) {
       response.body?.cancel().catch(() => {});
       throw new AuthError('invalid_response', `${where} answered ${status}: a redirect, not followed`, { status });
     }
@@ -81,6 +81,20 @@ export async function send(url: string, init: RequestInit, signal: AbortSignal, 
   } finally {
     clearTimeout(timer);
     signal.removeEventListener('abort', abort);
+  }
+}
+
+/**
+ * A response from somewhere other than `url`: a fetch that followed a redirect without saying so (React Native's
+ * XHR-based fetch ignores `redirect` and has no `redirected`). An empty `url` (a hand-made `Response`) says nothing.
+ */
+function movedFrom(url: string, responseUrl: string): boolean {
+  if (!responseUrl) return false;
+  try {
+    const bare = (u: string) => new URL(u).href.replace(/#.*/, '');
+    return bare(responseUrl) !== bare(url);
+  } catch {
+    return false;
   }
 }
 

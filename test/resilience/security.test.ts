@@ -220,6 +220,23 @@ describe('auth requests never follow redirects (a 307 would re-post the refresh 
     expect(b.seen).toEqual([]);
   });
 
+  it('a fetch that followed without saying so (React Native: no `redirected`) is caught by the response URL', async () => {
+    const silent: typeof fetch = async (input, init) => {
+      const { redirect: _ignored, ...rest } = init ?? {};
+      const response = await fetch(input, rest);
+      const body = await response.text();
+      const copy = new Response(body, { status: response.status, headers: response.headers });
+      Object.defineProperty(copy, 'url', { value: response.url });
+      return copy;
+    };
+    redirect = true;
+    const auth = track(createAuthClient({ baseUrl: a.origin, channel: false, fetch: silent }));
+    await expect(auth.login(alice)).rejects.toMatchObject({ code: 'invalid_response' });
+    expect(auth.getState()).toMatchObject({ status: 'unauthenticated', user: null });
+    b.seen.length = 0;
+    bodies.length = 0;
+  });
+
   it('a custom fetch that follows anyway (ignoring `redirect`) gets its answer refused', async () => {
     const following: typeof fetch = async (input, init) => {
       const { redirect: _ignored, ...rest } = init ?? {};
