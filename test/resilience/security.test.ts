@@ -162,6 +162,7 @@ describe('auth requests never follow redirects (a 307 would re-post the refresh 
   let a: Awaited<ReturnType<typeof listen>>;
   let b: Awaited<ReturnType<typeof listen>>;
   let redirect = true;
+  let pageBundle = '';
   const bodies: string[] = [];
   beforeAll(async () => {
     // B: another origin that would adopt a refresh token and answer with its own tokens.
@@ -176,6 +177,8 @@ describe('auth requests never follow redirects (a 307 would re-post the refresh 
     // A: every auth endpoint (and an OAuth token endpoint) answers 307 (or 302/308) to the same path on B.
     a = await listen((req, res) => {
       const url = req.url as string;
+      if (url === '/page') return res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><script src="/keycard.js"></script>');
+      if (url === '/keycard.js') return res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(pageBundle);
       if (redirect && /^\/(auth|token|oauth)/.test(url)) {
         const status = url.includes('logout') ? 302 : url.includes('token') ? 308 : 307;
         return res.writeHead(status, { Location: `${b.origin}${url}` }).end();
@@ -219,6 +222,29 @@ describe('auth requests never follow redirects (a 307 would re-post the refresh 
     await expect(discovering.metadata()).rejects.toMatchObject({ code: 'invalid_response', status: 307 });
     expect(b.seen).toEqual([]);
   });
+
+  it.skipIf(!existsSync(CHROMIUM))('Chromium: the opaque redirect (type opaqueredirect, status 0) is a failed call and B sees nothing', async () => {
+    const built = await build({ entryPoints: [`${ROOT}src/index.ts`], bundle: true, format: 'iife', globalName: 'keycard', platform: 'browser', write: false, logLevel: 'silent' });
+    pageBundle = built.outputFiles[0]!.text;
+    redirect = true;
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${a.origin}/page`);
+      const result = await page.evaluate(async () => {
+        const k = (window as unknown as { keycard: typeof import('keycard') }).keycard;
+        const auth = k.createAuthClient({ baseUrl: location.origin, channel: false, refreshToken: 'memory' });
+        const login = await auth.login({ username: 'alice' }).then(() => null, (e: { code: string; status?: number }) => ({ code: e.code, status: e.status }));
+        const restored = await auth.restore();
+        return { login, status: restored.status, token: await auth.getAccessToken() };
+      });
+      expect(result).toEqual({ login: { code: 'invalid_response', status: 0 }, status: 'unauthenticated', token: null });
+      expect(b.seen).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 30_000);
 
   it('a fetch that followed without saying so (React Native: no `redirected`) is caught by the response URL', async () => {
     const silent: typeof fetch = async (input, init) => {
