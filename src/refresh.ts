@@ -55,6 +55,8 @@ export function createRefresher(deps: RefresherDeps) {
   let lastStep = 0;
   // When the last refresh request went out (local epoch ms): the next waits out MIN_REFRESH_GAP_MS after it.
   let lastRequestAt = -Infinity;
+  // Ends a refresh's wait for that gap at once (on dispose: no timer may outlive the client).
+  let endGap: (() => void) | null = null;
   let retrying = false;
   // The last transient failure until its retry is due: requests don't hammer a failing server meanwhile.
   let backingOff: { error: AuthError; from: number; until: number } | null = null;
@@ -190,7 +192,7 @@ export function createRefresher(deps: RefresherDeps) {
     const gap = trigger === '401' || trigger === 'due' || trigger === 'timer' ? refreshGap(lastRequestAt) : 0;
     // After a login it waited for (see `exclusive`), that login's tokens are where it starts from; a logout
     // meanwhile still voids it.
-    const run = (gap > 0 ? pause(gap, () => {}).then(() => gate) : gate)
+    const run = (gap > 0 ? pause(gap, (stop) => (endGap = stop)).then(() => gate) : gate)
       .then(() => {
         const now = deps.current();
         return now !== null && now !== callTokens ? locked(trigger, now, deps.epoch()) : locked(trigger, callTokens, callEpoch);
@@ -242,6 +244,7 @@ export function createRefresher(deps: RefresherDeps) {
     },
     stop(): void {
       heard?.();
+      if (deps.isDisposed()) endGap?.();
       timer.clear();
       retrying = false;
       backingOff = null;

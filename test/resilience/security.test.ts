@@ -317,6 +317,23 @@ describe('dispose() forgets the tokens', () => {
     expect(states).toEqual([]);
   });
 
+  it('dispose() while a refresh waits out the one-second gap leaves no timer, and the waiting request settles', async () => {
+    vi.useFakeTimers();
+    const server = createServer();
+    const auth = track(createAuthClient({ baseUrl: 'https://auth.test', channel: false, fetch: server.fetch }));
+    await auth.login(alice);
+    server.valid.clear();
+    expect((await auth.fetch('https://auth.test/api/a')).status).toBe(200); // 401 → refresh → replay
+    server.valid.clear();
+    const waiting = auth.fetch('https://auth.test/api/b'); // 401 again, within a second: its refresh waits
+    await vi.advanceTimersByTimeAsync(10);
+    expect(server.refreshes).toBe(1);
+    auth.dispose();
+    expect((await waiting).status).toBe(401);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(server.refreshes).toBe(1);
+  });
+
   it('a login answered after dispose() (a backend that ignores the abort) is not adopted', async () => {
     const server = createServer();
     let release: () => void = () => {};
