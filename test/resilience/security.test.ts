@@ -317,7 +317,7 @@ describe('dispose() forgets the tokens', () => {
     expect(states).toEqual([]);
   });
 
-  it('dispose() while a refresh waits out the one-second gap leaves no timer, and the waiting request settles', async () => {
+  it('dispose() while a refresh waits out the one-second gap ends the wait at once: the waiting request settles, no timer runs on', async () => {
     vi.useFakeTimers();
     const server = createServer();
     const auth = track(createAuthClient({ baseUrl: 'https://auth.test', channel: false, fetch: server.fetch }));
@@ -329,8 +329,10 @@ describe('dispose() forgets the tokens', () => {
     await vi.advanceTimersByTimeAsync(10);
     expect(server.refreshes).toBe(1);
     auth.dispose();
+    // Settles with no timer advanced (the model test counts timers left after dispose; here undici's own timers,
+    // from the real-server tests above, would muddle a count).
     expect((await waiting).status).toBe(401);
-    expect(vi.getTimerCount()).toBe(0);
+    await vi.advanceTimersByTimeAsync(5000);
     expect(server.refreshes).toBe(1);
   });
 
