@@ -1,6 +1,6 @@
 import { AuthError, readTokens, sendAuthRequest, type AuthBackend, type Reply, type SendOptions, type Tokens } from 'keycard';
 import { createIdTokenVerifier } from './id-token';
-import type { ProviderMetadata } from './types';
+import type { ProviderMetadata, RevocationResult } from './types';
 
 export interface OAuthBackendOptions extends SendOptions {
   clientId: string;
@@ -13,6 +13,10 @@ export interface OAuthBackendOptions extends SendOptions {
   metadata: () => Promise<ProviderMetadata>;
   /** The signed-in user's claims (null when signed out), kept when a refresh brings no new ID token. */
   currentUser: () => Record<string, unknown> | null;
+  /** Names the session for the default cross-tab channel: the issuer (or token endpoint) and the client id. */
+  session: string;
+  /** Told how each logout's revocation went: the core ignores logout failures, the app may not. */
+  onRevocation: (result: RevocationResult) => void;
 }
 
 export interface OAuthBackend extends AuthBackend {
@@ -68,7 +72,24 @@ export function createOAuthBackend(o: OAuthBackendOptions): OAuthBackend {
     return claims;
   }
 
+  /** RFC 7009: revoking the refresh token ends the grant at the provider, not just in this app. Never throws. */
+  async function revoke(refreshToken: string | undefined, signal: AbortSignal): Promise<RevocationResult> {
+    if (!refreshToken) return { revoked: false, reason: 'no_token' };
+    try {
+      if (!(await o.metadata()).revocation_endpoint) return { revoked: false, reason: 'unsupported' };
+      const reply = await post('revocation_endpoint', { token: refreshToken, token_type_hint: 'refresh_token', client_id: o.clientId }, signal);
+      // §2.2: 200 means revoked (or already invalid); anything else, e.g. a 401 from a provider that revokes only
+      // for confidential clients, leaves the refresh token valid at the provider.
+      if (reply.status >= 200 && reply.status < 300) return { revoked: true };
+      return { revoked: false, reason: 'refused', status: reply.status };
+    } catch (error) {
+      const failure = error instanceof AuthError ? error : new AuthError('network', 'token revocation failed');
+      return { revoked: false, reason: 'failed', error: failure };
+    }
+  }
+
   return {
+    session: o.session,
     async login(credentials, signal) {
       const { nonce, ...rest } = credentials;
       const fields: Record<string, string> = { grant_type: 'authorization_code' };
@@ -96,9 +117,9 @@ export function createOAuthBackend(o: OAuthBackendOptions): OAuthBackend {
     },
 
     async logout(refreshToken, signal) {
-      // RFC 7009: revoking the refresh token ends the grant at the provider, not just in this app.
-      if (!refreshToken || !(await o.metadata()).revocation_endpoint) return undefined;
-      return post('revocation_endpoint', { token: refreshToken, token_type_hint: 'refresh_token', client_id: o.clientId }, signal);
+      const result = await revoke(refreshToken, signal);
+      o.onRevocation(result);
+      return result;
     },
 
     async tokens(reply) {

@@ -3,7 +3,7 @@ import { createOAuthBackend } from './backend';
 import { createMetadata } from './discovery';
 import { randomString, s256 } from './pkce';
 import { cleanAddressBar, createPendingStore, defaultTransientStorage, isAuthorizationResponse, withParams } from './redirect';
-import type { OAuthClient, OAuthClientOptions, OAuthErrorResponse, RedirectResult } from './types';
+import type { OAuthClient, OAuthClientOptions, OAuthErrorResponse, RedirectResult, RevocationResult } from './types';
 
 function currentUrl(): string {
   if (typeof location === 'undefined') throw new TypeError('keycard/oauth: pass the redirect URL to handleRedirectCallback outside a browser');
@@ -66,6 +66,9 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
   // The backend reads the signed-in user from the client it serves, created just below.
   let core: AuthClient | undefined;
   const signedInUser = () => (core?.getState().status === 'authenticated' ? core.getState().user : null);
+  const listeners = new Set<(result: RevocationResult) => void>();
+  let revocations = 0;
+  let lastRevocation: RevocationResult = { revoked: false, reason: 'no_token' };
   const backend = createOAuthBackend({
     clientId,
     redirectUri,
@@ -74,6 +77,13 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
     offlineAccess: scopes.has('offline_access'),
     metadata,
     currentUser: signedInUser,
+    // The default cross-tab channel is this provider's and this app's: never shared with another client on the page.
+    session: `oauth ${issuer ?? options.tokenEndpoint} ${clientId}`,
+    onRevocation(result) {
+      revocations++;
+      lastRevocation = result;
+      for (const listener of [...listeners]) listener(result);
+    },
     fetch: getFetch,
     timeoutMs,
   });
@@ -123,8 +133,23 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
     return { authState, appState: saved.appState };
   }
 
+  /** The core awaits the backend's logout (the revocation) before it resolves; one that made no call (disposed) revoked nothing. */
+  async function revokingLogout(): Promise<RevocationResult> {
+    const before = revocations;
+    await auth.logout();
+    return revocations === before ? { revoked: false, reason: 'no_token' } : lastRevocation;
+  }
+  const logout = revokingLogout as OAuthClient['logout'];
+
   return {
     ...auth,
+
+    logout,
+
+    onRevocation(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
 
     async loginWithRedirect({ params, appState } = {}) {
       const meta = await metadata();
@@ -173,7 +198,7 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
 
     async logoutWithRedirect({ postLogoutRedirectUri = options.postLogoutRedirectUri, params } = {}) {
       const idTokenHint = backend.idTokenFor(signedInUser());
-      await auth.logout();
+      await logout();
       const endSession = await metadata().then((meta) => meta.end_session_endpoint, () => undefined);
       if (!endSession) return;
       await navigate(
@@ -191,6 +216,7 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
 
     dispose() {
       lifetime.abort();
+      listeners.clear();
       auth.dispose();
     },
   };

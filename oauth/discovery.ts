@@ -1,4 +1,5 @@
 import { AuthError, sendAuthRequest, type SendOptions } from 'keycard';
+import { withheld } from './id-token';
 import type { ProviderMetadata } from './types';
 
 export interface MetadataOptions extends SendOptions {
@@ -45,7 +46,8 @@ async function discover(issuer: string, o: MetadataOptions): Promise<ProviderMet
   try {
     document = JSON.parse(reply.text);
   } catch (cause) {
-    throw invalid(`${reply.where} answered with a body that is not JSON`, reply.status, cause);
+    // V8's SyntaxError quotes the body.
+    throw invalid(`${reply.where} answered with a body that is not JSON`, reply.status, withheld(cause));
   }
   if (typeof document !== 'object' || document === null || Array.isArray(document)) throw invalid(`${reply.where} is not a JSON object`);
   const metadata = document as ProviderMetadata;

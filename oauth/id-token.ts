@@ -19,7 +19,19 @@ export interface IdTokenExpectations {
 const CLOCK_TOLERANCE_S = 60;
 
 const rejected = (where: string, reason: string, cause?: unknown) =>
-  new AuthError('invalid_response', `ID token from ${where} was rejected (${reason})`, { cause });
+  new AuthError('invalid_response', `ID token from ${where} was rejected (${reason})`, { cause: cause && withheld(cause) });
+
+/**
+ * A jose or fetch error's kind (name, code) without its text or properties: jose's claim errors carry the ID token's
+ * payload, and a custom fetch's error may quote anything (API.md Errors: no token or body down the cause chain).
+ */
+export function withheld(error: unknown): Error {
+  const { name, code } = (typeof error === 'object' && error !== null ? error : {}) as { name?: unknown; code?: unknown };
+  const kind = typeof name === 'string' && /^[A-Z][A-Za-z]{0,40}$/.test(name) ? name : 'Error';
+  const copy = new Error(`${kind}${typeof code === 'string' && /^[A-Z][A-Z0-9_]{0,47}$/.test(code) ? ` ${code}` : ''} (details withheld)`);
+  copy.name = kind;
+  return copy;
+}
 
 /**
  * Validates ID tokens (OIDC Core §3.1.3.7) with jose against the provider's
@@ -33,7 +45,8 @@ export function createIdTokenVerifier(getFetch: () => typeof fetch, timeoutMs: n
     if (keys?.uri !== expect.jwksUri) {
       const get = createRemoteJWKSet(new URL(expect.jwksUri), {
         timeoutDuration: timeoutMs,
-        [customFetch]: (url, init) => getFetch()(url, init),
+        // Never follow a redirect: the key set comes from jwks_uri itself (jose then refuses the 3xx, not 200).
+        [customFetch]: (url, init) => getFetch()(url, { ...init, redirect: 'manual' }),
       });
       keys = { uri: expect.jwksUri, get };
     }
@@ -51,7 +64,7 @@ export function createIdTokenVerifier(getFetch: () => typeof fetch, timeoutMs: n
       }));
     } catch (cause) {
       if (cause instanceof errors.JWKSTimeout || !(cause instanceof errors.JOSEError)) {
-        throw new AuthError('network', `fetching the provider's keys (${expect.jwksUri}) failed`, { cause });
+        throw new AuthError('network', `fetching the provider's keys (${expect.jwksUri}) failed`, { cause: withheld(cause) });
       }
       const claim = cause instanceof errors.JWTClaimValidationFailed || cause instanceof errors.JWTExpired ? `: ${cause.claim}` : '';
       throw rejected(expect.where, `${cause.code}${claim}`, cause);

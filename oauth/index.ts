@@ -18,4 +18,5 @@ export type {
   OAuthErrorResponse,
   ProviderMetadata,
   RedirectResult,
+  RevocationResult,
 } from './types';

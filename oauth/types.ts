@@ -1,4 +1,4 @@
-import type { AuthClient, AuthClientOptions, AuthState, TokenStorage } from 'keycard';
+import type { AuthClient, AuthClientOptions, AuthError, AuthState, TokenStorage } from 'keycard';
 
 /**
  * The provider's metadata (OpenID Connect Discovery 1.0 / RFC 8414 names):
@@ -123,6 +123,27 @@ export interface OAuthErrorResponse {
 }
 
 /**
+ * How a logout's RFC 7009 revocation of the refresh token went. The local logout completes whatever happened; when
+ * `revoked` is false the refresh token may still be valid at the provider (until it expires), so the app can warn,
+ * or fall back to `logoutWithRedirect()` (the provider's end-session endpoint ends the grant there).
+ *
+ * - `refused`: the provider answered non-2xx (`status`), e.g. a 401 from one that accepts revocation only from
+ *   confidential clients;
+ * - `failed`: the request failed (network, timeout, a redirect) — `error` says how;
+ * - `unsupported`: the provider has no `revocation_endpoint`;
+ * - `no_token`: no refresh token was held, so there was nothing to revoke.
+ *
+ * @example
+ * const result = await auth.logout();
+ * if (!result.revoked && result.reason !== 'no_token') await auth.logoutWithRedirect();
+ */
+export type RevocationResult =
+  | { revoked: true }
+  | { revoked: false; reason: 'refused'; status: number }
+  | { revoked: false; reason: 'failed'; error: AuthError }
+  | { revoked: false; reason: 'unsupported' | 'no_token' };
+
+/**
  * The core {@link AuthClient} (fetch, refresh, tabs, state) plus the OAuth
  * redirect flow. `login(credentials)` still works: it posts the fields to the
  * token endpoint (`grant_type` defaults to `authorization_code`).
@@ -144,6 +165,16 @@ export interface OAuthClient extends AuthClient {
    * same result.
    */
   handleRedirectCallback(url?: string): Promise<RedirectResult>;
+  /**
+   * Ends the session locally at once (always), then revokes the refresh token at the provider (RFC 7009) and
+   * resolves with how that went: `{ revoked: false, … }` when the provider refused or could not be reached.
+   */
+  logout(): Promise<void> & Promise<RevocationResult>; // awaits as RevocationResult; still fits where an AuthClient goes
+  /**
+   * Calls `listener` after each revocation attempt: a `logout()` here, or one that another tab's logout made this tab
+   * start. `revoked: false` means the refresh token may still be valid at the provider. Returns the unsubscribe.
+   */
+  onRevocation(listener: (result: RevocationResult) => void): () => void;
   /** `logout()` (local + token revocation), then navigates to the provider's end-session endpoint when it has one. */
   logoutWithRedirect(options?: LogoutWithRedirectOptions): Promise<void>;
   /** The provider metadata in use (discovered once, explicit options winning). */

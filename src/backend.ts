@@ -1,4 +1,4 @@
-import { AuthError } from './errors';
+import { AuthError, scrubbed } from './errors';
 import { parseTokens, type Tokens } from './tokens';
 import { answered } from './reply';
 import { toURL } from './url';
@@ -29,6 +29,11 @@ export interface AuthBackend {
   /** `refreshToken` is undefined in cookie mode, where the browser sends the cookie. */
   refresh(refreshToken: string | undefined, signal: AbortSignal): Promise<Reply>;
   logout(refreshToken: string | undefined, signal: AbortSignal): Promise<unknown>;
+  /**
+   * Names the session this backend carries, e.g. its refresh endpoint's URL: the default cross-tab channel is named
+   * after it (API.md Cross-tab), so clients of different auth servers on one page never share tokens. Default: `baseUrl`.
+   */
+  session?: string;
   /** Turns a 2xx reply into tokens (default {@link readTokens}); may be async, e.g. to verify an ID token. Throw an `AuthError`. */
   tokens?(reply: Reply): Tokens | Promise<Tokens>;
 }
@@ -42,6 +47,11 @@ export interface SendOptions {
  * One request to an auth endpoint (exported for custom backends): the response is read whole before the
  * timeout is lifted, so a server that stalls mid-body can't hang a refresh.
  * Failures become `AuthError('network')` naming the endpoint, never a body.
+ *
+ * Redirects are never followed (`redirect: 'manual'`): a 307 would re-send the body (a refresh token, credentials)
+ * to wherever it points, and the client would adopt whatever that place answers. A 3xx, a browser's opaque
+ * redirect (`type: 'opaqueredirect'`, status 0) or a response a custom fetch followed anyway is a failed call,
+ * `AuthError('invalid_response')` like an unusable body (transient for a refresh).
  */
 export async function send(url: string, init: RequestInit, signal: AbortSignal, opts: SendOptions): Promise<Reply> {
   const where = `${init.method ?? 'GET'} ${url}`;
@@ -56,17 +66,37 @@ export async function send(url: string, init: RequestInit, signal: AbortSignal, 
   const timer = setTimeout(abort, opts.timeoutMs);
   try {
     const fetchFn = opts.fetch();
-    const response = await Promise.race([fetchFn(url, { ...init, signal: controller.signal }), abandoned]);
+    const response = await Promise.race([fetchFn(url, { ...init, redirect: 'manual', signal: controller.signal }), abandoned]);
     const receivedAt = Date.now();
-    const text = await Promise.race([response.text(), abandoned]);
     const { headers, status } = response;
+    if (response.type === 'opaqueredirect' || response.redirected || (status >= 300 && status < 400) || movedFrom(url, response.url)) {
+      response.body?.cancel().catch(() => {});
+      throw new AuthError('invalid_response', `${where} answered ${status}: a redirect, not followed`, { status });
+    }
+    const text = await Promise.race([response.text(), abandoned]);
     return { status, text, date: headers.get('date'), retryAfter: headers.get('retry-after'), receivedAt, where };
   } catch (cause) {
+    if (cause instanceof AuthError) throw cause;
     const reason = signal.aborted ? 'was cancelled' : controller.signal.aborted ? `timed out after ${opts.timeoutMs / 1000} s` : 'failed';
-    throw new AuthError('network', `${where} ${reason}`, { cause });
+    // A platform or custom fetch error may quote what was sent (a header, the body with a refresh token).
+    throw new AuthError('network', `${where} ${reason}`, { cause: scrubbed(cause) });
   } finally {
     clearTimeout(timer);
     signal.removeEventListener('abort', abort);
+  }
+}
+
+/**
+ * A response from somewhere other than `url`: a fetch that followed a redirect without saying so (React Native's
+ * XHR-based fetch ignores `redirect` and has no `redirected`). An empty `url` (a hand-made `Response`) says nothing.
+ */
+function movedFrom(url: string, responseUrl: string): boolean {
+  if (!responseUrl) return false;
+  try {
+    const bare = (u: string) => (toURL(u)?.href ?? u).replace(/#.*/, '');
+    return bare(responseUrl) !== bare(url);
+  } catch {
+    return false;
   }
 }
 
@@ -106,7 +136,8 @@ export function readTokens(reply: Reply, fields?: JsonFields): Tokens {
   try {
     body = JSON.parse(reply.text);
   } catch (cause) {
-    throw new AuthError('invalid_response', answered(reply, ', not JSON'), { status: reply.status, cause });
+    // V8's SyntaxError quotes the text it choked on: the body, maybe with a token in it.
+    throw new AuthError('invalid_response', answered(reply, ', not JSON'), { status: reply.status, cause: scrubbed(cause) });
   }
   try {
     return parseTokens(fields ? rename(body, fields) : body, reply.receivedAt, reply.date);
@@ -164,6 +195,7 @@ export function createJsonBackend(o: JsonBackendOptions): AuthBackend {
     );
   const tokenBody = (refreshToken: string | undefined) => JSON.stringify(refreshToken === undefined ? {} : { [param]: refreshToken });
   const backend: AuthBackend = {
+    session: refresh,
     login(credentials, signal) {
       let body: string;
       try {

@@ -11,6 +11,7 @@ import { createTabs, type TabMessage } from './tabs';
 import { createAuthFetch } from './fetch';
 import { createRefresher, type Outcome } from './refresh';
 import { onWake, tick } from './env';
+import { channelFor } from './channel';
 
 const INITIAL: AuthState = Object.freeze({ status: 'initializing', user: null, expiresAt: null, error: null });
 
@@ -59,7 +60,8 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   const publish = (status: AuthState['status'], error: AuthError | null = null) =>
     store.set({ status, user: tokens?.claims ?? null, expiresAt: tokens ? expiresAt(tokens) : null, error });
 
-  const tabs = createTabs(options.channel, timeoutMs + 5000, onTabMessage);
+  // Named after the session (the refresh endpoint), so clients of different backends never adopt each other's tokens.
+  const tabs = createTabs(channelFor(options.channel, backend.session ?? options.baseUrl), timeoutMs + 5000, onTabMessage);
 
   const refresher = createRefresher({
     backend,
@@ -86,6 +88,8 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
    * login() was called (here or in the tab that sent it).
    */
   function adopt(next: Tokens, trigger: RefreshTrigger | 'login' | 'tab', at: number, calledAt?: number): void {
+    // A login or refresh answered after dispose() (a backend that ignored the abort): the client forgot its tokens.
+    if (disposed) return;
     const wasAuthenticated = store.get().status === 'authenticated';
     tokens = next;
     stamp = at;
@@ -327,8 +331,13 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       stopWake();
       tabs.close();
       lifetime.abort();
+      // Forget the tokens: nothing attaches or returns them any more, and the state says so. Listeners are cleared
+      // first and not told: dispose() is teardown (an unmount), not news, and a listener may be gone with it.
       store.clear();
       events.clear();
+      tokens = null;
+      if (refreshTokens.mode === 'memory') void refreshTokens.set(null);
+      publish('unauthenticated');
     },
   };
   return client;

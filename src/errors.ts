@@ -41,6 +41,28 @@ export class AuthError extends Error {
 }
 Object.defineProperty(AuthError.prototype, brand, { value: true });
 
-/** `error` if it already is an {@link AuthError}, else one with `code` and `message` that keeps it as `cause`. */
+// A platform error's kind, kept by `scrubbed`: names like TypeError, AbortError, SyntaxError; codes like
+// ECONNREFUSED, UND_ERR_CONNECT_TIMEOUT. Narrow on purpose: a token never looks like either.
+const ERROR_NAME = /^[A-Z][A-Za-z]{0,40}(?:Error|Exception)$/;
+const ERROR_CODE = /^[A-Z][A-Z0-9_]{0,47}$/;
+
+/**
+ * A stand-in for an error that may quote a secret: V8's `SyntaxError` from `JSON.parse` quotes the body it choked
+ * on, a platform `TypeError` for a bad header quotes the header (a token), a custom fetch or backend may put
+ * anything in its message. Keeps what kind of error it was (its `name` and string `code`, down its own `cause`
+ * chain), drops every text and every other property.
+ */
+export function scrubbed(error: unknown, depth = 0): Error {
+  const source = (typeof error === 'object' && error !== null ? error : {}) as { name?: unknown; code?: unknown; cause?: unknown };
+  const name = typeof source.name === 'string' && ERROR_NAME.test(source.name) ? source.name : 'Error';
+  const code = typeof source.code === 'string' && ERROR_CODE.test(source.code) ? source.code : undefined;
+  const copy = new Error(`${name}${code ? ` ${code}` : ''} (text withheld)`);
+  copy.name = name;
+  if (code) Object.defineProperty(copy, 'code', { value: code, configurable: true, writable: true });
+  if (source.cause !== undefined && depth < 4) Object.defineProperty(copy, 'cause', { value: scrubbed(source.cause, depth + 1), configurable: true, writable: true });
+  return copy;
+}
+
+/** `error` if it already is an {@link AuthError}, else one with `code` and `message` that keeps it, {@link scrubbed}, as `cause`. */
 export const asAuthError = (error: unknown, code: AuthErrorCode, message: string): AuthError =>
-  error instanceof AuthError ? error : new AuthError(code, message, { cause: error });
+  error instanceof AuthError ? error : new AuthError(code, message, { cause: scrubbed(error) });

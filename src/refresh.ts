@@ -1,7 +1,7 @@
 import type { RefreshTrigger } from './types';
 import { AuthError, asAuthError } from './errors';
 import { expiresAt, type Tokens } from './tokens';
-import { backoff, createTimer, pause, retryAfter } from './scheduler';
+import { createTimer, pause, refreshGap, retryAfter, retryDelay } from './scheduler';
 import { readTokens, type AuthBackend } from './backend';
 import { answered, verdict } from './reply';
 import { tick } from './env';
@@ -52,6 +52,12 @@ type Attempt = { tokens: Tokens } | { ok: false; ended: true; error: AuthError |
 export function createRefresher(deps: RefresherDeps) {
   let flight: Promise<Outcome> | null = null;
   let failures = 0;
+  // The last backoff step: the next may not be shorter (see retryDelay).
+  let lastStep = 0;
+  // When the last refresh request went out (local epoch ms): the next waits out MIN_REFRESH_GAP_MS after it.
+  let lastRequestAt = -Infinity;
+  // Ends a refresh's wait for that gap at once (on dispose: no timer may outlive the client).
+  let endGap: (() => void) | null = null;
   let retrying = false;
   // The last transient failure until its retry is due: requests don't hammer a failing server meanwhile.
   let backingOff: { error: AuthError; from: number; until: number } | null = null;
@@ -82,6 +88,7 @@ export function createRefresher(deps: RefresherDeps) {
       refreshToken = held;
     }
     let reply;
+    lastRequestAt = Date.now();
     try {
       reply = await deps.backend.refresh(refreshToken, deps.signal);
     } catch (error) {
@@ -128,6 +135,8 @@ export function createRefresher(deps: RefresherDeps) {
       const startedAt = tick();
       const session = deps.sessionStart();
       const result = await attempt();
+      // Disposed meanwhile (a custom backend that ignores the abort): the client has forgotten its tokens.
+      if (deps.isDisposed()) return DISPOSED;
       // A login or logout happened meanwhile: this answer belongs to a session that no longer exists.
       if (deps.epoch() !== startEpoch) return 'tokens' in result ? OK : result;
       if ('tokens' in result) {
@@ -145,7 +154,8 @@ export function createRefresher(deps: RefresherDeps) {
         await deps.refreshTokens.set(null);
         deps.onEnded(result.error, startedAt);
       } else {
-        const delay = result.retryAfter ?? backoff(failures);
+        const { delay, step } = retryDelay(failures, lastStep, result.retryAfter);
+        lastStep = step;
         failures++;
         const retryAt = Date.now() + delay;
         backingOff = { error: result.error, from: Date.now(), until: retryAt };
@@ -176,9 +186,14 @@ export function createRefresher(deps: RefresherDeps) {
     timer.clear();
     const callTokens = deps.current();
     const callEpoch = deps.epoch();
+    // At most one refresh request a second, whatever the server says: one that timers or requests start (a 401 from
+    // an API that rejects every fresh token, a due token with a sub-second lifetime) waits out the gap after the last
+    // request, and callers join it meanwhile. What the app or platform asks for (refresh(), restore(), a wake) goes
+    // at once. Retries are spaced by their backoff (at least the gap).
+    const gap = trigger === '401' || trigger === 'due' || trigger === 'timer' ? refreshGap(lastRequestAt) : 0;
     // After a login it waited for (see `exclusive`), that login's tokens are where it starts from; a logout
     // meanwhile still voids it.
-    const run = gate
+    const run = (gap > 0 ? pause(gap, (stop) => (endGap = stop)).then(() => gate) : gate)
       .then(() => {
         const now = deps.current();
         return now !== null && now !== callTokens ? locked(trigger, now, deps.epoch()) : locked(trigger, callTokens, callEpoch);
@@ -217,7 +232,7 @@ export function createRefresher(deps: RefresherDeps) {
     busy: () => (flight || logins ? Promise.all([flight, gate]).then(() => {}, () => {}) : null),
     /** New tokens arrived (refresh, login or another tab): forget failures, aim at the next refresh. */
     reset(fromTab: boolean): void {
-      if (!fromTab || !flight) failures = 0;
+      if (!fromTab || !flight) failures = lastStep = 0;
       schedule();
       heard?.();
     },
@@ -230,10 +245,11 @@ export function createRefresher(deps: RefresherDeps) {
     },
     stop(): void {
       heard?.();
+      if (deps.isDisposed()) endGap?.();
       timer.clear();
       retrying = false;
       backingOff = null;
-      failures = 0;
+      failures = lastStep = 0;
     },
   };
 }

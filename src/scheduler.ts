@@ -60,11 +60,40 @@ export const pause = (ms: number, onStop: (stop: () => void) => void): Promise<v
     onStop(stop);
   });
 
-/** Exponential backoff with full jitter between half and all of the step, capped. */
-export const backoff = (attempt: number, baseMs = 1000, capMs = 60_000): number =>
+/**
+ * The least time between two refresh requests of one client, whatever the trigger and whatever the server says
+ * (a sub-second lifetime, `Retry-After: 0`, an API that rejects every fresh token): refreshes stay at or below one
+ * per second sustained.
+ */
+export const MIN_REFRESH_GAP_MS = 1000;
+
+/**
+ * How long a refresh about to start must wait so that it goes out at least {@link MIN_REFRESH_GAP_MS} after the
+ * previous request (`lastAt`, local epoch ms; -Infinity for none). Never more than the gap itself: a clock set back
+ * doesn't stretch it.
+ */
+export const refreshGap = (lastAt: number, now = Date.now()): number =>
+  Math.min(MIN_REFRESH_GAP_MS, Math.max(0, lastAt + MIN_REFRESH_GAP_MS - now));
+
+/**
+ * Exponential backoff with full jitter between half and all of the step, capped: the step doubles from 2 s, so
+ * even the first retry waits at least {@link MIN_REFRESH_GAP_MS}.
+ */
+export const backoff = (attempt: number, baseMs = 2000, capMs = 60_000): number =>
   Math.min(capMs, baseMs * 2 ** Math.min(attempt, 16)) * (0.5 + Math.random() * 0.5);
 
-/** Retry-After as ms (delta-seconds or an HTTP date), or undefined. Capped at an hour. */
+/**
+ * The wait before retry number `attempt` (0 for the first): the jittered backoff, never shorter than the previous
+ * step (`previousMs`: jitter at the cap can't shorten it), and lengthened, never shortened, by the server's
+ * `Retry-After` (`retryAfterMs`, from {@link retryAfter}): a `Retry-After` of 0, in the past, negative or fractional
+ * can't turn the backoff into a loop. Returns the wait and the step to pass as `previousMs` next time.
+ */
+export function retryDelay(attempt: number, previousMs: number, retryAfterMs: number | undefined): { delay: number; step: number } {
+  const step = Math.max(backoff(attempt), previousMs);
+  return { delay: Math.max(step, retryAfterMs ?? 0), step };
+}
+
+/** Retry-After as ms (delta-seconds or an HTTP date; 0 for one in the past), or undefined. Capped at an hour. */
 export function retryAfter(header: string | null): number | undefined {
   if (!header) return undefined;
   const s = Number(header);

@@ -17,6 +17,9 @@ export interface Tokens {
 const MAX_TOKEN_LENGTH = 64 * 1024;
 const WARN_TOKEN_LENGTH = 4 * 1024;
 const JWS_COMPACT = /^[\w-]+\.[\w-]+\.[\w-]*$/;
+// What `Authorization: Bearer <token>` can carry: visible ASCII, inner spaces at most. A control character (CR/LF:
+// header injection), DEL or non-ASCII makes fetch throw a TypeError that quotes the whole token, on every request.
+const HEADER_SAFE = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
 // Ten years: anything longer is a server bug, and would overflow Date arithmetic sooner or later.
 const MAX_LIFETIME_S = 10 * 365 * 24 * 3600;
 
@@ -63,16 +66,18 @@ function decodeClaims(token: string): Record<string, unknown> | null {
 }
 
 /**
- * Validates a token response body and measures the token's lifetime on the
- * local clock: `exp - iat`, else `expires_in`, else `exp` against the
- * server's `Date` header. The server's absolute clock is never compared with
- * ours, so a device hours off still refreshes on time.
+ * Validates a token response body and measures the token's lifetime on the local clock, from `receivedAt`, as the
+ * SHORTEST of the measures it offers: `exp - iat`, `expires_in`, and `exp` against the server's `Date` header. A
+ * server that copies a stale `iat` into new tokens (SimpleJWT before PR #888) or hands back an older token can only
+ * make us refresh early, never late. The server's absolute clock is never compared with ours, so a device hours off
+ * still refreshes on time; only when nothing else is offered is `exp` read against the local clock.
  */
 export function parseTokens(body: unknown, receivedAt: number, serverDate: string | null): Tokens {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('token response is not a JSON object');
   const { access_token: accessToken, refresh_token: refreshToken, expires_in: expiresIn } = body as Record<string, unknown>;
   if (typeof accessToken !== 'string' || accessToken.length === 0) throw invalid('token response has no access_token');
   if (accessToken.length > MAX_TOKEN_LENGTH) throw invalid(`access_token is over ${MAX_TOKEN_LENGTH} bytes`);
+  if (!HEADER_SAFE.test(accessToken)) throw invalid('access_token is not a valid header value');
   if (accessToken.length > WARN_TOKEN_LENGTH) warnOnce(`access token is over 4 KB; many servers refuse headers over 8 KB`);
   if (refreshToken !== undefined && refreshToken !== null && (typeof refreshToken !== 'string' || refreshToken.length === 0)) {
     throw invalid('token response has a refresh_token that is not a string');
@@ -83,21 +88,29 @@ export function parseTokens(body: unknown, receivedAt: number, serverDate: strin
   const exp = seconds(claims?.exp);
   const iat = seconds(claims?.iat);
   const expiresInS = seconds(expiresIn);
-  const expiresInMs = expiresInS === undefined ? undefined : checkLifetime(expiresInS, 'expires_in');
-  let lifetime: number | null = null;
-  if (exp !== undefined && iat !== undefined) lifetime = checkLifetime(exp - iat, 'exp - iat');
-  else if (expiresInMs !== undefined) lifetime = expiresInMs;
-  else if (exp !== undefined) {
-    const serverNow = serverDate ? Date.parse(serverDate) : NaN;
-    // Without a Date header the local clock is all we have; a skewed device may refresh early or late.
-    lifetime = checkLifetime(exp - (Number.isNaN(serverNow) ? receivedAt : serverNow) / 1000, 'exp - now');
+  const serverNow = serverDate ? Date.parse(serverDate) : NaN;
+  const measures: number[] = [];
+  if (exp !== undefined && iat !== undefined) measures.push(checkLifetime(exp - iat, 'exp - iat'));
+  if (expiresInS !== undefined) measures.push(checkLifetime(expiresInS, 'expires_in'));
+  if (exp !== undefined && !Number.isNaN(serverNow)) {
+    const left = exp - serverNow / 1000;
+    // Already expired by the server's own clock (a response that took long to arrive, an old token handed back):
+    // due at once. Beyond the ten-year bound (a bogus Date header) it can't be the shortest of sane measures.
+    if (left <= MAX_LIFETIME_S) measures.push(Math.max(left * 1000, 1));
+    else if (measures.length === 0) checkLifetime(left, 'exp - Date');
   }
+  // Without a Date header the local clock is all we have; a skewed device may refresh early or late.
+  if (exp !== undefined && measures.length === 0) measures.push(checkLifetime(exp - receivedAt / 1000, 'exp - now'));
+  const lifetime = measures.length ? Math.min(...measures) : null;
   return { accessToken, refreshToken: (refreshToken as string | undefined) ?? undefined, claims, receivedAt, lifetime };
 }
 
 /** Local epoch ms at which the token expires, or null. */
 export const expiresAt = (t: Tokens): number | null => (t.lifetime === null ? null : t.receivedAt + t.lifetime);
 
-/** Local epoch ms at which to refresh: `lead` before expiry, never before half the lifetime. */
+/**
+ * Local epoch ms at which to refresh: `lead` before expiry, never before half the lifetime. A sub-second lifetime
+ * is due almost at once: the refresher's gap between requests (MIN_REFRESH_GAP_MS) is what keeps that from a loop.
+ */
 export const refreshAt = (t: Tokens, leadMs: number): number | null =>
   t.lifetime === null ? null : t.receivedAt + Math.max(t.lifetime / 2, t.lifetime - leadMs);

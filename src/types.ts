@@ -77,7 +77,10 @@ export interface AuthClientOptions {
   apiOrigins?: Array<string | RegExp> | ((url: URL) => boolean);
   /** Default `globalThis.fetch`, looked up at call time. */
   fetch?: typeof fetch;
-  /** Cross-tab channel name, default `'keycard'` in browsers; `false` disables. */
+  /**
+   * Cross-tab channel name; `false` disables. Default: in a browser, a name derived from the session (the refresh
+   * endpoint's URL), so clients of different auth servers never share tokens; outside browsers, off.
+   */
   channel?: string | false;
   /** Seconds an auth endpoint request (login, refresh, logout) may take before it counts as a network failure. Default 10. */
   timeout?: number;
@@ -118,6 +121,10 @@ export interface AuthClient {
   resume(): void;
   /** Listens to the typed event stream (login, refresh, refresh_failed, replay, logout). Returns the unsubscribe. */
   onEvent(listener: (event: AuthEvent) => void): () => void;
-  /** Stops timers and listeners and closes the cross-tab channel. */
+  /**
+   * Stops timers and listeners, closes the cross-tab channel, aborts auth requests in flight and forgets the tokens:
+   * afterwards `fetch` attaches none, `getAccessToken()` resolves null and the state is `unauthenticated` (listeners,
+   * already removed, are not told). A refresh token in a `TokenStorage` stays for the next start.
+   */
   dispose(): void;
 }

@@ -166,7 +166,7 @@ describe('restore', () => {
     const state = await auth.restore();
     expect(state).toMatchObject({ status: 'unauthenticated', error: { code: 'network' } });
     backend.refreshReply = null;
-    await vi.advanceTimersByTimeAsync(1000);
+    await vi.advanceTimersByTimeAsync(2000); // the first retry: 1–2 s (backoff from 2 s, jittered)
     expect(auth.getState().status).toBe('authenticated');
   });
 });
@@ -227,7 +227,7 @@ describe('refresh', () => {
       expect(auth.getState()).toBe(before);
       expect(await auth.getAccessToken()).toEqual(expect.any(String));
       backend.refreshReply = null;
-      await vi.advanceTimersByTimeAsync(1000);
+      await vi.advanceTimersByTimeAsync(2000);
       expect(backend.refreshes).toBe(2);
       expect(auth.getState().status).toBe('authenticated');
       expect(auth.getState()).not.toBe(before);
@@ -257,16 +257,17 @@ describe('refresh', () => {
     backend.refreshReply = () => new HttpResponse(null, { status: 503 });
     await auth.refresh().catch(() => {});
     const t0 = Date.now();
-    await vi.advanceTimersByTimeAsync(1000); // retry 1 after ~1 s
-    await vi.advanceTimersByTimeAsync(2000); // retry 2 after ~2 s
-    await vi.advanceTimersByTimeAsync(4000); // retry 3 after ~4 s
+    await vi.advanceTimersByTimeAsync(2000); // retry 1 after ~2 s
+    await vi.advanceTimersByTimeAsync(4000); // retry 2 after ~4 s
+    await vi.advanceTimersByTimeAsync(8000); // retry 3 after ~8 s
     expect(backend.refreshes).toBe(4);
-    backend.refreshReply = () => new HttpResponse(null, { status: 503, headers: { 'Retry-After': '30' } });
-    await vi.advanceTimersByTimeAsync(8000);
+    backend.refreshReply = () => new HttpResponse(null, { status: 503, headers: { 'Retry-After': '60' } });
+    await vi.advanceTimersByTimeAsync(16_000);
     expect(backend.refreshes).toBe(5);
     const last = failures.at(-1) as Extract<AuthEvent, { type: 'refresh_failed' }>;
-    expect(last.retryAt).toBe(t0 + 15_000 + 30_000);
-    await vi.advanceTimersByTimeAsync(29_999);
+    // Retry-After 60 s lengthens the ~32 s step (it may never shorten one).
+    expect((last.retryAt as number) - t0).toBeCloseTo(30_000 + 60_000, -1);
+    await vi.advanceTimersByTimeAsync((last.retryAt as number) - Date.now() - 1);
     expect(backend.refreshes).toBe(5);
     await vi.advanceTimersByTimeAsync(1);
     expect(backend.refreshes).toBe(6);

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { backoff, createTimer, retryAfter } from '../src/scheduler';
+import { MIN_REFRESH_GAP_MS, backoff, createTimer, refreshGap, retryAfter, retryDelay } from '../src/scheduler';
 
 beforeEach(() => vi.useFakeTimers({ now: Date.UTC(2026, 0, 1) }));
 afterEach(() => vi.useRealTimers());
@@ -66,13 +66,14 @@ describe('createTimer', () => {
 });
 
 describe('backoff', () => {
-  it('doubles from 1 s with jitter between half and all of the step, capped at 60 s', () => {
+  it('doubles from 2 s with jitter between half and all of the step, capped at 60 s', () => {
     vi.spyOn(Math, 'random').mockReturnValue(0.999999);
-    expect(backoff(0)).toBeCloseTo(1000, -1);
-    expect(backoff(3)).toBeCloseTo(8000, -1);
+    expect(backoff(0)).toBeCloseTo(2000, -1);
+    expect(backoff(3)).toBeCloseTo(16_000, -1);
     expect(backoff(30)).toBeCloseTo(60_000, -1);
     vi.spyOn(Math, 'random').mockReturnValue(0);
-    expect(backoff(3)).toBe(4000);
+    expect(backoff(0)).toBe(MIN_REFRESH_GAP_MS); // even the first retry keeps the one-a-second ceiling
+    expect(backoff(3)).toBe(8000);
     vi.restoreAllMocks();
   });
 });
@@ -84,5 +85,47 @@ describe('retryAfter', () => {
     expect(retryAfter('999999')).toBe(3_600_000);
     expect(retryAfter('soon')).toBeUndefined();
     expect(retryAfter(null)).toBeUndefined();
+  });
+});
+
+describe('retryDelay: Retry-After lengthens a step, never shortens it; steps never shorten', () => {
+  it('a Retry-After of now, the past, negative or fractional keeps the backoff', () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0);
+    const past = new Date(Date.now() - 3_600_000).toUTCString();
+    for (const header of ['0', '-1', '0.001', past, 'junk', null]) {
+      expect(retryDelay(0, 0, retryAfter(header)).delay).toBe(1000);
+      expect(retryDelay(3, 0, retryAfter(header)).delay).toBe(8000);
+    }
+    vi.restoreAllMocks();
+  });
+
+  it('a longer Retry-After wins', () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0);
+    expect(retryDelay(0, 0, retryAfter('30')).delay).toBe(30_000);
+    expect(retryDelay(0, 0, retryAfter(new Date(Date.now() + 90_000).toUTCString())).delay).toBe(90_000);
+    vi.restoreAllMocks();
+  });
+
+  it('at the cap, jitter never makes a step shorter than the one before', () => {
+    let previous = 0;
+    const steps: number[] = [];
+    for (let attempt = 0; attempt < 40; attempt++) {
+      vi.spyOn(Math, 'random').mockReturnValue(attempt % 2 ? 0 : 0.999);
+      const { delay, step } = retryDelay(attempt, previous, undefined);
+      steps.push(delay);
+      previous = step;
+    }
+    vi.restoreAllMocks();
+    for (let i = 1; i < steps.length; i++) expect(steps[i]).toBeGreaterThanOrEqual(steps[i - 1] as number);
+    expect(steps[0]).toBeGreaterThanOrEqual(MIN_REFRESH_GAP_MS);
+  });
+});
+
+describe('refreshGap', () => {
+  it('is what is left of a second since the last request, never more (a clock set back)', () => {
+    expect(refreshGap(-Infinity)).toBe(0);
+    expect(refreshGap(Date.now() - 300)).toBe(700);
+    expect(refreshGap(Date.now() - 5000)).toBe(0);
+    expect(refreshGap(Date.now() + 3_600_000)).toBe(MIN_REFRESH_GAP_MS);
   });
 });

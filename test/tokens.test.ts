@@ -64,6 +64,49 @@ describe('lifetime on the local clock', () => {
   });
 });
 
+describe('lifetime is the shortest measure offered (API.md Expiry; issue 13 item 7)', () => {
+  const date = (ms: number) => new Date(ms).toUTCString();
+  it('a server that copies a stale iat (SimpleJWT before PR #888): expires_in and the Date header win', () => {
+    // A 6 s token whose iat is the refresh token's, 5 s earlier: exp - iat says 11 s, the truth is 6 s.
+    const now = s(NOW);
+    const token = jwt({ iat: now - 5, exp: now + 6 });
+    expect(parseTokens({ access_token: token, expires_in: 6 }, NOW, null).lifetime).toBe(6_000);
+    expect(parseTokens({ access_token: token }, NOW, date(NOW)).lifetime).toBe(6_000);
+    // Without expires_in and Date, exp - iat is all there is (the local clock is never compared with exp then).
+    expect(parseTokens({ access_token: token }, NOW, null).lifetime).toBe(11_000);
+  });
+
+  it('a token handed back again (issued earlier) is measured by what is left on the server clock', () => {
+    const serverNow = NOW + 3 * HOUR * 1000; // and the server's clock is hours off ours: no matter
+    const token = jwt({ iat: s(serverNow) - 200, exp: s(serverNow) + 100 });
+    expect(parseTokens({ access_token: token, expires_in: 300 }, NOW, date(serverNow)).lifetime).toBe(100_000);
+  });
+
+  it('expires_in shorter than exp - iat wins, and the other way round', () => {
+    const token = jwt({ iat: s(NOW), exp: s(NOW) + 300 });
+    expect(parseTokens({ access_token: token, expires_in: 120 }, NOW, null).lifetime).toBe(120_000);
+    expect(parseTokens({ access_token: token, expires_in: 900 }, NOW, null).lifetime).toBe(300_000);
+  });
+
+  it('already expired by the server clock: due at once, not refused', () => {
+    const token = jwt({ iat: s(NOW) - 600, exp: s(NOW) - 300 });
+    expect(parseTokens({ access_token: token, expires_in: 300 }, NOW, date(NOW)).lifetime).toBe(1);
+  });
+
+  it('a bogus Date header decades off never lengthens a lifetime and never refuses a token', () => {
+    const token = jwt({ iat: s(NOW), exp: s(NOW) + 300 });
+    expect(parseTokens({ access_token: token }, NOW, date(0)).lifetime).toBe(300_000);
+  });
+});
+
+describe('an access token that is not a valid HTTP header value is invalid_response', () => {
+  const BAD = ['a\r\nb', 'a\nb', 'a\rb', 'a\tb', 'a\u0000b', 'a\u007fb', 'aéb', 'a\u2028b', '😀', ' a', 'a '];
+  for (const token of BAD) it(JSON.stringify(token), () => expect(code(() => parseTokens({ access_token: token, expires_in: 300 }, NOW, null))).toBe('invalid_response'));
+  it('visible ASCII (b64token and beyond) and inner spaces are fine', () => {
+    for (const token of ['abc-._~+/=', 'a:b|c', 'v2.local.abc def']) expect(parseTokens({ access_token: token }, NOW, null).accessToken).toBe(token);
+  });
+});
+
 describe('refresh time', () => {
   const tokens = (lifetime: number) => parseTokens({ access_token: 'x', expires_in: lifetime }, NOW, null);
   it('is lead time before expiry', () => expect(refreshAt(tokens(300), 60_000)).toBe(NOW + 240_000));

@@ -2,7 +2,7 @@
 // starts. Each cell asserts the resulting state, the retry that was scheduled
 // (and that it fires exactly then), and what the caller got. The server is an
 // injected `fetch` with one scripted refresh answer; Math.random is pinned so
-// backoff is exact (first retry after 500 ms: 1 s × 2⁰ × (0.5 + 0·0.5)).
+// backoff is exact (first retry after 1 s: 2 s × 2⁰ × (0.5 + 0·0.5)).
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AuthError, createAuthClient, type AuthClient, type AuthEvent } from 'keycard';
 import { createServer, type Reply } from './support';
@@ -13,7 +13,7 @@ const T0 = Date.UTC(2026, 0, 1, 12);
 const LIFETIME_MS = 300_000; // refreshLeadTime 60 s: due at 240 s
 const DUE_MS = 240_000;
 const TIMEOUT_MS = 10_000; // the default `timeout` option
-const BACKOFF_MS = 500;
+const BACKOFF_MS = 1000;
 
 interface Outcome {
   name: string;
@@ -215,7 +215,7 @@ describe('timeout option', () => {
       server.next = failing;
       await vi.advanceTimersByTimeAsync(retries.at(-1) as number);
     }
-    expect(retries).toEqual([500, 1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000]);
+    expect(retries).toEqual([1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000, 30000]);
     await vi.advanceTimersByTimeAsync(30_000);
     expect(auth.getState()).toMatchObject({ status: 'authenticated', expiresAt: Date.now() + LIFETIME_MS });
   });
