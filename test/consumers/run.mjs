@@ -5,6 +5,7 @@
 //                that package.json's engines claim for each major (npm's node-<os>-<arch> packages) and on this
 //                one; TypeScript with moduleResolution bundler, node16 and nodenext (ESM and CJS files)
 //   ky2/         keycard/ky with ky 2, which needs Node 22
+//   react18/     keycard/react on React 18, the lowest major of the react peer range (SSR, mount, login, logout)
 //   vite-react/  a Vite + React production build
 //   next/        a Next.js app-router `next build`: a client component uses useAuth, a server component calls sameUser
 // Every install and build must pass without a warning. Projects live under $KEYCARD_CONSUMERS_DIR (default
@@ -124,12 +125,12 @@ async function main() {
       step('attw --profile node16', () => run(bin('attw'), [tarball, '--profile', 'node16', '--format', 'table-flipped'])),
     ]),
     step(`Node ${lowest.join(', ')} (the lowest engines claims)`, () => Promise.all(lowest.map(nodeBinary))),
-    step('npm install: node, vite-react, next (no warning)', () =>
-      Promise.all([install('node', tarball), install('vite-react', tarball), install('next', tarball)]),
+    step('npm install: node, react18, vite-react, next (no warning)', () =>
+      Promise.all([install('node', tarball), install('react18', tarball), install('vite-react', tarball), install('next', tarball)]),
     ),
   ]);
   noWarnings('publint', lints[0], /warning|error|suggestion/i);
-  const [nodeDir, viteDir, nextDir] = dirs;
+  const [nodeDir, react18Dir, viteDir, nextDir] = dirs;
   const node22 = nodes.find((_, i) => lowest[i].startsWith('22.'));
 
   for (const node of [...nodes, process.execPath]) {
@@ -138,6 +139,10 @@ async function main() {
       for (const file of ['esm.mjs', 'cjs.cjs', 'mixed.mjs']) quiet(`node ${file}`, await run(node, [file], { cwd: nodeDir }));
     });
   }
+
+  await step('React 18: keycard/react server-rendered and mounted', async () => {
+    for (const file of ['ssr.mjs', 'react18.mjs']) quiet(`node ${file}`, await run(process.execPath, [file], { cwd: react18Dir }));
+  });
 
   await step('TypeScript: bundler, node16, nodenext (ESM + CJS)', async () => {
     for (const mode of ['bundler', 'node16', 'nodenext']) {
