@@ -91,13 +91,8 @@ export async function send(url: string, init: RequestInit, signal: AbortSignal, 
  * XHR-based fetch ignores `redirect` and has no `redirected`). An empty `url` (a hand-made `Response`) says nothing.
  */
 function movedFrom(url: string, responseUrl: string): boolean {
-  if (!responseUrl) return false;
-  try {
-    const bare = (u: string) => (toURL(u)?.href ?? u).replace(/#.*/, '');
-    return bare(responseUrl) !== bare(url);
-  } catch {
-    return false;
-  }
+  const bare = (u: string) => (toURL(u)?.href ?? u).replace(/#.*/, '');
+  return !!responseUrl && bare(responseUrl) !== bare(url);
 }
 
 /**
