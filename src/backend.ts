@@ -1,5 +1,5 @@
 import { AuthError, scrubbed } from './errors';
-import { parseTokens, type Tokens } from './tokens';
+import { isRecord, parseTokens, type Tokens } from './tokens';
 import { answered } from './reply';
 import { toURL } from './url';
 
@@ -116,13 +116,9 @@ export interface JsonFields {
 
 /** The body under keycard's names, whatever `fields` calls them. */
 function rename(body: unknown, fields: JsonFields): unknown {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return body;
-  const b = body as Record<string, unknown>;
-  return {
-    access_token: b[fields.accessToken ?? 'access_token'],
-    refresh_token: b[fields.refreshToken ?? 'refresh_token'],
-    expires_in: b[fields.expiresIn ?? 'expires_in'],
-  };
+  return isRecord(body)
+    ? { access_token: body[fields.accessToken ?? 'access_token'], refresh_token: body[fields.refreshToken ?? 'refresh_token'], expires_in: body[fields.expiresIn ?? 'expires_in'] }
+    : body;
 }
 
 /** Parses a 2xx reply as a token response (under `fields`' names, if given), or throws `invalid_response`. */

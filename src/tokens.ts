@@ -19,7 +19,7 @@ const WARN_TOKEN_LENGTH = 4 * 1024;
 const JWS_COMPACT = /^[\w-]+\.[\w-]+\.[\w-]*$/;
 // What `Authorization: Bearer <token>` can carry: visible ASCII, inner spaces at most. A control character (CR/LF:
 // header injection), DEL or non-ASCII makes fetch throw a TypeError that quotes the whole token, on every request.
-const HEADER_SAFE = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
+const HEADER_SAFE = /^[!-~]([ -~]*[!-~])?$/; // `!-~` is 0x21-0x7e, ` -~` 0x20-0x7e
 // Ten years: anything longer is a server bug, and would overflow Date arithmetic sooner or later.
 const MAX_LIFETIME_S = 10 * 365 * 24 * 3600;
 
