@@ -35,7 +35,7 @@ export class AuthError extends Error {
 
   /** The brand, not the prototype chain, for `AuthError` itself; a subclass keeps the ordinary check. */
   static override [Symbol.hasInstance](value: unknown): boolean {
-    if (this !== AuthError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    if (this !== AuthError) return super[Symbol.hasInstance](value);
     return typeof value === 'object' && value !== null && (value as { [brand]?: unknown })[brand] === true;
   }
 }

@@ -62,7 +62,7 @@ function segment(part: string): Record<string, unknown> | undefined {
 function decodeClaims(token: string): Record<string, unknown> | null {
   // Five parts is an encrypted JWT (JWE), other characters no JWT at all: opaque to the client.
   if (!JWS_COMPACT.test(token)) return null;
-  const [header = '', payload = ''] = token.split('.');
+  const [header, payload] = token.split('.') as [string, string]; // three parts: JWS_COMPACT matched
   if (!segment(header)) return null;
   const claims = segment(payload);
   if (!claims) throw invalid('access_token is a JWT with an undecodable payload');
