@@ -65,8 +65,7 @@ export async function send(url: string, init: RequestInit, signal: AbortSignal, 
   signal.addEventListener('abort', abort);
   const timer = setTimeout(abort, opts.timeoutMs);
   try {
-    const fetchFn = opts.fetch();
-    const response = await Promise.race([fetchFn(url, { ...init, redirect: 'manual', signal: controller.signal }), abandoned]);
+    const response = await Promise.race([opts.fetch()(url, { ...init, redirect: 'manual', signal: controller.signal }), abandoned]);
     const receivedAt = Date.now();
     const { headers, status } = response;
     if (response.type === 'opaqueredirect' || response.redirected || (status >= 300 && status < 400) || movedFrom(url, response.url)) {
@@ -133,8 +132,8 @@ export function readTokens(reply: Reply, fields?: JsonFields): Tokens {
   try {
     return parseTokens(fields ? rename(body, fields) : body, reply.receivedAt, reply.date);
   } catch (error) {
-    if (error instanceof AuthError) throw new AuthError(error.code, `${reply.where}: ${error.message}`, { status: reply.status, cause: error.cause });
-    throw error;
+    // parseTokens' errors carry no cause: the message is all there is to keep.
+    throw error instanceof AuthError ? new AuthError(error.code, `${reply.where}: ${error.message}`, { status: reply.status }) : error;
   }
 }
 
@@ -192,7 +191,7 @@ export function createJsonBackend(o: JsonBackendOptions): AuthBackend {
       try {
         body = JSON.stringify(credentials);
       } catch (cause) {
-        return Promise.reject(new AuthError('invalid_credentials', 'login credentials are not JSON-serializable', { cause }));
+        return Promise.reject(new AuthError('invalid_credentials', 'credentials are not JSON-serializable', { cause }));
       }
       return post(login, body, signal);
     },
