@@ -39,14 +39,16 @@ function checkLifetime(lifetimeS: number, source: string): number {
 
 /**
  * One base64url JWT segment as a JSON object, or undefined. Decoded by hand, not with jose: no work at module load
- * and no `TextDecoder` (React Native's Hermes lacks it before 0.85). `decodeURIComponent` of the percent-encoded
- * bytes is a strict UTF-8 decoder: it throws on malformed sequences, as `TextDecoder(…, { fatal: true })` would.
+ * and no `TextDecoder` (React Native's Hermes lacks it before 0.85). `escape` percent-encodes every byte outside
+ * ASCII (and `%` itself), and `decodeURIComponent` of that is a strict UTF-8 decoder: it throws on malformed
+ * sequences, as `TextDecoder(…, { fatal: true })` would. (`escape` is legacy, not going away: every browser, Node
+ * and Hermes have it.)
  */
 function segment(part: string): Record<string, unknown> | undefined {
   try {
     const base64 = part.replace(/-/g, '+').replace(/_/g, '/');
     const bytes = atob(base64 + '='.repeat((4 - (base64.length % 4)) % 4));
-    const json: unknown = JSON.parse(decodeURIComponent(bytes.replace(/[\s\S]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`)));
+    const json: unknown = JSON.parse(decodeURIComponent(escape(bytes)));
     return isRecord(json) ? json : undefined;
   } catch {
     return undefined;
