@@ -39,10 +39,10 @@ function checkLifetime(lifetimeS: number, source: string): number {
 
 /**
  * One base64url JWT segment as a JSON object, or undefined. Decoded by hand, not with jose: no work at module load
- * and no `TextDecoder` (React Native's Hermes lacks it before 0.85). `escape` percent-encodes every byte outside
- * ASCII (and `%` itself), and `decodeURIComponent` of that is a strict UTF-8 decoder: it throws on malformed
- * sequences, as `TextDecoder(…, { fatal: true })` would. (`escape` is legacy, not going away: every browser, Node
- * and Hermes have it.)
+ * and no `TextDecoder` (React Native's Hermes lacks it before 0.85). `escape` percent-encodes each byte (all but
+ * ASCII letters, digits and `@*_+-./`, which decode as themselves), and `decodeURIComponent` of that is a strict
+ * UTF-8 decoder: it throws on malformed sequences, as `TextDecoder(…, { fatal: true })` would. (`escape` is legacy
+ * but universal: browsers, Node and Hermes all have it.)
  */
 function segment(part: string): Record<string, unknown> | undefined {
   try {
@@ -94,12 +94,12 @@ export function parseTokens(body: unknown, receivedAt: number, serverDate: strin
   const measures: number[] = [];
   if (exp !== undefined && iat !== undefined) measures.push(checkLifetime(exp - iat, 'exp - iat'));
   if (expiresIn != null) measures.push(checkLifetime(expiresIn as number, 'expires_in'));
-  // NaN without an exp or a readable Date header: then it is no measure.
+  // NaN without an exp or a readable Date header, which neither test below lets through.
   const left = (exp ?? NaN) - Date.parse(serverDate ?? '') / 1000;
   // Already expired by the server's own clock (a response that took long to arrive, an old token handed back):
   // due at once. Beyond the ten-year bound (a bogus Date header) it can't be the shortest of sane measures.
   if (left <= MAX_LIFETIME_S) measures.push(Math.max(left * 1000, 1));
-  else if (left > 0 && !measures.length) checkLifetime(left, 'exp - Date');
+  else if (left > MAX_LIFETIME_S && !measures.length) checkLifetime(left, 'exp - Date');
   // Without a Date header the local clock is all we have; a skewed device may refresh early or late.
   if (exp !== undefined && !measures.length) measures.push(checkLifetime(exp - receivedAt / 1000, 'exp - now'));
   const lifetime = measures.length ? Math.min(...measures) : null;
