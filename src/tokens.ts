@@ -29,8 +29,8 @@ const invalid = (message: string) => new AuthError('invalid_response', message);
 export const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-const seconds = (value: unknown): number | undefined =>
-  typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+// Number.isFinite is false for anything but a finite number (no coercion).
+const seconds = (value: unknown): number | undefined => (Number.isFinite(value) ? (value as number) : undefined);
 
 function checkLifetime(lifetimeS: number, source: string): number {
   if (!(lifetimeS > 0) || lifetimeS > MAX_LIFETIME_S) throw invalid(`absurd token lifetime (${source} = ${lifetimeS} s)`);
@@ -86,7 +86,7 @@ export function parseTokens(body: unknown, receivedAt: number, serverDate: strin
   if (!HEADER_SAFE.test(accessToken)) throw invalid('access_token is not a valid header value');
   if (accessToken.length > WARN_TOKEN_LENGTH) warnOnce(`access token is over 4 KB; many servers refuse headers over 8 KB`);
   if (refreshToken != null && (typeof refreshToken !== 'string' || !refreshToken)) throw invalid('refresh_token is not a string');
-  if (expiresIn != null && seconds(expiresIn) === undefined) throw invalid('expires_in is not a number');
+  if (expiresIn != null && !Number.isFinite(expiresIn)) throw invalid('expires_in is not a number');
 
   const claims = decodeClaims(accessToken);
   const exp = seconds(claims?.exp);
