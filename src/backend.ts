@@ -1,5 +1,5 @@
 import { AuthError, scrubbed } from './errors';
-import { parseTokens, type Tokens } from './tokens';
+import { isRecord, parseTokens, type Tokens } from './tokens';
 import { answered } from './reply';
 import { toURL } from './url';
 
@@ -65,8 +65,7 @@ export async function send(url: string, init: RequestInit, signal: AbortSignal, 
   signal.addEventListener('abort', abort);
   const timer = setTimeout(abort, opts.timeoutMs);
   try {
-    const fetchFn = opts.fetch();
-    const response = await Promise.race([fetchFn(url, { ...init, redirect: 'manual', signal: controller.signal }), abandoned]);
+    const response = await Promise.race([opts.fetch()(url, { ...init, redirect: 'manual', signal: controller.signal }), abandoned]);
     const receivedAt = Date.now();
     const { headers, status } = response;
     if (response.type === 'opaqueredirect' || response.redirected || (status >= 300 && status < 400) || movedFrom(url, response.url)) {
@@ -91,13 +90,8 @@ export async function send(url: string, init: RequestInit, signal: AbortSignal, 
  * XHR-based fetch ignores `redirect` and has no `redirected`). An empty `url` (a hand-made `Response`) says nothing.
  */
 function movedFrom(url: string, responseUrl: string): boolean {
-  if (!responseUrl) return false;
-  try {
-    const bare = (u: string) => (toURL(u)?.href ?? u).replace(/#.*/, '');
-    return bare(responseUrl) !== bare(url);
-  } catch {
-    return false;
-  }
+  const bare = (u: string) => (toURL(u)?.href ?? u).replace(/#.*/, '');
+  return !!responseUrl && bare(responseUrl) !== bare(url);
 }
 
 /**
@@ -121,13 +115,9 @@ export interface JsonFields {
 
 /** The body under keycard's names, whatever `fields` calls them. */
 function rename(body: unknown, fields: JsonFields): unknown {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return body;
-  const b = body as Record<string, unknown>;
-  return {
-    access_token: b[fields.accessToken ?? 'access_token'],
-    refresh_token: b[fields.refreshToken ?? 'refresh_token'],
-    expires_in: b[fields.expiresIn ?? 'expires_in'],
-  };
+  return isRecord(body)
+    ? { access_token: body[fields.accessToken ?? 'access_token'], refresh_token: body[fields.refreshToken ?? 'refresh_token'], expires_in: body[fields.expiresIn ?? 'expires_in'] }
+    : body;
 }
 
 /** Parses a 2xx reply as a token response (under `fields`' names, if given), or throws `invalid_response`. */
@@ -142,8 +132,8 @@ export function readTokens(reply: Reply, fields?: JsonFields): Tokens {
   try {
     return parseTokens(fields ? rename(body, fields) : body, reply.receivedAt, reply.date);
   } catch (error) {
-    if (error instanceof AuthError) throw new AuthError(error.code, `${reply.where}: ${error.message}`, { status: reply.status, cause: error.cause });
-    throw error;
+    // parseTokens' errors carry no cause: the message is all there is to keep.
+    throw error instanceof AuthError ? new AuthError(error.code, `${reply.where}: ${error.message}`, { status: reply.status }) : error;
   }
 }
 
@@ -201,7 +191,7 @@ export function createJsonBackend(o: JsonBackendOptions): AuthBackend {
       try {
         body = JSON.stringify(credentials);
       } catch (cause) {
-        return Promise.reject(new AuthError('invalid_credentials', 'login credentials are not JSON-serializable', { cause }));
+        return Promise.reject(new AuthError('invalid_credentials', 'credentials are not JSON-serializable', { cause }));
       }
       return post(login, body, signal);
     },

@@ -26,16 +26,16 @@ export class AuthError extends Error {
   declare readonly status?: number;
   declare readonly cause?: unknown;
 
-  constructor(code: AuthErrorCode, message: string, options: { status?: number; cause?: unknown } = {}) {
+  constructor(code: AuthErrorCode, message: string, { status, cause }: { status?: number; cause?: unknown } = {}) {
     super(message);
     this.code = code;
-    if (options.status !== undefined) this.status = options.status;
-    if (options.cause !== undefined) Object.defineProperty(this, 'cause', { value: options.cause, configurable: true, writable: true });
+    if (status !== undefined) this.status = status;
+    if (cause !== undefined) Object.defineProperty(this, 'cause', { value: cause, configurable: true, writable: true });
   }
 
   /** The brand, not the prototype chain, for `AuthError` itself; a subclass keeps the ordinary check. */
   static override [Symbol.hasInstance](value: unknown): boolean {
-    if (this !== AuthError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    if (this !== AuthError) return super[Symbol.hasInstance](value);
     return typeof value === 'object' && value !== null && (value as { [brand]?: unknown })[brand] === true;
   }
 }

@@ -45,12 +45,8 @@ export function createOriginPolicy(rule: OriginRule | undefined, baseUrl: string
 
   return (url: string): boolean => {
     // Fast path (every `auth.fetch` of an absolute URL): the exact origin then `/`, `?`, `#` or the end.
-    for (const origin of strings) {
-      if (url.startsWith(origin)) {
-        const next = url.charCodeAt(origin.length);
-        if (next !== next || next === 47 || next === 63 || next === 35) return true;
-      }
-    }
+    // (At the end `charAt` is '', which every string includes.)
+    for (const origin of strings) if (url.startsWith(origin) && '/?#'.includes(url.charAt(origin.length))) return true;
     const origin = toURL(url, against())?.origin;
     return !!origin && (strings.includes(origin) || patterns.some((p) => ((p.lastIndex = 0), p.test(origin!))));
   };

@@ -19,31 +19,37 @@ const WARN_TOKEN_LENGTH = 4 * 1024;
 const JWS_COMPACT = /^[\w-]+\.[\w-]+\.[\w-]*$/;
 // What `Authorization: Bearer <token>` can carry: visible ASCII, inner spaces at most. A control character (CR/LF:
 // header injection), DEL or non-ASCII makes fetch throw a TypeError that quotes the whole token, on every request.
-const HEADER_SAFE = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
+const HEADER_SAFE = /^[!-~]([ -~]*[!-~])?$/; // `!-~` is 0x21-0x7e, ` -~` 0x20-0x7e
 // Ten years: anything longer is a server bug, and would overflow Date arithmetic sooner or later.
 const MAX_LIFETIME_S = 10 * 365 * 24 * 3600;
 
-const invalid = (message: string, cause?: unknown) => new AuthError('invalid_response', message, { cause });
+const invalid = (message: string) => new AuthError('invalid_response', message);
 
-const seconds = (value: unknown): number | undefined =>
-  typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+/** A JSON object: not null, not an array. */
+export const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+// Number.isFinite is false for anything but a finite number (no coercion).
+const seconds = (value: unknown): number | undefined => (Number.isFinite(value) ? (value as number) : undefined);
 
 function checkLifetime(lifetimeS: number, source: string): number {
-  if (!(lifetimeS > 0) || lifetimeS > MAX_LIFETIME_S) throw invalid(`token response has an absurd lifetime (${source} = ${lifetimeS} s)`);
+  if (!(lifetimeS > 0) || lifetimeS > MAX_LIFETIME_S) throw invalid(`absurd token lifetime (${source} = ${lifetimeS} s)`);
   return lifetimeS * 1000;
 }
 
 /**
  * One base64url JWT segment as a JSON object, or undefined. Decoded by hand, not with jose: no work at module load
- * and no `TextDecoder` (React Native's Hermes lacks it before 0.85). `decodeURIComponent` of the percent-encoded
- * bytes is a strict UTF-8 decoder: it throws on malformed sequences, as `TextDecoder(…, { fatal: true })` would.
+ * and no `TextDecoder` (React Native's Hermes lacks it before 0.85). `escape` percent-encodes each byte (all but
+ * ASCII letters, digits and `@*_+-./`, which decode as themselves), and `decodeURIComponent` of that is a strict
+ * UTF-8 decoder: it throws on malformed sequences, as `TextDecoder(…, { fatal: true })` would. (`escape` is legacy
+ * but universal: browsers, Node and Hermes all have it.)
  */
 function segment(part: string): Record<string, unknown> | undefined {
   try {
     const base64 = part.replace(/-/g, '+').replace(/_/g, '/');
     const bytes = atob(base64 + '='.repeat((4 - (base64.length % 4)) % 4));
-    const json: unknown = JSON.parse(decodeURIComponent(bytes.replace(/[\s\S]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`)));
-    return typeof json === 'object' && json !== null && !Array.isArray(json) ? (json as Record<string, unknown>) : undefined;
+    const json: unknown = JSON.parse(decodeURIComponent(escape(bytes)));
+    return isRecord(json) ? json : undefined;
   } catch {
     return undefined;
   }
@@ -58,10 +64,10 @@ function segment(part: string): Record<string, unknown> | undefined {
 function decodeClaims(token: string): Record<string, unknown> | null {
   // Five parts is an encrypted JWT (JWE), other characters no JWT at all: opaque to the client.
   if (!JWS_COMPACT.test(token)) return null;
-  const [header = '', payload = ''] = token.split('.');
+  const [header, payload] = token.split('.') as [string, string]; // three parts: JWS_COMPACT matched
   if (!segment(header)) return null;
   const claims = segment(payload);
-  if (!claims) throw invalid('access_token is a JWT whose payload cannot be decoded');
+  if (!claims) throw invalid('access_token is a JWT with an undecodable payload');
   return claims;
 }
 
@@ -73,36 +79,31 @@ function decodeClaims(token: string): Record<string, unknown> | null {
  * still refreshes on time; only when nothing else is offered is `exp` read against the local clock.
  */
 export function parseTokens(body: unknown, receivedAt: number, serverDate: string | null): Tokens {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('token response is not a JSON object');
-  const { access_token: accessToken, refresh_token: refreshToken, expires_in: expiresIn } = body as Record<string, unknown>;
-  if (typeof accessToken !== 'string' || accessToken.length === 0) throw invalid('token response has no access_token');
+  if (!isRecord(body)) throw invalid('token response is not a JSON object');
+  const { access_token: accessToken, refresh_token: refreshToken, expires_in: expiresIn } = body;
+  if (typeof accessToken !== 'string' || !accessToken) throw invalid('no access_token');
   if (accessToken.length > MAX_TOKEN_LENGTH) throw invalid(`access_token is over ${MAX_TOKEN_LENGTH} bytes`);
   if (!HEADER_SAFE.test(accessToken)) throw invalid('access_token is not a valid header value');
   if (accessToken.length > WARN_TOKEN_LENGTH) warnOnce(`access token is over 4 KB; many servers refuse headers over 8 KB`);
-  if (refreshToken !== undefined && refreshToken !== null && (typeof refreshToken !== 'string' || refreshToken.length === 0)) {
-    throw invalid('token response has a refresh_token that is not a string');
-  }
-  if (expiresIn !== undefined && expiresIn !== null && seconds(expiresIn) === undefined) throw invalid('token response has a non-numeric expires_in');
+  if (refreshToken != null && (typeof refreshToken !== 'string' || !refreshToken)) throw invalid('refresh_token is not a string');
+  if (expiresIn != null && !Number.isFinite(expiresIn)) throw invalid('expires_in is not a number');
 
   const claims = decodeClaims(accessToken);
   const exp = seconds(claims?.exp);
   const iat = seconds(claims?.iat);
-  const expiresInS = seconds(expiresIn);
-  const serverNow = serverDate ? Date.parse(serverDate) : NaN;
   const measures: number[] = [];
   if (exp !== undefined && iat !== undefined) measures.push(checkLifetime(exp - iat, 'exp - iat'));
-  if (expiresInS !== undefined) measures.push(checkLifetime(expiresInS, 'expires_in'));
-  if (exp !== undefined && !Number.isNaN(serverNow)) {
-    const left = exp - serverNow / 1000;
-    // Already expired by the server's own clock (a response that took long to arrive, an old token handed back):
-    // due at once. Beyond the ten-year bound (a bogus Date header) it can't be the shortest of sane measures.
-    if (left <= MAX_LIFETIME_S) measures.push(Math.max(left * 1000, 1));
-    else if (measures.length === 0) checkLifetime(left, 'exp - Date');
-  }
+  if (expiresIn != null) measures.push(checkLifetime(expiresIn as number, 'expires_in'));
+  // NaN without an exp or a readable Date header, which neither test below lets through.
+  const left = (exp ?? NaN) - Date.parse(serverDate ?? '') / 1000;
+  // Already expired by the server's own clock (a response that took long to arrive, an old token handed back):
+  // due at once. Beyond the ten-year bound (a bogus Date header) it can't be the shortest of sane measures.
+  if (left <= MAX_LIFETIME_S) measures.push(Math.max(left * 1000, 1));
+  else if (left > MAX_LIFETIME_S && !measures.length) checkLifetime(left, 'exp - Date');
   // Without a Date header the local clock is all we have; a skewed device may refresh early or late.
-  if (exp !== undefined && measures.length === 0) measures.push(checkLifetime(exp - receivedAt / 1000, 'exp - now'));
+  if (exp !== undefined && !measures.length) measures.push(checkLifetime(exp - receivedAt / 1000, 'exp - now'));
   const lifetime = measures.length ? Math.min(...measures) : null;
-  return { accessToken, refreshToken: (refreshToken as string | undefined) ?? undefined, claims, receivedAt, lifetime };
+  return { accessToken, refreshToken: (refreshToken as string | null | undefined) ?? undefined, claims, receivedAt, lifetime };
 }
 
 /** Local epoch ms at which the token expires, or null. */
