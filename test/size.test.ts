@@ -8,13 +8,14 @@ import { describe, expect, it } from 'vitest';
 import { CORE_APP, SPA_BUILD } from '../bench/lib/spa-bundle.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-// The goal is 4 KB for the core; it measures ~7.5 KB today (cross-tab ordering, backoff gating and
-// origin checks all cost bytes). This ceiling stops growth while the core is cut down, and keeps it below the
-// smallest competitor measured (keycloak-js, 8,263 B). Raised 7,600 → 8,000 (on 2026-11-23) for fixes that cost
-// ~370 B: a request timeout that holds when fetch ignores the abort, a timer that fires on time after the clock is
-// set back, a wait for another tab's news after the lock hand-off, dotted opaque tokens, memory mode's hand-over
-// to a new tab and its refusals of a replaced session, and a channel-only "lock" where Web Locks are missing.
-const BUDGET = { coreGzip: 8_000, reactGzip: 1 * 1024 };
+// A no-growth ceiling, not the goal. Issue 13 aims for 6,656 B; the core measures 8,708 B (2026-11-28). History:
+// 7,600 → 8,000 B (2026-11-23) for robustness fixes (~370 B); jose's decode replaced by a hand-written one
+// (-600 B); then 8,000 → 8,750 B (2026-11-28) for what API.md v1 requires: the allow-list judging the URL fetch
+// really contacts, with its own URL reading where React Native's URL is partial (+603 B), the security hardening
+// (no redirects, no loops, header-valid tokens, scrubbed causes, channel per session: +581 B), 204 "no session"
+// and custom-backend fields; a size pass then took 153 B back. keycloak-js, the smallest competitor measured, is
+// 8,263 B: keycard is now above it.
+const BUDGET = { coreGzip: 8_750, reactGzip: 1 * 1024 };
 
 /** `keycard` and `keycard/react` resolve to the sources, as vitest's aliases do. */
 const sources: Plugin = {
