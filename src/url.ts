@@ -48,14 +48,14 @@ export function parse(input: string, base?: string): Parts | null {
     // starts with two slashes, either way round (`//host`, `\\host`, `/\host`: protocol-relative).
     if (!b) return null;
     if (!/^[/\\]{2}/.test(s)) {
-      const path = b.rest.replace(/[?#][^]*/, '');
-      return { ...b, rest: s[0] === '?' ? path + s : !s || s[0] === '#' ? b.rest.replace(/#[^]*/, '') + s : fixPath(/^[/\\]/.test(s) ? s : path.replace(/[^/]*$/, '') + s) };
+      const path = b.rest.replace(/[?#][\s\S]*/, '');
+      return { ...b, rest: s[0] === '?' ? path + s : !s || s[0] === '#' ? b.rest.replace(/#[\s\S]*/, '') + s : fixPath(/^[/\\]/.test(s) ? s : path.replace(/[^/]*$/, '') + s) };
     }
     protocol = b.protocol;
   }
   // Slashes, then the authority up to `/`, `\`, `?` or `#`: the host follows its last `@`; the port is digits.
-  const m = /^[/\\]*([^/\\?#]*@)?([^:/\\?#@]*)(?::(\d*))?([/\\?#][^]*)?$/.exec(s);
-  const host = m?.[2]!.toLowerCase();
+  const m = /^[/\\]*([^/\\?#]*@)?([^:/\\?#@]*)(?::(\d*))?([/\\?#][\s\S]*)?$/.exec(s);
+  const host = m?.[2]?.toLowerCase();
   // Only plain ASCII names and dotted-decimal IPv4 (a name ending in a number is an IPv4 address) are read here:
   // IDNA, percent-escapes, IPv6 and other IPv4 forms are left to a complete `URL`.
   if (!host || +m![3]! > 65535 || /[^\w.-]/.test(host) || (/(^|\.)(\d+|0x[\da-f]*)\.?$/.test(host) && !/^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.\b|$)){4}$/.test(host))) return null;
@@ -82,7 +82,7 @@ export function toURL(input: string, base?: string): URL | null {
   const p = parse(input, base);
   if (!p) return null;
   const href = p.origin + p.rest;
-  const [, pathname, search, hash] = /([^?#]*)(\?[^#]*|)([^]*)/.exec(p.rest)!;
+  const [, pathname, search, hash] = /([^?#]*)(\?[^#]*|)([\s\S]*)/.exec(p.rest)!;
   return {
     ...p,
     href,

@@ -7,7 +7,9 @@ import { createOAuthClient } from 'keycard/oauth';
 import { jwt } from './helpers';
 
 const clients: AuthClient[] = [];
-afterEach(() => clients.splice(0).forEach((c) => c.dispose()));
+afterEach(() => {
+  for (const c of clients.splice(0)) c.dispose();
+});
 
 /** An auth server at `origin` behind an injected fetch; tokens name their issuer. */
 function backend(origin: string) {
@@ -17,9 +19,18 @@ function backend(origin: string) {
     const url = new URL(String(input));
     if (url.pathname.startsWith('/auth/') && url.pathname !== '/auth/logout') {
       const iat = Math.floor(Date.now() / 1000);
-      return Response.json({ access_token: jwt({ iss: origin, sub: 'alice', iat, exp: iat + 300, n: ++n }), expires_in: 300, refresh_token: `rt-${origin}-${n}` });
+      return Response.json({
+        access_token: jwt({ iss: origin, sub: 'alice', iat, exp: iat + 300, n: ++n }),
+        expires_in: 300,
+        refresh_token: `rt-${origin}-${n}`,
+      });
     }
-    if (url.pathname === '/token') return Response.json({ access_token: jwt({ iss: origin, sub: 'bob', n: ++n }), expires_in: 300, refresh_token: 'rt-oauth' });
+    if (url.pathname === '/token')
+      return Response.json({
+        access_token: jwt({ iss: origin, sub: 'bob', n: ++n }),
+        expires_in: 300,
+        refresh_token: 'rt-oauth',
+      });
     seen.push(new Headers(init?.headers).get('authorization'));
     return new Response(null, { status: 204 });
   };
@@ -62,8 +73,12 @@ describe('default channel (in a browser page, no channel option)', () => {
 
   it('nor do two on one server with different refresh endpoints', async () => {
     const a = backend('https://a.test');
-    const one = make('https://a.test', a.fetch, { endpoints: { refresh: '/auth/v1/refresh', login: '/auth/v1/login' } });
-    const two = make('https://a.test', a.fetch, { endpoints: { refresh: '/auth/v2/refresh', login: '/auth/v2/login' } });
+    const one = make('https://a.test', a.fetch, {
+      endpoints: { refresh: '/auth/v1/refresh', login: '/auth/v1/login' },
+    });
+    const two = make('https://a.test', a.fetch, {
+      endpoints: { refresh: '/auth/v2/refresh', login: '/auth/v2/login' },
+    });
     await one.login({ username: 'alice' });
     await settle();
     expect(two.getState().status).not.toBe('authenticated');
@@ -72,7 +87,13 @@ describe('default channel (in a browser page, no channel option)', () => {
   it('a core client next to a keycard/oauth client: neither adopts the other’s session', async () => {
     const a = backend('https://a.test');
     const core = make('https://a.test', a.fetch);
-    const oauth = createOAuthClient({ tokenEndpoint: 'https://a.test/token', clientId: 'spa', redirectUri: 'https://app.test/cb', fetch: a.fetch, navigate: () => {} });
+    const oauth = createOAuthClient({
+      tokenEndpoint: 'https://a.test/token',
+      clientId: 'spa',
+      redirectUri: 'https://app.test/cb',
+      fetch: a.fetch,
+      navigate: () => {},
+    });
     clients.push(oauth);
     await oauth.login({ code: 'c', code_verifier: 'v' });
     await settle();

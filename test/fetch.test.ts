@@ -1,6 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { http, HttpResponse } from 'msw';
-import { type AuthClientOptions, type AuthEvent } from 'keycard';
+import type { AuthClientOptions, AuthEvent } from 'keycard';
 import { alice, API, BASE, mockBackend, server, useClients, useMsw } from './helpers';
 
 useMsw();

@@ -11,11 +11,18 @@ export const API = `${BASE}/api`;
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 /** An unsigned JWT-shaped token; keycard only decodes, so no key is needed. */
-export const jwt = (claims: Record<string, unknown>) => `${b64({ alg: 'ES256', typ: 'JWT' })}.${b64(claims)}.c2lnbmF0dXJl`;
+export const jwt = (claims: Record<string, unknown>) =>
+  `${b64({ alg: 'ES256', typ: 'JWT' })}.${b64(claims)}.c2lnbmF0dXJl`;
 
 let serial = 0;
 /** A token response whose JWT says `lifetime` seconds on a server clock `skew` seconds off ours. */
-export function tokenResponse({ lifetime = 300, skew = 0, sub = 'alice', refresh = true, extra = {} as Record<string, unknown> } = {}) {
+export function tokenResponse({
+  lifetime = 300,
+  skew = 0,
+  sub = 'alice',
+  refresh = true,
+  extra = {} as Record<string, unknown>,
+} = {}) {
   const iat = Math.floor(Date.now() / 1000) + skew;
   serial++;
   return {
@@ -52,8 +59,20 @@ export interface Backend {
  * and `/api/*` accepting only tokens in `valid`. Tests change `refreshReply`
  * to inject failures and `tokenOptions` to shape tokens.
  */
-export function mockBackend(tokenOptions: Parameters<typeof tokenResponse>[0] = {}, extra: HttpHandler[] = []): Backend & { tokenOptions: typeof tokenOptions } {
-  const state = { refreshes: 0, logins: 0, logouts: 0, api: [], valid: new Set<string>(), refreshReply: null, lastRefreshBody: undefined, tokenOptions } as Backend & { tokenOptions: typeof tokenOptions };
+export function mockBackend(
+  tokenOptions: Parameters<typeof tokenResponse>[0] = {},
+  extra: HttpHandler[] = [],
+): Backend & { tokenOptions: typeof tokenOptions } {
+  const state = {
+    refreshes: 0,
+    logins: 0,
+    logouts: 0,
+    api: [],
+    valid: new Set<string>(),
+    refreshReply: null,
+    lastRefreshBody: undefined,
+    tokenOptions,
+  } as Backend & { tokenOptions: typeof tokenOptions };
   const issue = () => {
     const body = tokenResponse(state.tokenOptions);
     state.valid.add(body.access_token);
@@ -64,7 +83,8 @@ export function mockBackend(tokenOptions: Parameters<typeof tokenResponse>[0] = 
     http.post(`${BASE}/auth/login`, async ({ request }) => {
       state.logins++;
       const creds = (await request.json()) as Record<string, unknown>;
-      if (creds.username !== 'alice' || creds.password !== 'wonderland') return HttpResponse.json({ error: 'invalid_credentials' }, { status: 401 });
+      if (creds.username !== 'alice' || creds.password !== 'wonderland')
+        return HttpResponse.json({ error: 'invalid_credentials' }, { status: 401 });
       return issue();
     }),
     http.post(`${BASE}/auth/refresh`, async ({ request }) => {
@@ -82,7 +102,11 @@ export function mockBackend(tokenOptions: Parameters<typeof tokenResponse>[0] = 
       const auth = request.headers.get('authorization');
       state.api.push({ auth, method: request.method, body: await request.text() });
       const token = auth?.replace(/^Bearer /, '');
-      if (!token || !state.valid.has(token)) return HttpResponse.json({ error: 'invalid_token' }, { status: 401, headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } });
+      if (!token || !state.valid.has(token))
+        return HttpResponse.json(
+          { error: 'invalid_token' },
+          { status: 401, headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } },
+        );
       return HttpResponse.json({ ok: true });
     }),
   );
@@ -99,7 +123,9 @@ export const alice = { username: 'alice', password: 'wonderland' };
 /** A client factory for this file: channel off by default, every client disposed after each test. */
 export function useClients() {
   const clients: AuthClient[] = [];
-  afterEach(() => clients.splice(0).forEach((c) => c.dispose()));
+  afterEach(() => {
+    for (const c of clients.splice(0)) c.dispose();
+  });
   return (options: Partial<AuthClientOptions> = {}) => {
     const auth = createAuthClient({ baseUrl: BASE, channel: false, ...options });
     clients.push(auth);

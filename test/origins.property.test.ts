@@ -11,7 +11,14 @@ import { inputKind, PartialURL, urlString, type InputKind } from './url-cases';
 import { tokenBody } from './resilience/support';
 
 const NodeURL = URL;
-const ATTACK = ['/\\evil.example/x', '/\t/evil.example/x', '/\r/evil.example/x', '/\n/evil.example/x', '\\\\evil.example/x', '/\\/evil.example/x'];
+const ATTACK = [
+  '/\\evil.example/x',
+  '/\t/evil.example/x',
+  '/\r/evil.example/x',
+  '/\n/evil.example/x',
+  '\\\\evil.example/x',
+  '/\\/evil.example/x',
+];
 
 interface Config {
   name: string;
@@ -26,24 +33,48 @@ const CONFIGS: Config[] = [
   {
     name: 'Node, apiOrigins strings and patterns',
     baseUrl: 'https://auth.test/base/',
-    rule: ['https://api.test', /^https:\/\/[a-z]+\.cdn\.test$/, 'http://127.0.0.1:8080', 'https://xn--nxasmq6b.com', 'https://[::1]:8443', 'https://localhost'],
+    rule: [
+      'https://api.test',
+      /^https:\/\/[a-z]+\.cdn\.test$/,
+      'http://127.0.0.1:8080',
+      'https://xn--nxasmq6b.com',
+      'https://[::1]:8443',
+      'https://localhost',
+    ],
   },
-  { name: 'Node, apiOrigins function', baseUrl: 'https://auth.test', rule: (url: URL) => url.protocol === 'https:' && url.hostname.endsWith('.test') },
-  { name: 'browser page, default list', baseUrl: 'https://api.test', page: { href: 'https://auth.test/app/page?x=1#y' } },
-  { name: 'browser page with <base>', baseUrl: 'https://auth.test', page: { href: 'http://127.0.0.1:8080/', base: 'https://x.cdn.test/assets/' } },
+  {
+    name: 'Node, apiOrigins function',
+    baseUrl: 'https://auth.test',
+    rule: (url: URL) => url.protocol === 'https:' && url.hostname.endsWith('.test'),
+  },
+  {
+    name: 'browser page, default list',
+    baseUrl: 'https://api.test',
+    page: { href: 'https://auth.test/app/page?x=1#y' },
+  },
+  {
+    name: 'browser page with <base>',
+    baseUrl: 'https://auth.test',
+    page: { href: 'http://127.0.0.1:8080/', base: 'https://x.cdn.test/assets/' },
+  },
 ];
 
 /** A browser page as env.ts sees one: window, document (with its base URL) and location. */
 function stubPage(page: { href: string; base?: string }) {
   const noop = () => {};
   vi.stubGlobal('window', { addEventListener: noop, removeEventListener: noop });
-  vi.stubGlobal('document', { addEventListener: noop, removeEventListener: noop, visibilityState: 'visible', baseURI: page.base ?? page.href });
+  vi.stubGlobal('document', {
+    addEventListener: noop,
+    removeEventListener: noop,
+    visibilityState: 'visible',
+    baseURI: page.base ?? page.href,
+  });
   vi.stubGlobal('location', { href: page.href, origin: new NodeURL(page.href).origin });
 }
 
 const clients: AuthClient[] = [];
 afterEach(() => {
-  clients.splice(0).forEach((c) => c.dispose());
+  for (const c of clients.splice(0)) c.dispose();
   vi.unstubAllGlobals();
 });
 
@@ -55,7 +86,13 @@ function harness(config: Config) {
   const authFetch = createAuthFetch({
     fetch: () => async (input: RequestInfo | URL, init?: RequestInit) => {
       const headers = init?.headers;
-      sent = { input, authorization: headers instanceof Headers ? headers.get('authorization') : ((headers as Record<string, string> | undefined)?.Authorization ?? null) };
+      sent = {
+        input,
+        authorization:
+          headers instanceof Headers
+            ? headers.get('authorization')
+            : ((headers as Record<string, string> | undefined)?.Authorization ?? null),
+      };
       return ok;
     },
     allowed,
@@ -85,8 +122,14 @@ const lists = new Map<Config, Array<string | RegExp>>();
 /** The configured list, strings as origins by the platform's parser. */
 function allowList(config: Config): Array<string | RegExp> {
   if (!lists.has(config)) {
-    const list = (config.rule as Array<string | RegExp> | undefined) ?? [config.baseUrl, ...(config.page ? [config.page.href] : [])];
-    lists.set(config, list.map((r) => (typeof r === 'string' ? new NodeURL(r).origin : r)));
+    const list = (config.rule as Array<string | RegExp> | undefined) ?? [
+      config.baseUrl,
+      ...(config.page ? [config.page.href] : []),
+    ];
+    lists.set(
+      config,
+      list.map((r) => (typeof r === 'string' ? new NodeURL(r).origin : r)),
+    );
   }
   return lists.get(config)!;
 }
@@ -157,7 +200,12 @@ describe('regressions: the token never goes to a foreign origin (issue 12, items
     const seen: Array<{ url: string; authorization: string | null }> = [];
     const fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
       const url = input instanceof Request ? input.url : String(input);
-      seen.push({ url, authorization: new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined)).get('authorization') });
+      seen.push({
+        url,
+        authorization: new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined)).get(
+          'authorization',
+        ),
+      });
       if (url.endsWith('/auth/login')) return Response.json(tokenBody());
       return new Response('{}');
     };
@@ -172,21 +220,29 @@ describe('regressions: the token never goes to a foreign origin (issue 12, items
     const { auth, seen } = await login('https://app.test/home');
     await auth.fetch(path);
     await auth.fetch('/api/me');
-    expect(seen.map((s) => [new NodeURL(s.url, 'https://app.test/home').origin, s.authorization?.slice(0, 7) ?? null])).toEqual([
+    expect(
+      seen.map((s) => [new NodeURL(s.url, 'https://app.test/home').origin, s.authorization?.slice(0, 7) ?? null]),
+    ).toEqual([
       ['https://evil.example', null],
       ['https://app.test', 'Bearer '],
     ]);
   });
 
-  it.each(ATTACK)('outside a browser, %j resolves against baseUrl as the URL standard does: no token to evil.example', async (path) => {
-    const { auth, seen } = await login();
-    await auth.fetch(path);
-    expect(seen).toEqual([{ url: 'https://evil.example/x', authorization: null }]);
-  });
+  it.each(ATTACK)(
+    'outside a browser, %j resolves against baseUrl as the URL standard does: no token to evil.example',
+    async (path) => {
+      const { auth, seen } = await login();
+      await auth.fetch(path);
+      expect(seen).toEqual([{ url: 'https://evil.example/x', authorization: null }]);
+    },
+  );
 
   it('an object with an allowed .url is judged by String(input), which is what fetch sends', async () => {
     const { auth, seen } = await login('https://app.test/home');
-    await auth.fetch({ url: 'https://app.test/api', toString: () => 'https://evil.example/x' } as unknown as RequestInfo);
+    await auth.fetch({
+      url: 'https://app.test/api',
+      toString: () => 'https://evil.example/x',
+    } as unknown as RequestInfo);
     await auth.fetch({ url: 'https://evil.example/x', toString: () => '/api/me' } as unknown as RequestInfo);
     expect(seen).toEqual([
       { url: 'https://evil.example/x', authorization: null },
@@ -216,13 +272,29 @@ describe('React Native 0.74: a partial URL (getters throw, href appends a slash)
         seen.push({ url, authorization: new Headers(init?.headers).get('authorization') });
         return url.includes('/auth/') ? Response.json(tokenBody()) : new Response('{}');
       };
-      const auth = createAuthClient({ baseUrl: 'https://auth.test/base', fetch, channel: false, refreshToken: 'memory' });
+      const auth = createAuthClient({
+        baseUrl: 'https://auth.test/base',
+        fetch,
+        channel: false,
+        refreshToken: 'memory',
+      });
       clients.push(auth);
       await auth.login({ username: 'alice', password: 'x' });
       await auth.refresh();
       const calls = seen.splice(0).map((s) => s.url);
       const decisions: string[] = [];
-      for (const input of [...ATTACK, '/api/me', 'api/me', '?q', 'https://auth.test/x', 'HTTPS://AUTH.TEST:443/x', 'https://auth.test.evil.example/x', 'https://auth.test@evil.example/', 'https:x', 'http://auth.test/x']) {
+      for (const input of [
+        ...ATTACK,
+        '/api/me',
+        'api/me',
+        '?q',
+        'https://auth.test/x',
+        'HTTPS://AUTH.TEST:443/x',
+        'https://auth.test.evil.example/x',
+        'https://auth.test@evil.example/',
+        'https:x',
+        'http://auth.test/x',
+      ]) {
         await auth.fetch(input);
         const s = seen.pop()!;
         decisions.push(`${JSON.stringify(input)} → ${s.url} ${s.authorization ? 'token' : 'none'}`);
@@ -235,13 +307,21 @@ describe('React Native 0.74: a partial URL (getters throw, href appends a slash)
     expect(() => new URL('https://auth.test').origin).toThrow(/not implemented/);
     const partial = await run();
     vi.unstubAllGlobals();
-    expect(whole.calls).toEqual(['https://auth.test/auth/login', 'https://auth.test/auth/refresh', 'https://auth.test/auth/logout']);
+    expect(whole.calls).toEqual([
+      'https://auth.test/auth/login',
+      'https://auth.test/auth/refresh',
+      'https://auth.test/auth/logout',
+    ]);
     expect(partial).toEqual(whole);
     expect(whole.decisions.filter((d) => d.endsWith('token'))).toHaveLength(6);
   });
 
   it('the allow decision never allows what the slow path denies, and equals it for hosts it reads (10,000 cases)', async () => {
-    const config: Config = { name: 'rn', baseUrl: 'https://auth.test/base/', rule: ['https://api.test', /^https:\/\/[a-z]+\.cdn\.test$/, 'http://127.0.0.1:8080', 'https://auth.test'] };
+    const config: Config = {
+      name: 'rn',
+      baseUrl: 'https://auth.test/base/',
+      rule: ['https://api.test', /^https:\/\/[a-z]+\.cdn\.test$/, 'http://127.0.0.1:8080', 'https://auth.test'],
+    };
     vi.stubGlobal('URL', PartialURL);
     const send = harness(config);
     let withheld = 0;
@@ -252,7 +332,8 @@ describe('React Native 0.74: a partial URL (getters throw, href appends a slash)
         const attached = (await send(input)).authorization !== null;
         if (attached && !expected.allowed) return false;
         // Withheld only for hosts the module leaves to a complete URL: non-ASCII or escaped, other IPv4 forms.
-        if (!attached && expected.allowed) return (withheld++, /[^\0-\x7f]|%/.test(s) || /^[\d.]+$/.test(expected.url!.hostname));
+        if (!attached && expected.allowed)
+          return (withheld++, /[^\0-\x7f]|%/.test(s) || /^[\d.]+$/.test(expected.url!.hostname));
         return true;
       }),
       { numRuns: 10_000 },
@@ -263,18 +344,49 @@ describe('React Native 0.74: a partial URL (getters throw, href appends a slash)
   it('a function apiOrigins rule gets an object with URL fields', async () => {
     vi.stubGlobal('URL', PartialURL);
     const got: unknown[] = [];
-    const policy = createOriginPolicy((url) => (got.push({ href: url.href, origin: url.origin, host: url.host, hostname: url.hostname, port: url.port, pathname: url.pathname, search: url.search, hash: url.hash, protocol: url.protocol, string: String(url) }), true), 'https://auth.test');
+    const policy = createOriginPolicy(
+      (url) => (
+        got.push({
+          href: url.href,
+          origin: url.origin,
+          host: url.host,
+          hostname: url.hostname,
+          port: url.port,
+          pathname: url.pathname,
+          search: url.search,
+          hash: url.hash,
+          protocol: url.protocol,
+          string: String(url),
+        }),
+        true
+      ),
+      'https://auth.test',
+    );
     expect(policy('HTTPS://API.test:8443\\v1?a=1#top')).toBe(true);
     expect(policy('javascript:alert(1)')).toBe(false);
     expect(got).toEqual([
-      { href: 'https://api.test:8443/v1?a=1#top', origin: 'https://api.test:8443', host: 'api.test:8443', hostname: 'api.test', port: '8443', pathname: '/v1', search: '?a=1', hash: '#top', protocol: 'https:', string: 'https://api.test:8443/v1?a=1#top' },
+      {
+        href: 'https://api.test:8443/v1?a=1#top',
+        origin: 'https://api.test:8443',
+        host: 'api.test:8443',
+        hostname: 'api.test',
+        port: '8443',
+        pathname: '/v1',
+        search: '?a=1',
+        hash: '#top',
+        protocol: 'https:',
+        string: 'https://api.test:8443/v1?a=1#top',
+      },
     ]);
   });
 
   it('a baseUrl that is not an absolute http(s) URL is still a TypeError naming it', () => {
     vi.stubGlobal('URL', PartialURL);
-    expect(() => createAuthClient({ baseUrl: 'auth.test' })).toThrow(/baseUrl "auth.test" is not an absolute http\(s\) URL/);
-    expect(() => createAuthClient({ baseUrl: 'https://auth.test', apiOrigins: ['ftp://x.test'] })).toThrow(/apiOrigins entry "ftp:\/\/x.test"/);
+    expect(() => createAuthClient({ baseUrl: 'auth.test' })).toThrow(
+      /baseUrl "auth.test" is not an absolute http\(s\) URL/,
+    );
+    expect(() => createAuthClient({ baseUrl: 'https://auth.test', apiOrigins: ['ftp://x.test'] })).toThrow(
+      /apiOrigins entry "ftp:\/\/x.test"/,
+    );
   });
 });
-

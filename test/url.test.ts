@@ -24,7 +24,7 @@ function standard(input: string, base?: string): URL | null {
  * absolute URL (`https://a/b/.h/.` stays as is) that it removes when resolving the same path as relative input.
  */
 function dots(rest: string): string {
-  const [, path, tail] = /^([^?#]*)([^]*)$/.exec(rest)!;
+  const [, path, tail] = /^([^?#]*)([\s\S]*)$/.exec(rest)!;
   const segments = path!.split('/').slice(1);
   const out: string[] = [];
   segments.forEach((segment, i) => {

@@ -9,17 +9,30 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { http, HttpResponse } from 'msw';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { AuthError, createAuthClient, createJsonBackend, readTokens, sendAuthRequest, type AuthBackend, type AuthClient, type JsonBackendOptions } from 'keycard';
+import {
+  AuthError,
+  createAuthClient,
+  createJsonBackend,
+  readTokens,
+  sendAuthRequest,
+  type AuthBackend,
+  type AuthClient,
+  type JsonBackendOptions,
+} from 'keycard';
 import { jwt, server, useMsw } from '../helpers';
 
 const PYTHON = '/usr/bin/python3';
 const hasSimpleJwt = spawnSync(PYTHON, ['-c', 'import rest_framework_simplejwt'], { stdio: 'ignore' }).status === 0;
 if (!hasSimpleJwt) {
-  console.warn(`[keycard recipes] python3-djangorestframework-simplejwt is missing: ${process.env.CI ? 'FAILING, since CI is set' : 'SKIPPING the SimpleJWT test'}.`);
+  console.warn(
+    `[keycard recipes] python3-djangorestframework-simplejwt is missing: ${process.env.CI ? 'FAILING, since CI is set' : 'SKIPPING the SimpleJWT test'}.`,
+  );
 }
 
 const clients: AuthClient[] = [];
-afterAll(() => clients.splice(0).forEach((c) => c.dispose()));
+afterAll(() => {
+  for (const c of clients.splice(0)) c.dispose();
+});
 
 describe.skipIf(!hasSimpleJwt && !process.env.CI)('Django REST Framework SimpleJWT (real server)', () => {
   let django: ChildProcess;
@@ -80,7 +93,11 @@ describe.skipIf(!hasSimpleJwt && !process.env.CI)('Django REST Framework SimpleJ
     });
     const { refresh } = (await login.json()) as { refresh: string };
     const storage = new Map([['keycard.refresh_token', refresh]]);
-    const stored = { get: (k: string) => storage.get(k) ?? null, set: (k: string, v: string) => void storage.set(k, v), remove: (k: string) => void storage.delete(k) };
+    const stored = {
+      get: (k: string) => storage.get(k) ?? null,
+      set: (k: string, v: string) => void storage.set(k, v),
+      remove: (k: string) => void storage.delete(k),
+    };
     const auth = createAuthClient({
       baseUrl,
       refreshToken: stored,
@@ -92,7 +109,10 @@ describe.skipIf(!hasSimpleJwt && !process.env.CI)('Django REST Framework SimpleJ
     // Rotation stored the new refresh token; spending the old one again is refused (blacklisted).
     expect(storage.get('keycard.refresh_token')).not.toBe(refresh);
     storage.set('keycard.refresh_token', refresh);
-    expect(await auth.refresh()).toMatchObject({ status: 'unauthenticated', error: { code: 'session_expired', status: 401 } });
+    expect(await auth.refresh()).toMatchObject({
+      status: 'unauthenticated',
+      error: { code: 'session_expired', status: 401 },
+    });
   });
 });
 
@@ -112,11 +132,14 @@ describe('fixtures of documented wire formats', () => {
     server.use(
       http.post(`${ORIGIN}/auth/login`, async ({ request }) => {
         const body = (await request.json()) as Record<string, unknown>;
-        if (body.username !== 'john' || body.password !== 'changeme') return HttpResponse.json({ message: 'Unauthorized', statusCode: 401 }, { status: 401 });
+        if (body.username !== 'john' || body.password !== 'changeme')
+          return HttpResponse.json({ message: 'Unauthorized', statusCode: 401 }, { status: 401 });
         return HttpResponse.json({ access_token: token('1', 60) }, { status: 201 });
       }),
       http.get(`${ORIGIN}/profile`, ({ request }) =>
-        bearer(request) ? HttpResponse.json({ sub: 1, username: 'john' }) : HttpResponse.json({ message: 'Unauthorized', statusCode: 401 }, { status: 401 }),
+        bearer(request)
+          ? HttpResponse.json({ sub: 1, username: 'john' })
+          : HttpResponse.json({ message: 'Unauthorized', statusCode: 401 }, { status: 401 }),
       ),
     );
     // README "Recipes": NestJS.
@@ -126,8 +149,13 @@ describe('fixtures of documented wire formats', () => {
       backend: (o) => createJsonBackend({ ...o, endpoints: { login: '/auth/login', logout: null } }),
     });
     clients.push(auth);
-    await expect(auth.login({ username: 'john', password: 'nope' })).rejects.toMatchObject({ code: 'invalid_credentials' });
-    expect(await auth.login({ username: 'john', password: 'changeme' })).toMatchObject({ status: 'authenticated', user: { sub: '1' } });
+    await expect(auth.login({ username: 'john', password: 'nope' })).rejects.toMatchObject({
+      code: 'invalid_credentials',
+    });
+    expect(await auth.login({ username: 'john', password: 'changeme' })).toMatchObject({
+      status: 'authenticated',
+      user: { sub: '1' },
+    });
     expect(await (await auth.fetch(`${ORIGIN}/profile`)).json()).toEqual({ sub: 1, username: 'john' });
     // No refresh token and no logout endpoint: restore asks nothing, logout ends the session locally.
     await auth.logout();
@@ -136,17 +164,21 @@ describe('fixtures of documented wire formats', () => {
 
   it('Laravel with tymon/jwt-auth (docs: {"access_token","token_type","expires_in"}; refresh and logout take the token)', async () => {
     const seen: unknown[] = [];
-    const tokens = (sub: string) => HttpResponse.json({ access_token: token(sub, 3600), token_type: 'bearer', expires_in: 3600 });
+    const tokens = (sub: string) =>
+      HttpResponse.json({ access_token: token(sub, 3600), token_type: 'bearer', expires_in: 3600 });
     server.use(
       http.post(`${ORIGIN}/api/auth/login`, async ({ request }) => {
         const body = (await request.json()) as Record<string, unknown>;
-        return body.email === 'ada@example.com' && body.password === 'secret' ? tokens('7') : HttpResponse.json({ error: 'Unauthorized' }, { status: 401 });
+        return body.email === 'ada@example.com' && body.password === 'secret'
+          ? tokens('7')
+          : HttpResponse.json({ error: 'Unauthorized' }, { status: 401 });
       }),
       http.post(`${ORIGIN}/api/auth/refresh`, async ({ request }) => {
         const body = (await request.json()) as Record<string, unknown>;
         seen.push(body);
         // jwt-auth reads the token from the `token` input and blacklists it once refreshed.
-        if (typeof body.token !== 'string' || !issued.delete(body.token)) return HttpResponse.json({ message: 'Unauthenticated.' }, { status: 401 });
+        if (typeof body.token !== 'string' || !issued.delete(body.token))
+          return HttpResponse.json({ message: 'Unauthenticated.' }, { status: 401 });
         return tokens('7');
       }),
       http.post(`${ORIGIN}/api/auth/logout`, async ({ request }) => {
@@ -184,7 +216,18 @@ describe('README "Custom backends": the complete example (bearer-header refresh)
     return {
       ...json,
       refresh: (refreshToken, signal) =>
-        sendAuthRequest(url, { method: 'POST', headers: { 'X-Requested-With': 'keycard', ...(refreshToken ? { Authorization: `Bearer ${refreshToken}` } : {}) } }, signal, o),
+        sendAuthRequest(
+          url,
+          {
+            method: 'POST',
+            headers: {
+              'X-Requested-With': 'keycard',
+              ...(refreshToken ? { Authorization: `Bearer ${refreshToken}` } : {}),
+            },
+          },
+          signal,
+          o,
+        ),
       tokens: (reply) => readTokens(reply, fields),
     };
   }
@@ -202,13 +245,18 @@ describe('README "Custom backends": the complete example (bearer-header refresh)
       http.post(`${ORIGIN}/auth/login`, () => HttpResponse.json(pair(), { status: 201 })),
       http.post(`${ORIGIN}/auth/refresh`, ({ request }) => {
         seen.push(request.headers.get('authorization'));
-        return request.headers.get('authorization') === `Bearer r${serial}` ? HttpResponse.json(pair()) : HttpResponse.json({ statusCode: 401 }, { status: 401 });
+        return request.headers.get('authorization') === `Bearer r${serial}`
+          ? HttpResponse.json(pair())
+          : HttpResponse.json({ statusCode: 401 }, { status: 401 });
       }),
       http.post(`${ORIGIN}/auth/logout`, () => new HttpResponse(null, { status: 204 })),
     );
     const auth = createAuthClient({ baseUrl: ORIGIN, refreshToken: 'memory', channel: false, backend: bearerRefresh });
     clients.push(auth);
-    expect(await auth.login({ username: 'ada', password: 'pw' })).toMatchObject({ status: 'authenticated', user: { sub: 'ada', n: 1 } });
+    expect(await auth.login({ username: 'ada', password: 'pw' })).toMatchObject({
+      status: 'authenticated',
+      user: { sub: 'ada', n: 1 },
+    });
     expect(await auth.refresh()).toMatchObject({ user: { n: 2 } });
     expect(await auth.refresh()).toMatchObject({ user: { n: 3 } });
     expect(seen).toEqual(['Bearer r1', 'Bearer r2']);
@@ -217,21 +265,46 @@ describe('README "Custom backends": the complete example (bearer-header refresh)
 
 describe('a backend factory gets the client’s fetch and timeout', () => {
   it('passes fetch, timeout, baseUrl, endpoints and the refresh-token mode', async () => {
-    const fetch = vi.fn(async () => new Response(JSON.stringify({ access: jwt({ sub: 'x', iat: 1, exp: 301 }) }), { status: 200 }));
-    const factory = vi.fn((o: Parameters<typeof createJsonBackend>[0]) => createJsonBackend({ ...o, fields: { accessToken: 'access' } }));
-    const auth = createAuthClient({ baseUrl: 'https://auth.example.test', endpoints: { login: '/token' }, fetch, timeout: 3, channel: false, backend: factory });
+    const fetch = vi.fn(
+      async () => new Response(JSON.stringify({ access: jwt({ sub: 'x', iat: 1, exp: 301 }) }), { status: 200 }),
+    );
+    const factory = vi.fn((o: Parameters<typeof createJsonBackend>[0]) =>
+      createJsonBackend({ ...o, fields: { accessToken: 'access' } }),
+    );
+    const auth = createAuthClient({
+      baseUrl: 'https://auth.example.test',
+      endpoints: { login: '/token' },
+      fetch,
+      timeout: 3,
+      channel: false,
+      backend: factory,
+    });
     clients.push(auth);
     expect(factory).toHaveBeenCalledOnce();
-    expect(factory.mock.calls[0]![0]).toMatchObject({ baseUrl: 'https://auth.example.test', endpoints: { login: '/token' }, cookie: true, timeoutMs: 3000 });
+    expect(factory.mock.calls[0]![0]).toMatchObject({
+      baseUrl: 'https://auth.example.test',
+      endpoints: { login: '/token' },
+      cookie: true,
+      timeoutMs: 3000,
+    });
     await auth.login({});
-    expect(fetch).toHaveBeenCalledWith('https://auth.example.test/token', expect.objectContaining({ method: 'POST', credentials: 'include' }));
+    expect(fetch).toHaveBeenCalledWith(
+      'https://auth.example.test/token',
+      expect.objectContaining({ method: 'POST', credentials: 'include' }),
+    );
   });
 
   it('the timeout reaches a custom backend’s requests', async () => {
     vi.useFakeTimers();
     try {
       const fetch = vi.fn(() => new Promise<Response>(() => {})); // never answers
-      const auth = createAuthClient({ baseUrl: 'https://auth.example.test', fetch, timeout: 2, channel: false, backend: (o) => createJsonBackend(o) });
+      const auth = createAuthClient({
+        baseUrl: 'https://auth.example.test',
+        fetch,
+        timeout: 2,
+        channel: false,
+        backend: (o) => createJsonBackend(o),
+      });
       clients.push(auth);
       const login = auth.login({}).catch((e: unknown) => e);
       await vi.advanceTimersByTimeAsync(2000);
@@ -242,6 +315,8 @@ describe('a backend factory gets the client’s fetch and timeout', () => {
   });
 
   it('a factory that returns no backend is a TypeError naming the option', () => {
-    expect(() => createAuthClient({ baseUrl: 'https://auth.example.test', backend: (() => undefined) as never })).toThrow(/options\.backend/);
+    expect(() =>
+      createAuthClient({ baseUrl: 'https://auth.example.test', backend: (() => undefined) as never }),
+    ).toThrow(/options\.backend/);
   });
 });

@@ -92,7 +92,7 @@ async function install(name, tarball, node) {
   const pkgPath = join(dir, 'package.json');
   const pkg = JSON.parse(await readFile(pkgPath, 'utf8'));
   pkg.dependencies = { keycard: `file:${tarball}`, ...pkg.dependencies };
-  await writeFile(pkgPath, JSON.stringify(pkg, null, 2) + '\n');
+  await writeFile(pkgPath, `${JSON.stringify(pkg, null, 2)}\n`);
   const output = await npm(['install', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: dir, node });
   noWarnings(`npm install in ${name}`, output);
   return dir;

@@ -57,7 +57,7 @@ describe.each(VERSIONS)('$name', (version: RnVersion) => {
   it('bundles the published package', () => {
     expect(bundleError).toBeNull();
     // keycard comes from the packed copy only (never this repo's own dist/, e.g. through package self-reference).
-    const modules = readFileSync(prepared!.file, 'utf8').match(/^  \/\/ \S+$/gm) ?? [];
+    const modules = readFileSync(prepared!.file, 'utf8').match(/^ {2}\/\/ \S+$/gm) ?? [];
     expect(modules.filter((line) => line.includes('keycard/dist/') || line.startsWith('  // dist/'))).toEqual(
       expect.arrayContaining([expect.stringContaining('.cache/keycard-hermes/')]),
     );

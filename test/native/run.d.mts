@@ -7,7 +7,7 @@ export declare function prepare(
   which?: 'run' | 'hermes-stable',
 ): Promise<{ file: string; fixture: string; rnDir: string; keycard: { integrity: string; files: string[] } }>;
 export interface Launch {
-  events: Array<{ kind: string; value: any }>;
+  events: Array<{ kind: string; value: unknown }>;
   status: number | null;
   stdout: string;
   stderr: string;

@@ -149,7 +149,7 @@ export async function compileWithOwnHermesc(version, file, rnDir) {
   return { status: out.status, stderr: out.stderr, version: /Hermes release version: (\S+)/.exec(version_)?.[1] ?? version_.trim().split('\n')[0] };
 }
 
-if (process.argv[1] && process.argv[1].endsWith('run.mjs')) {
+if (process.argv[1]?.endsWith('run.mjs')) {
   const version = VERSIONS.find((v) => v.reactNative.startsWith(process.argv[2] ?? '0.74'));
   if (!version) throw new Error('which version?');
   const started = Date.now();

@@ -32,6 +32,6 @@ parentPort.on('message', ({ id, file, source, presetPath, profile, platform }) =
     });
     parentPort.postMessage({ id, code: result.code, imports });
   } catch (error) {
-    parentPort.postMessage({ id, error: String(error && error.message ? error.message : error) });
+    parentPort.postMessage({ id, error: String(error?.message ? error.message : error) });
   }
 });

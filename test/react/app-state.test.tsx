@@ -26,10 +26,9 @@ describe('useAppStateResume', () => {
     });
     rerender();
     expect(listeners.size).toBe(1);
-
-    listeners.forEach((l) => l('background'));
+    for (const l of listeners) l('background');
     expect(resume).not.toHaveBeenCalled();
-    listeners.forEach((l) => l('active'));
+    for (const l of listeners) l('active');
     expect(resume).toHaveBeenCalledTimes(1);
 
     unmount();

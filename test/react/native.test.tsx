@@ -27,7 +27,13 @@ function fakeAppState() {
       return { remove: () => void listeners.delete(listener) };
     }),
   } satisfies AppStateLike;
-  return { appState, listeners, emit: (state: string) => listeners.forEach((l) => l(state)) };
+  return {
+    appState,
+    listeners,
+    emit: (state: string) => {
+      for (const l of listeners) l(state);
+    },
+  };
 }
 
 const settle = () => new Promise((r) => setTimeout(r, 30));
@@ -85,7 +91,7 @@ describe('React Native foreground wiring', () => {
       removeEventListener: (_type, listener) => void listeners.delete(listener),
     };
     const unbind = bindAppState({ resume }, legacy);
-    listeners.forEach((l) => l('active'));
+    for (const l of listeners) l('active');
     expect(resume).toHaveBeenCalledTimes(1);
     unbind();
     expect(listeners.size).toBe(0);

@@ -113,7 +113,7 @@ describe('render counts', () => {
     function Roles() {
       renders++;
       const user = useAuthState((s) => s.user, sameUser);
-      return <p>{(user?.roles as string[]).join(',')}</p>;
+      return <p>{(user?.roles as string[] | undefined)?.join(',')}</p>;
     }
     await mount(<Roles />);
     const start = renders;

@@ -243,7 +243,7 @@ describe('API', () => {
 
   it.each([
     ['invalid', async () => 'not.a.jwt'],
-    ['invalid', async () => (await login()).token.slice(0, -4) + 'AAAA'],
+    ['invalid', async () => `${(await login()).token.slice(0, -4)}AAAA`],
     ['expired', async () => {
       const { token } = await login();
       server.configure({ clockOffset: 301 });

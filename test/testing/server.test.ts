@@ -112,7 +112,7 @@ describe('the protected API route', () => {
     expect(missing.status).toBe(401);
     expect(missing.headers.get('www-authenticate')).toMatch(/^Bearer/);
     const { access_token } = await (await login()).json();
-    const forged = await api(access_token.slice(0, -4) + 'AAAA');
+    const forged = await api(`${access_token.slice(0, -4)}AAAA`);
     expect(forged.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
     expect((await api(access_token)).status).toBe(200);
     vi.advanceTimersByTime(20_000);
