@@ -48,7 +48,7 @@ export function Burst() {
         Revokes your access token on the server (<code>POST /admin/revoke-access-tokens</code>), then fires {CALLS} parallel{' '}
         <code>GET /api/items</code>. Every one of them gets a 401; keycard runs one refresh and replays them all.
       </p>
-      <button onClick={() => burst.mutate()} disabled={burst.isPending}>
+      <button type="button" onClick={() => burst.mutate()} disabled={burst.isPending}>
         {burst.isPending ? 'Calling…' : `Revoke token + ${CALLS} parallel calls`}
       </button>
       {burst.isError && <p className="error">{burst.error.message}</p>}

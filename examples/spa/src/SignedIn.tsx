@@ -15,10 +15,10 @@ export function SignedIn() {
         </div>
         <div className="actions">
           {/* A failed manual refresh shows in the event log; nothing more to do here. */}
-          <button className="secondary" onClick={() => refresh().catch(() => {})}>
+          <button type="button" className="secondary" onClick={() => refresh().catch(() => {})}>
             Refresh now
           </button>
-          <button onClick={() => logout()}>Sign out</button>
+          <button type="button" onClick={() => logout()}>Sign out</button>
         </div>
       </section>
       <div className="grid">

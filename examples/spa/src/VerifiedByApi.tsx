@@ -24,7 +24,7 @@ export function VerifiedByApi() {
           <span className="muted small"> at {clock(me.dataUpdatedAt)}</span>
         </p>
       )}
-      <button className="secondary" onClick={() => me.refetch()} disabled={me.isFetching}>
+      <button type="button" className="secondary" onClick={() => me.refetch()} disabled={me.isFetching}>
         Call the API
       </button>
     </section>
