@@ -71,3 +71,9 @@ export function retryAfter(header: string | null): number | undefined {
   const ms = Number.isFinite(s) ? s * 1000 : Date.parse(header) - Date.now();
   return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), 3_600_000) : undefined;
 }
+
+/** Refreshes the client starts by itself are at least this far apart, whatever the server says (API.md Expiry). */
+export const MIN_REFRESH_MS = 1000;
+
+/** The wait before a retry after `failures` earlier ones: the backoff step, which Retry-After may lengthen, never shorten. */
+export const retryDelay = (failures: number, retryAfterMs?: number): number => Math.max(backoff(failures), retryAfterMs ?? 0);

@@ -77,7 +77,7 @@ export interface AuthClientOptions {
   apiOrigins?: Array<string | RegExp> | ((url: URL) => boolean);
   /** Default `globalThis.fetch`, looked up at call time. */
   fetch?: typeof fetch;
-  /** Cross-tab channel name, default `'keycard'` in browsers; `false` disables. */
+  /** Cross-tab channel name; default in browsers `'keycard:'` + the absolute refresh endpoint (off elsewhere); `false` disables. */
   channel?: string | false;
   /** Seconds an auth endpoint request (login, refresh, logout) may take before it counts as a network failure. Default 10. */
   timeout?: number;
@@ -111,6 +111,6 @@ export interface AuthClient {
   resume(): void;
   /** Listens to the typed event stream (login, refresh, refresh_failed, replay, logout). Returns the unsubscribe. */
   onEvent(listener: (event: AuthEvent) => void): () => void;
-  /** Stops timers and listeners and closes the cross-tab channel. */
+  /** Stops timers and listeners, closes the cross-tab channel and forgets the tokens (state `unauthenticated`). */
   dispose(): void;
 }

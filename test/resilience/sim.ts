@@ -88,6 +88,11 @@ export interface WorldOptions {
   /** Access-token lifetime in seconds. */
   lifetime: number;
   seed: number;
+  /**
+   * 'skewed': each tab orders its news on a clock of its own, hours off the others', which pauses while the device
+   * sleeps in some tabs and not others (the monotonic clock stops during sleep on macOS and Linux: w3c/hr-time#115).
+   */
+  clocks?: 'shared' | 'skewed';
 }
 
 /** An in-process Web Locks manager (exclusive mode, `signal` honoured), like one browser profile's. */
@@ -174,6 +179,27 @@ export class World {
     this.mode = options.mode;
     this.delivery = options.delivery;
     this.lifetime = options.lifetime;
+    this.skewed = options.clocks === 'skewed';
+  }
+
+  // --- each tab's ordering clock (the skewed-clock variant) ---------------------------------
+
+  readonly skewed: boolean;
+  private offsets = new Map<number, number>();
+
+  /**
+   * The clock tab `client` orders its news by: undefined (the platform's) unless skewed, then its own: a page's
+   * `performance.timeOrigin + performance.now()`, which starts right and falls behind by each sleep it paused in.
+   */
+  clockFor(client: number): (() => number) | undefined {
+    if (!this.skewed) return undefined;
+    this.offsets.set(client, 0);
+    return () => performance.timeOrigin + performance.now() + (this.offsets.get(client) as number);
+  }
+
+  /** The device slept `ms`: each tab's clock either ran on or stood still meanwhile. */
+  pauseClocks(ms: number): void {
+    for (const [client, offset] of this.offsets) if (this.rand() < 0.5) this.offsets.set(client, offset - ms);
   }
 
   /** Real (server) time. */
@@ -213,6 +239,7 @@ export class World {
   /** The device sleeps: the clock moves on, timers do not run until woken. */
   sleep(ms: number): void {
     vi.setSystemTime(Date.now() + ms);
+    this.pauseClocks(ms);
   }
 
   /** The user (or NTP) moves the device clock; real time does not move. */
