@@ -78,13 +78,13 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     const had = before.tokens !== null || store.get().status === 'authenticated';
     s = d.session;
     const tab = how === 'tab';
+    if (d.effect) heard?.(); // news for a refresh waiting on it
     if (d.effect === 'verify') return void flight.run('wake');
     if (d.effect === 'adopt') {
       const next = s.tokens as Tokens;
       const fresh = store.get().status !== 'authenticated';
       const due = dueAt(next);
       flight.reset(due === null ? null : due - tabs.jitter(next.lifetime as number), tab);
-      heard?.();
       publish('authenticated');
       if (how === 'login' || (tab && fresh)) events.emit({ type: 'login', user: next.claims, fromTab: tab });
       else events.emit({ type: 'refresh', trigger: how as RefreshTrigger | 'tab', expiresAt: expiresAt(next) });
@@ -93,7 +93,6 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     }
     if (!d.effect) return;
     const user = d.effect === 'logout';
-    heard?.();
     flight.stop();
     publish('unauthenticated', error);
     // A user's logout is news even without a session here: whatever the app cached for the last user must go.
@@ -105,18 +104,12 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   function onTabMessage(message: TabMessage): void {
     if (gone()) return;
     if (message.type === 'sync') return answerSync();
-    const { at, session } = message;
-    if (typeof at !== 'number' || typeof session !== 'number') return;
-    let news: News;
-    if (message.type === 'logout') news = { type: 'logout', tab: true, at, session, expired: message.expired };
-    else {
-      const shared = message.tokens;
-      if (!shared || typeof shared.accessToken !== 'string' || typeof shared.receivedAt !== 'number') return;
-      news = { type: 'tokens', tab: true, at, session, login: message.login, tokens: { ...shared, refreshToken: undefined } };
-    }
+    if (typeof message.at !== 'number' || typeof message.session !== 'number') return;
+    const shared = message.type === 'tokens' ? message.tokens : undefined;
+    if (shared && (typeof shared.accessToken !== 'string' || typeof shared.receivedAt !== 'number')) return;
     const held = refreshTokens.get();
-    const d = decide(s, news, memory);
-    if (d.effect === 'adopt' && message.type === 'tokens' && message.tokens.refreshToken && memory) void refreshTokens.set(message.tokens.refreshToken);
+    const d = decide(s, { ...message, tab: true, tokens: { ...shared, refreshToken: undefined } } as News, memory);
+    if (d.effect === 'adopt' && memory && shared?.refreshToken) void refreshTokens.set(shared.refreshToken);
     if (d.effect === 'end' || d.effect === 'logout') void refreshTokens.set(null);
     apply(d, 'tab', d.effect === 'end' ? new AuthError('session_expired', 'the session ended in another tab') : null);
     if (d.tell) tellServer(held);

@@ -2,9 +2,10 @@
 // channel) through random histories against the simulated server in sim.ts and
 // checks the invariants of test/RESILIENCE.md after every step.
 //
-// Replay a failure: the assertion message carries `seed` and `path`; run
-//   KEYCARD_SEED=<seed> KEYCARD_PATH=<path> KEYCARD_REPLAY=<replayPath> npx vitest run test/resilience/model.test.ts
-// More histories: KEYCARD_RUNS=20000 (same command).
+// Four variants (VARIANTS below), RUNS histories each. Replay a failure: the assertion message carries `seed` and
+// `path`; run
+//   KEYCARD_VARIANT='<variant>' KEYCARD_SEED=<seed> KEYCARD_PATH=<path> KEYCARD_REPLAY=<replayPath> npx vitest run test/resilience/model.test.ts
+// More histories: KEYCARD_RUNS=100000 KEYCARD_VARIANT='<variant>' (same command).
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
 import { AuthError, createAuthClient, type AuthClient, type AuthState } from 'keycard';
