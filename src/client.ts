@@ -9,7 +9,7 @@ import { createOriginPolicy, resolveUrl } from './origins';
 import { createTabs, type TabMessage } from './tabs';
 import { createAuthFetch } from './fetch';
 import { OK, createFlight, type Attempt, type Outcome } from './refresh';
-import { classify } from './reply';
+import { classify, type Verdict } from './reply';
 import { START, createClock, decide, type Decision, type News } from './session';
 import { MIN_REFRESH_MS, pause } from './scheduler';
 import { inBrowser, onWake } from './env';
@@ -106,7 +106,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     if (message.type === 'sync') return answerSync();
     if (typeof message.at !== 'number' || typeof message.session !== 'number') return;
     const shared = message.type === 'tokens' ? message.tokens : undefined;
-    if (shared && (typeof shared.accessToken !== 'string' || typeof shared.receivedAt !== 'number')) return;
+    if (message.type === 'tokens' && (typeof shared?.accessToken !== 'string' || typeof shared.receivedAt !== 'number')) return;
     const held = refreshTokens.get();
     const d = decide(s, { ...message, tab: true, tokens: { ...shared, refreshToken: undefined } } as News, memory);
     if (d.effect === 'adopt' && memory && shared?.refreshToken) void refreshTokens.set(shared.refreshToken);
@@ -149,7 +149,8 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       // A login here or another tab delivered tokens while this one queued: nothing left to do, unless those are
       // due too (a new tab's sync can hand over a token that expired while the device slept).
       const delivered = () => s.tokens !== from && s.tokens !== null && !isDue(s.tokens);
-      // In memory mode a refresh now would spend a rotated-away refresh token: the server takes it as reuse.
+      // Granted the lane after another tab: a browser may grant it before delivering that tab's news, and in memory
+      // mode a refresh now would spend a rotated-away refresh token (reuse, to the server). Give the news a moment.
       if (waited && !delivered() && !gone()) await pause(NEWS_MS, (stop) => (heard = stop));
       if (gone()) return DISPOSED;
       if (delivered()) return OK;
@@ -168,7 +169,8 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
         if (delivered()) return OK;
         token = await refreshTokens.get();
       }
-      const verdict = token === null ? { none: null, asked: false } : await classify(backend.refresh(token, lifetime.signal), backend, 'refresh');
+      const asked = token !== null;
+      const verdict: Verdict = asked ? await classify(backend.refresh(token as string | undefined, lifetime.signal), backend, 'refresh') : { none: null };
       if (gone()) return DISPOSED;
       if ('tokens' in verdict) {
         const next = verdict.tokens;
@@ -178,7 +180,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
         return { ok: true, asked: true };
       }
       if ('none' in verdict) {
-        const d = decide(s, { type: 'refused', at, epoch: start.epoch, loginAt: start.loginAt, from: start.tokens, asked: !('asked' in verdict), cookie });
+        const d = decide(s, { type: 'refused', at, epoch: start.epoch, loginAt: start.loginAt, from: start.tokens, asked, cookie });
         if (!d.effect) return s.tokens ? OK : { ok: false, ended: true, error: verdict.none };
         // Cleared at once, with the decision: a hand-over landing meanwhile must not be wiped.
         const cleared = refreshTokens.set(null);

@@ -202,6 +202,18 @@ describe('cross-tab', () => {
     expect(b.getState().status).toBe('initializing');
   });
 
+  it('ignores malformed messages on its channel (no tokens, no stamp, no session, wrong types)', async () => {
+    mockBackend();
+    const [a] = tabs(1);
+    const rogue = new BroadcastChannel(`tabs-test-${n}`);
+    for (const message of [null, 'x', { type: 'tokens' }, { type: 'tokens', at: 1e15, session: 1 }, { type: 'tokens', at: 1e15, session: 1, tokens: { accessToken: 1, receivedAt: 0 } }, { type: 'tokens', at: 'soon', session: 1, tokens: { accessToken: 'x', receivedAt: 0 } }, { type: 'logout', at: 1e15, expired: false }]) rogue.postMessage(message);
+    await settle();
+    rogue.close();
+    expect(a!.getState().status).toBe('initializing');
+    await a!.login(alice);
+    expect(a!.getState().status).toBe('authenticated');
+  });
+
   it('in a browser the default channel is named after the session: the same refresh endpoint shares, another never does', async () => {
     // Enough of a page for inBrowser(); Node's BroadcastChannel stands in for the browser's.
     vi.stubGlobal('window', { addEventListener() {}, removeEventListener() {} });
