@@ -15,8 +15,9 @@ export const OK: Outcome = { ok: true };
 
 /**
  * The one flight: every caller (timer, 401s, getAccessToken, refresh()) joins the refresh in flight. It owns the
- * one timer that aims at the next refresh or retry, the backoff, and the rate limits: requests wait out a backoff,
- * and refreshes the client starts by itself (timer, due, 401) are at least a second apart, so no server answer
+ * one timer that aims at the next refresh or retry, the backoff (`Retry-After` may lengthen a step, never shorten
+ * it) and the rate limits: requests wait out a backoff, and a 401 within a second of another 401's refresh asks for
+ * none (the client keeps a token from falling due sooner than a second after it arrived), so no server answer
  * (sub-second lifetimes, `Retry-After: 0`, an API that rejects every fresh token) makes a loop.
  *
  * `attempt(trigger, joined)` runs one refresh; `joined()` says whether a caller other than a timer waits on it.

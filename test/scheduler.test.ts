@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { backoff, createTimer, retryAfter } from '../src/scheduler';
+import { backoff, createTimer, retryAfter, retryDelay } from '../src/scheduler';
 
 beforeEach(() => vi.useFakeTimers({ now: Date.UTC(2026, 0, 1) }));
 afterEach(() => vi.useRealTimers());
@@ -84,5 +84,19 @@ describe('retryAfter', () => {
     expect(retryAfter('999999')).toBe(3_600_000);
     expect(retryAfter('soon')).toBeUndefined();
     expect(retryAfter(null)).toBeUndefined();
+  });
+});
+
+describe('retryDelay: Retry-After lengthens a backoff step, never shortens it', () => {
+  it.each([
+    ['no Retry-After', 2, undefined, 3000],
+    ['Retry-After 0', 2, 0, 3000],
+    ['Retry-After shorter than the step', 2, 1000, 3000],
+    ['Retry-After longer than the step', 2, 7000, 7000],
+    ['the first step', 0, 0, 750],
+  ])('%s', (_name, failures, retryAfterMs, expected) => {
+    vi.spyOn(Math, 'random').mockReturnValue(0.5); // the step is 0.75 of 1 s × 2^failures
+    expect(retryDelay(failures, retryAfterMs)).toBe(expected);
+    vi.restoreAllMocks();
   });
 });
