@@ -15,9 +15,6 @@ import { MIN_REFRESH_MS, pause } from './scheduler';
 import { inBrowser, onWake } from './env';
 
 const INITIAL: AuthState = Object.freeze({ status: 'initializing', user: null, expiresAt: null, error: null });
-// How long a tab granted the lane after another tab held it waits, holding it, for that tab's news: a browser may
-// grant the lock before it delivers the holder's broadcast.
-const NEWS_MS = 100;
 // How long a timer's refresh that queued behind another tab's waits for that tab's news before refreshing itself.
 const SETTLE_MS = 1000;
 const DISPOSED: Attempt = { ok: false, ended: false, error: new AuthError('network', 'the auth client was disposed') };
@@ -56,7 +53,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   // A test may give each tab its own clock (the model's skewed-clock variant); tabs never trust each other's.
   const clock = createClock((options as { clock?: () => number }).clock);
   let s = START;
-  let heard: (() => void) | undefined; // ends the wait for another tab's news
+  let handed: (() => void) | undefined; // ends a wait for another tab's hand-over
 
   const publish = (status: AuthState['status'], error: AuthError | null = null) =>
     store.set({ status, user: s.tokens?.claims ?? null, expiresAt: s.tokens ? expiresAt(s.tokens) : null, error });
@@ -78,9 +75,9 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     const had = before.tokens !== null || store.get().status === 'authenticated';
     s = d.session;
     const tab = how === 'tab';
-    if (d.effect) heard?.(); // news for a refresh waiting on it
     if (d.effect === 'verify') return void flight.run('wake');
     if (d.effect === 'adopt') {
+      handed?.();
       const next = s.tokens as Tokens;
       const fresh = store.get().status !== 'authenticated';
       const due = dueAt(next);
@@ -146,12 +143,9 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   function attempt(trigger: RefreshTrigger, joined: () => boolean): Promise<Attempt> {
     const { tokens: from, epoch } = s;
     return tabs.lane(async (waited): Promise<Attempt> => {
-      // A login here or another tab delivered tokens while this one queued: nothing left to do, unless those are
-      // due too (a new tab's sync can hand over a token that expired while the device slept).
+      // A login here or another tab delivered tokens while this one queued (the lane waited to hear that tab): nothing
+      // left to do, unless those are due too (a new tab's sync can hand over a token that expired while the device slept).
       const delivered = () => s.tokens !== from && s.tokens !== null && !isDue(s.tokens);
-      // Granted the lane after another tab: a browser may grant it before delivering that tab's news, and in memory
-      // mode a refresh now would spend a rotated-away refresh token (reuse, to the server). Give the news a moment.
-      if (waited && !delivered() && !gone()) await pause(NEWS_MS, (stop) => (heard = stop));
       if (gone()) return DISPOSED;
       if (delivered()) return OK;
       // The user logged out while this one queued: ask nothing (a refresh now would renew what they left).
@@ -164,7 +158,10 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       const start = s;
       const at = clock.now();
       let token = cookie ? undefined : await refreshTokens.get();
-      // A hand-over (memory mode) landed while the refresh token was read: nothing to do, or use its refresh token.
+      // Memory mode, no refresh token yet, after another tab held the lane: that tab answers a new tab's sync once
+      // its lane is empty, i.e. just after its release. Give the hand-over a moment.
+      if (token === null && memory && waited && !gone()) await pause(SETTLE_MS / 10, (stop) => (handed = stop));
+      // A hand-over landed meanwhile: nothing to do, or use its refresh token.
       if (token === null && s.tokens !== start.tokens) {
         if (delivered()) return OK;
         token = await refreshTokens.get();
@@ -316,7 +313,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       if (gone()) return;
       lifetime.abort();
       flight.stop();
-      heard?.();
+      handed?.();
       stopWake();
       tabs.close();
       store.clear();

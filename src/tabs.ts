@@ -13,7 +13,7 @@ export type TabMessage =
   /** A new memory-mode tab asks for the session (it has no refresh token of its own). */
   | { type: 'sync'; at: number };
 
-/** Where Web Locks are missing: a tab holding the lane says so; never reaches the client. */
+/** A tab took the lane (only where Web Locks are missing) or let it go (always); never reaches the client. */
 type Busy = { type: 'busy'; at: number; on: boolean };
 
 export interface SharedTokens {
@@ -30,6 +30,8 @@ interface Locks {
 }
 
 const BUSY = {};
+// How long a task granted the lane after another tab held it waits for that tab's release to be heard.
+const NEWS_MS = 100;
 
 const locks = (): Locks | undefined => (typeof navigator !== 'undefined' ? (navigator as { locks?: Locks }).locks : undefined) ?? undefined;
 
@@ -46,8 +48,11 @@ export function createTabs(name: string | false, lockTimeoutMs: number, clock: C
   } catch {
     // A sandboxed or opaque-origin document may refuse one: work alone, as where it's missing.
   }
-  // Without Web Locks: until when another tab said it holds the lane, and who waits for it.
+  // Without Web Locks: until when another tab said it holds the lane. Always: who waits for a release, and how
+  // many releases were heard from other tabs and made here.
   let busyUntil = 0;
+  let released = 0;
+  let releasedHere = 0;
   const freed = new Set<() => void>();
   const free = () => {
     freed.forEach((stop) => stop());
@@ -60,7 +65,10 @@ export function createTabs(name: string | false, lockTimeoutMs: number, clock: C
       clock.heard(data.at);
       if (data.type !== 'busy') return onMessage(data);
       busyUntil = data.on ? Date.now() + lockTimeoutMs : 0;
-      if (!data.on) free();
+      if (!data.on) {
+        released++;
+        free();
+      }
     };
     // Node keeps the process alive while a channel is open; a tab-less process shouldn't wait on it.
     (channel as { unref?: () => void }).unref?.();
@@ -114,11 +122,7 @@ export function createTabs(name: string | false, lockTimeoutMs: number, clock: C
       await pause(busyUntil - Date.now(), (stop) => freed.add(stop));
     }
     post({ type: 'busy', at: clock.now(), on: true });
-    try {
-      return await task(waited);
-    } finally {
-      post({ type: 'busy', at: clock.now(), on: false });
-    }
+    return task(waited);
   }
 
   return {
@@ -131,8 +135,22 @@ export function createTabs(name: string | false, lockTimeoutMs: number, clock: C
      */
     lane<T>(task: (waited: boolean) => Promise<T>): Promise<T> {
       const lockManager = channel ? locks() : undefined;
+      const [heard, here] = [released, releasedHere];
+      // Every task lets the lane go with a message carrying this tab's clock. One granted the lane after another tab
+      // held it waits to hear that release: a browser may grant the lock before it delivers that tab's messages
+      // (Chromium can; a polyfill granting in a microtask always does), and this task must see that tab's news
+      // (in memory mode its rotated refresh token) and stamp its own decisions after it.
+      const turn = async (waited: boolean): Promise<T> => {
+        if (waited && released === heard && releasedHere === here) await pause(NEWS_MS, (stop) => freed.add(stop));
+        try {
+          return await task(waited);
+        } finally {
+          releasedHere++;
+          post({ type: 'busy', at: clock.now(), on: false });
+        }
+      };
       queued++;
-      const run = lockManager ? locked(task, lockManager) : tail.then(() => (channel ? flagged(task) : task(false)));
+      const run = lockManager ? locked(turn, lockManager) : tail.then(() => (channel ? flagged(turn) : turn(false)));
       tail = run.then(
         () => queued--,
         () => queued--,

@@ -29,7 +29,7 @@ async function setup(options: Partial<WorldOptions> & { tabs?: number; cold?: bo
   w.latency = () => 5;
   w.messageDelay = 2;
   const open = (i: number) => {
-    const client = createAuthClient({ baseUrl: BASE, apiOrigins: ALLOWED, refreshToken: w.mode, fetch: w.fetchFor(i), channel: options.channel ?? 'regressions' });
+    const client = createAuthClient({ baseUrl: BASE, apiOrigins: ALLOWED, refreshToken: w.mode, fetch: w.fetchFor(i), channel: options.channel ?? 'regressions', ...{ clock: w.clockFor(i) } });
     clients.push(client);
     return client;
   };
@@ -418,4 +418,18 @@ it('cookie mode: a refusal of the cookie another tab\'s login just set ends that
   expect(w.sent.filter((s) => s.kind === 'refresh').map((s) => s.outcome)).toEqual(['ended']);
   expect([a!.getState().status, b!.getState().status]).toEqual(['unauthenticated', 'unauthenticated']);
   expect(b!.getState().error?.code).toBe('session_expired');
+});
+
+it('a login granted the lane right after another tab\'s refused restore keeps its session, though its clock is an hour behind (skewed-clock seed 928463841)', async () => {
+  const { w, tabs: [a], open } = await setup({ cold: true, clocks: 'skewed' });
+  w.pauseClock(0, HOUR); // tab 0's clock stood still through an hour's sleep
+  w.latency = (s) => (s.kind === 'refresh' ? 30 : 5);
+  w.messageDelay = 20; // tab 1's news lands after the lane hand-off, and after tab 0's login is answered
+  const b = open(1);
+  const restored = b.restore(); // no cookie: refused, and tab 1 tells the others
+  await w.advance(1);
+  const login = a!.login(alice); // queues behind that restore
+  await w.advance(200);
+  await Promise.all([restored, login]);
+  expect([a!.getState().status, b.getState().status]).toEqual(['authenticated', 'authenticated']);
 });

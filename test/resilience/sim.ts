@@ -169,7 +169,7 @@ export class World {
   readonly decisions: Decision[] = [];
   readonly violations: string[] = [];
   readonly locks = createLocks();
-  private channels = new Map<string, Set<{ closed: boolean; onmessage: ((e: { data: unknown }) => void) | null; lastAt: number }>>();
+  private channels = new Map<string, Set<{ closed: boolean; onmessage: ((e: { data: unknown }) => void) | null; queue: Array<{ data: unknown; done: () => void }> }>>();
   messagesInFlight = 0;
   logoutsInFlight = 0;
   private serial = 0;
@@ -195,6 +195,11 @@ export class World {
     if (!this.skewed) return undefined;
     this.offsets.set(client, 0);
     return () => performance.timeOrigin + performance.now() + (this.offsets.get(client) as number);
+  }
+
+  /** Scripts: tab `client`'s clock stood still for `ms` (it is that far behind the others). */
+  pauseClock(client: number, ms: number): void {
+    this.offsets.set(client, (this.offsets.get(client) ?? 0) - ms);
   }
 
   /** The device slept `ms`: each tab's clock either ran on or stood still meanwhile. */
@@ -302,7 +307,7 @@ export class World {
     return class FakeBroadcastChannel {
       closed = false;
       onmessage: ((e: { data: unknown }) => void) | null = null;
-      lastAt = 0;
+      queue: Array<{ data: unknown; done: () => void }> = [];
       constructor(readonly name: string) {
         const peers = world.channels.get(name) ?? new Set();
         world.channels.set(name, peers);
@@ -327,15 +332,17 @@ export class World {
           }
           // In order per receiver, like the real thing, but with a latency that races everything else.
           // Usually within a few ms; sometimes a busy tab takes much longer (races with the lock hand-off widen).
+          // Each delivery hands over the receiver's oldest message, so the order holds whichever timer fires first
+          // (a device sleep, which moves the clock but fires no timer, must not reorder them).
           const latency = world.messageDelay ?? (world.rand() < 0.2 ? 10 + Math.floor(world.rand() * 60) : Math.floor(world.rand() * 8));
-          const at = Math.max(peer.lastAt, world.real() + latency);
-          peer.lastAt = at;
+          peer.queue.push({ data: copy, done: onDone });
           world.messagesInFlight++;
-          world.later(at - world.real(), () => {
+          world.later(latency, () => {
+            const next = peer.queue.shift() as { data: unknown; done: () => void };
             world.messagesInFlight--;
-            onDone();
-            world.note(`message ${(copy as { type: string }).type} delivered${peer.closed ? ' to a closed tab' : ''}`);
-            if (!peer.closed) peer.onmessage?.({ data: copy });
+            next.done();
+            world.note(`message ${(next.data as { type: string }).type} delivered${peer.closed ? ' to a closed tab' : ''}`);
+            if (!peer.closed) peer.onmessage?.({ data: next.data });
           });
         }
       }
