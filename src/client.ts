@@ -155,7 +155,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       // the refresh token twice. The broadcast, when it lands, re-aims the timer.
       const left = (from && expiresAt(from)) ? (expiresAt(from) as number) - Date.now() : 0;
       if (waited && !joined() && s.tokens === from && (trigger === 'timer' || trigger === 'wake') && left > 100) return { ok: true, later: Math.min(SETTLE_MS, left / 4) };
-      const start = s;
+      let start = s;
       const at = clock.now();
       let token = cookie ? undefined : await refreshTokens.get();
       // Memory mode, no refresh token yet, after another tab held the lane: that tab answers a new tab's sync once
@@ -164,6 +164,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       // A hand-over landed meanwhile: nothing to do, or use its refresh token.
       if (token === null && s.tokens !== start.tokens) {
         if (delivered()) return OK;
+        start = s; // the session handed over is the one this refresh is about
         token = await refreshTokens.get();
       }
       const asked = token !== null;

@@ -51,7 +51,7 @@ export function createTabs(name: string | false, lockTimeoutMs: number, clock: C
   // Without Web Locks: until when another tab said it holds the lane. Always: who waits for a release, and how
   // many releases were heard from other tabs and made here.
   let busyUntil = 0;
-  let released = 0;
+  let released = -Infinity; // the latest stamp of a release heard from another tab
   let releasedHere = 0;
   const freed = new Set<() => void>();
   const free = () => {
@@ -66,7 +66,7 @@ export function createTabs(name: string | false, lockTimeoutMs: number, clock: C
       if (data.type !== 'busy') return onMessage(data);
       busyUntil = data.on ? Date.now() + lockTimeoutMs : 0;
       if (!data.on) {
-        released++;
+        released = Math.max(released, data.at);
         free();
       }
     };
@@ -135,13 +135,21 @@ export function createTabs(name: string | false, lockTimeoutMs: number, clock: C
      */
     lane<T>(task: (waited: boolean) => Promise<T>): Promise<T> {
       const lockManager = channel ? locks() : undefined;
-      const [heard, here] = [released, releasedHere];
+      const asked = clock.now();
+      const here = releasedHere;
       // Every task lets the lane go with a message carrying this tab's clock. One granted the lane after another tab
       // held it waits to hear that release: a browser may grant the lock before it delivers that tab's messages
       // (Chromium can; a polyfill granting in a microtask always does), and this task must see that tab's news
       // (in memory mode its rotated refresh token) and stamp its own decisions after it.
       const turn = async (waited: boolean): Promise<T> => {
-        if (waited && released === heard && releasedHere === here) await pause(NEWS_MS, (stop) => freed.add(stop));
+        // (A release stamped before this task asked is an earlier holder's; one made here, this tab's own.)
+        const unheard = () => waited && channel && released <= asked && releasedHere === here;
+        if (unheard()) {
+          let late = false;
+          const timer = setTimeout(() => ((late = true), free()), NEWS_MS);
+          while (!late && unheard()) await new Promise<void>((resolve) => freed.add(resolve));
+          clearTimeout(timer);
+        }
         try {
           return await task(waited);
         } finally {
@@ -169,6 +177,7 @@ export function createTabs(name: string | false, lockTimeoutMs: number, clock: C
       busyUntil = 0;
       free();
       channel?.close();
+      channel = null;
     },
   };
 }
