@@ -48,8 +48,8 @@ export function createTabs(name: string | false, lockTimeoutMs: number, clock: C
   } catch {
     // A sandboxed or opaque-origin document may refuse one: work alone, as where it's missing.
   }
-  // Without Web Locks: until when another tab said it holds the lane. Always: who waits for a release, and how
-  // many releases were heard from other tabs and made here.
+  // Without Web Locks: until when another tab said it holds the lane. Always: who waits for a release, the latest
+  // release heard from another tab, and how many tasks let the lane go here.
   let busyUntil = 0;
   let released = -Infinity; // the latest stamp of a release heard from another tab
   let releasedHere = 0;
@@ -66,7 +66,7 @@ export function createTabs(name: string | false, lockTimeoutMs: number, clock: C
       if (data.type !== 'busy') return onMessage(data);
       busyUntil = data.on ? Date.now() + lockTimeoutMs : 0;
       if (!data.on) {
-        released = Math.max(released, data.at);
+        if (data.at > released) released = data.at;
         free();
       }
     };
