@@ -85,7 +85,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       publish('authenticated');
       if (how === 'login' || (tab && fresh)) events.emit({ type: 'login', user: next.claims, fromTab: tab });
       else events.emit({ type: 'refresh', trigger: how as RefreshTrigger | 'tab', expiresAt: expiresAt(next) });
-      if (!tab) tabs.post({ type: 'tokens', at: s.at, session: s.loginAt, login: how === 'login', tokens: { ...next, refreshToken: memory ? next.refreshToken : undefined } });
+      if (!tab) tabs.post({ type: 'tokens', at: s.at, session: s.sid, login: how === 'login' ? s.loginAt : undefined, tokens: { ...next, refreshToken: memory ? next.refreshToken : undefined } });
       return;
     }
     if (!d.effect) return;
@@ -95,7 +95,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     // A user's logout is news even without a session here: whatever the app cached for the last user must go.
     if (had || user) events.emit({ type: 'logout', reason: tab ? 'tab' : user ? 'user' : 'session_expired' });
     // News even from a tab that had no session yet: the tabs share one credential (a restore's refusal, a logout).
-    if (!tab && (had || user || error)) tabs.post({ type: 'logout', at: s.at, expired: !user, session: before.loginAt });
+    if (!tab && (had || user || error)) tabs.post({ type: 'logout', at: s.at, expired: !user, session: before.sid });
   }
 
   function onTabMessage(message: TabMessage): void {
@@ -120,10 +120,10 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     if (gone() || !memory) return;
     const busy = tabs.busy();
     if (busy) return void busy.then(answerSync);
-    const { tokens, at, loginAt } = s;
+    const { tokens, at, sid } = s;
     if (tokens) {
       void refreshTokens.get().then((refreshToken) => {
-        if (s.tokens === tokens) tabs.post({ type: 'tokens', at, session: loginAt, tokens: { ...tokens, refreshToken: refreshToken ?? undefined } });
+        if (s.tokens === tokens) tabs.post({ type: 'tokens', at, session: sid, tokens: { ...tokens, refreshToken: refreshToken ?? undefined } });
       });
     }
   }
@@ -178,7 +178,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
         return { ok: true, asked: true };
       }
       if ('none' in verdict) {
-        const d = decide(s, { type: 'refused', at, epoch: start.epoch, loginAt: start.loginAt, from: start.tokens, asked, cookie });
+        const d = decide(s, { type: 'refused', at, epoch: start.epoch, sid: start.sid, from: start.tokens, asked, cookie });
         if (!d.effect) return s.tokens ? OK : { ok: false, ended: true, error: verdict.none };
         // Cleared at once, with the decision: a hand-over landing meanwhile must not be wiped.
         const cleared = refreshTokens.set(null);

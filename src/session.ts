@@ -14,6 +14,8 @@ export interface Session {
   readonly at: number;
   /** When the login() that began this session was called (here or in the tab that told us). */
   readonly loginAt: number;
+  /** Names the session: when its login was decided (in the lane, so later sessions have later names). */
+  readonly sid: number;
   /** When the user last logged out (here or in a tab that told us). */
   readonly outAt: number;
   /** The user logged out, and nobody logged in since: only a login signs this tab in again. */
@@ -22,17 +24,17 @@ export interface Session {
   readonly epoch: number;
 }
 
-export const START: Session = { tokens: null, at: -Infinity, loginAt: -Infinity, outAt: -Infinity, out: false, epoch: 0 };
+export const START: Session = { tokens: null, at: -Infinity, loginAt: -Infinity, sid: -Infinity, outAt: -Infinity, out: false, epoch: 0 };
 
 /** The news a tab decides on: from another tab (`tab: true`), or the outcome of its own login, refresh or logout. */
 export type News =
-  /** `session`: the sender's `loginAt`, which names the session; `login`: these tokens began it. */
-  | { type: 'tokens'; tab: true; tokens: Tokens; at: number; session: number; login?: boolean }
+  /** `session`: the sender's `sid`; `login`: these tokens began it, and its login() was called then. */
+  | { type: 'tokens'; tab: true; tokens: Tokens; at: number; session: number; login?: number }
   | { type: 'logout'; tab: true; at: number; expired: boolean; session: number }
   | { type: 'login'; tokens: Tokens; at: number; calledAt: number }
   | { type: 'refreshed'; tokens: Tokens; at: number; epoch: number }
-  /** `asked`: a credential went out (null error: none was held). `loginAt`: the session's at the refresh's start. */
-  | { type: 'refused'; at: number; epoch: number; loginAt: number; from: Tokens | null; asked: boolean; cookie: boolean }
+  /** `asked`: a credential went out (else none was held). `sid`: the session's at the refresh's start. */
+  | { type: 'refused'; at: number; epoch: number; sid: number; from: Tokens | null; asked: boolean; cookie: boolean }
   | { type: 'logout'; tab?: false; at: number };
 
 /**
@@ -58,7 +60,7 @@ const max = Math.max;
 export function decide(s: Session, news: News, memory = false): Decision {
   const is = (rule: string, session: Session, effect: Effect = null, tell?: boolean): Decision => ({ session, effect, rule, tell });
   const loggedOut = (at: number): Session => ({ ...s, tokens: null, at: max(s.at, at), outAt: max(s.outAt, at), out: true, epoch: s.epoch + 1 });
-  const adopted = (tokens: Tokens, at: number, loginAt = s.loginAt, epoch = s.epoch): Session => ({ tokens, at: max(s.at, at), loginAt, outAt: s.outAt, out: false, epoch });
+  const adopted = (tokens: Tokens, at: number, loginAt = s.loginAt, sid = s.sid, epoch = s.epoch): Session => ({ tokens, at: max(s.at, at), loginAt, sid, outAt: s.outAt, out: false, epoch });
   const { at } = news;
   switch (news.type) {
     case 'logout':
@@ -74,7 +76,7 @@ export function decide(s: Session, news: News, memory = false): Decision {
       }
       // T3: older news than ours (a refusal from before a login here), or in memory mode news of another session
       // (that tab refused a refresh token this tab does not hold).
-      if (memory ? news.session !== s.loginAt : at < s.at) return is('T3', s);
+      if (memory ? news.session !== s.sid : at < s.at) return is('T3', s);
       // T4: nothing to end here, but remember it: a login message older than this refusal is stale.
       if (!s.tokens) return is('T4', { ...s, at });
       // T5: equal stamps can't be ordered: ask the server rather than end a session that may be new.
@@ -83,14 +85,14 @@ export function decide(s: Session, news: News, memory = false): Decision {
     case 'tokens':
       // T3: older news than ours. In memory mode a newer session is never stale: this tab may have decided about
       // the older one later (a refusal of its refresh token) without having heard of the new one.
-      if (memory ? news.session < s.loginAt || (news.session === s.loginAt && at < s.at) : at < s.at) return is('T3', s);
+      if (memory ? news.session < s.sid || (news.session === s.sid && at < s.at) : at < s.at) return is('T3', s);
       // T7: after the user's logout only a login called since signs this tab in again.
-      if (news.login ? news.session <= s.outAt : s.out) return is('T7', s);
-      return is('T8', adopted(news.tokens, at, news.session), 'adopt');
+      if (news.login === undefined ? s.out : news.login <= s.outAt) return is('T7', s);
+      return is('T8', adopted(news.tokens, at, news.login, news.session), 'adopt');
     case 'login':
       // L2: the user logged out after this login was called: it must not sign anybody in.
       if (news.calledAt <= s.outAt) return is('L2', s);
-      return is('L3', adopted(news.tokens, at, news.calledAt, s.epoch + 1), 'adopt');
+      return is('L3', adopted(news.tokens, at, news.calledAt, at, s.epoch + 1), 'adopt');
     case 'refreshed':
       // L4: a login or logout happened meanwhile: this answer belongs to a session that is gone.
       if (news.epoch !== s.epoch) return is('L4', s);
@@ -101,7 +103,7 @@ export function decide(s: Session, news: News, memory = false): Decision {
       if (!news.asked && s.tokens !== news.from) return is('L6', s);
       // L7: the refresh token sent was the old session's, and another tab's login began a new one meanwhile. Not in
       // cookie mode: there the browser sent the cookie the lock holder before us left, the newest session's.
-      if (!news.cookie && s.tokens && s.loginAt !== news.loginAt) return is('L7', s);
+      if (!news.cookie && s.tokens && s.sid !== news.sid) return is('L7', s);
       // L8: refused (or the server has no session). Finding no refresh token decides nothing for the other tabs:
       // a hand-over still on its way is not older than it.
       return is('L8', { ...s, tokens: null, at: news.asked ? max(s.at, at) : s.at }, 'end');

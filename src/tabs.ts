@@ -6,8 +6,8 @@ import type { Clock } from './session';
  * browser. Every message carries `at`, its sender's logical clock ({@link Clock}): news carries when it was decided.
  */
 export type TabMessage =
-  /** New tokens of the session whose login() was called at `session`; `login`: that login's own. */
-  | { type: 'tokens'; at: number; tokens: SharedTokens; session: number; login?: boolean }
+  /** New tokens of the session named `session` (when its login was decided); `login`: that login's own, called then. */
+  | { type: 'tokens'; at: number; tokens: SharedTokens; session: number; login?: number }
   /** The session is over: the user logged out (`expired` false) or the server ended the session `session`. */
   | { type: 'logout'; at: number; expired: boolean; session: number }
   /** A new memory-mode tab asks for the session (it has no refresh token of its own). */
