@@ -11,7 +11,7 @@ import { createAuthFetch } from './fetch';
 import { OK, createFlight, type Attempt, type Outcome } from './refresh';
 import { classify, type Verdict } from './reply';
 import { START, createClock, decide, type Decision, type News } from './session';
-import { pause } from './scheduler';
+import { MIN_REFRESH_GAP_MS, pause } from './scheduler';
 import { onWake } from './env';
 import { channelFor } from './channel';
 
@@ -58,7 +58,10 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
 
   const publish = (status: AuthState['status'], error: AuthError | null = null) =>
     store.set({ status, user: s.tokens?.claims ?? null, expiresAt: s.tokens ? expiresAt(s.tokens) : null, error });
-  const dueAt = (t: Tokens) => refreshAt(t, leadMs);
+  // Never sooner than a second after the token arrived, even one that arrives expired (a login answered after a
+  // device sleep): another tab's refresh of it may be on its way, and in memory mode refreshing first would spend a
+  // rotated-away refresh token (model seeds 1518300343, 1661908396). The flight's gap only spaces refresh requests.
+  const dueAt = (t: Tokens) => (t.lifetime === null ? null : Math.max(refreshAt(t, leadMs) as number, t.receivedAt + MIN_REFRESH_GAP_MS));
   const isDue = (t: Tokens) => (dueAt(t) ?? Infinity) <= Date.now();
 
   // Named after the session (the refresh endpoint), so clients of different backends never adopt each other's tokens.
