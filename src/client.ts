@@ -1,24 +1,31 @@
 import type { AuthClient, AuthClientOptions, AuthEvent, AuthState, RefreshTrigger } from './types';
-import { AuthError, asAuthError } from './errors';
+import { AuthError } from './errors';
 import { createEmitter } from './emitter';
 import { createStore } from './store';
 import { expiresAt, refreshAt, type Tokens } from './tokens';
-import { createJsonBackend, readTokens, type JsonBackendOptions } from './backend';
-import { answered, verdict } from './reply';
+import { createJsonBackend, type JsonBackendOptions } from './backend';
 import { createRefreshTokenStore } from './storage';
 import { absolute, createOriginPolicy } from './origins';
 import { createTabs, type TabMessage } from './tabs';
 import { createAuthFetch } from './fetch';
-import { createRefresher, type Outcome } from './refresh';
-import { onWake, tick } from './env';
+import { OK, createFlight, type Attempt, type Outcome } from './refresh';
+import { classify, type Verdict } from './reply';
+import { START, createClock, decide, type Decision, type News } from './session';
+import { MIN_REFRESH_GAP_MS, pause } from './scheduler';
+import { onWake } from './env';
 import { channelFor } from './channel';
 
 const INITIAL: AuthState = Object.freeze({ status: 'initializing', user: null, expiresAt: null, error: null });
+// How long a timer's refresh that queued behind another tab's waits for that tab's news before refreshing itself.
+const SETTLE_MS = 1000;
+const DISPOSED: Attempt = { ok: false, ended: false, error: new AuthError('network', 'the auth client was disposed') };
 
 /**
  * Creates the auth client: it logs in, keeps the access token in memory,
  * refreshes it before it expires, replays 401s through one shared refresh and
- * keeps tabs in step. This file only wires the modules together.
+ * keeps tabs in step. This file wires the modules: the session record and its
+ * rules (session.ts), the lane and the channel (tabs.ts), the flight
+ * (refresh.ts), the reply classifier (reply.ts) and `auth.fetch` (fetch.ts).
  *
  * @example
  * const auth = createAuthClient({ baseUrl: 'https://auth.example.com' });
@@ -32,7 +39,9 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   const getFetch = () => options.fetch ?? globalThis.fetch;
   const allowed = createOriginPolicy(options.apiOrigins, options.baseUrl);
   const refreshTokens = createRefreshTokenStore(options.refreshToken, options.storageKey);
-  const backendOptions: JsonBackendOptions = { baseUrl: options.baseUrl, endpoints: options.endpoints, cookie: refreshTokens.mode === 'cookie', fetch: getFetch, timeoutMs };
+  const cookie = refreshTokens.mode === 'cookie';
+  const memory = refreshTokens.mode === 'memory';
+  const backendOptions: JsonBackendOptions = { baseUrl: options.baseUrl, endpoints: options.endpoints, cookie, fetch: getFetch, timeoutMs };
   const backend = typeof options.backend === 'function' ? options.backend(backendOptions) : (options.backend ?? createJsonBackend(backendOptions));
   if (typeof backend?.login !== 'function' || typeof backend.refresh !== 'function' || typeof backend.logout !== 'function') {
     throw new TypeError('keycard: options.backend must be an AuthBackend (login, refresh, logout) or a function returning one');
@@ -40,178 +49,167 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
 
   const store = createStore(INITIAL);
   const events = createEmitter<AuthEvent>();
-  const lifetime = new AbortController(); // aborts in-flight auth requests on dispose
-  let tokens: Tokens | null = null;
-  // Bumped when a login succeeds and on a user's logout: a refresh that started before
-  // either must not resurrect or replace that session. The server ending a session does not bump it: a login
-  // already in flight starts a new one.
-  let epoch = 0;
-  let loggedOutAt = -Infinity; // when the user last logged out (here, or in the tab that told us), on the tick() clock
-  // When what this tab knows (its tokens, or that its session ended) was decided, on the tick() clock: taken
-  // inside the tab lock, so logins and refreshes of all tabs are ordered by it. Tab messages carry theirs, and
-  // one older than ours is stale news (BroadcastChannel delivery can trail the lock hand-off).
-  let stamp = -Infinity;
-  let loginAt = -Infinity; // when the login() that began this tab's session was called (a logout after it ends it)
-  let userOut = false; // the user logged out (here or in another tab), and no login since
-  // The logout request in flight: a login waits for it, or its late `Set-Cookie: …; Max-Age=0` would wipe the new session's cookie.
-  let loggingOut: Promise<unknown> = Promise.resolve();
-  let disposed = false;
+  const lifetime = new AbortController(); // aborted by dispose(): cancels in-flight auth requests
+  const gone = () => lifetime.signal.aborted;
+  // A test may give each tab its own clock (the model's skewed-clock variant); tabs never trust each other's.
+  const clock = createClock((options as { clock?: () => number }).clock);
+  let s = START;
+  let handed: (() => void) | undefined; // ends a wait for another tab's hand-over
 
   const publish = (status: AuthState['status'], error: AuthError | null = null) =>
-    store.set({ status, user: tokens?.claims ?? null, expiresAt: tokens ? expiresAt(tokens) : null, error });
+    store.set({ status, user: s.tokens?.claims ?? null, expiresAt: s.tokens ? expiresAt(s.tokens) : null, error });
+  // Never sooner than a second after the token arrived, even one that arrives expired (a login answered after a
+  // device sleep): another tab's refresh of it may be on its way, and in memory mode refreshing first would spend a
+  // rotated-away refresh token (model seeds 1518300343, 1661908396). The flight's gap only spaces refresh requests.
+  const dueAt = (t: Tokens) => (t.lifetime === null ? null : Math.max(refreshAt(t, leadMs) as number, t.receivedAt + MIN_REFRESH_GAP_MS));
+  const isDue = (t: Tokens) => (dueAt(t) ?? Infinity) <= Date.now();
 
   // Named after the session (the refresh endpoint), so clients of different backends never adopt each other's tokens.
-  const tabs = createTabs(channelFor(options.channel, backend.session ?? options.baseUrl), timeoutMs + 5000, onTabMessage);
+  const tabs = createTabs(channelFor(options.channel, backend.session ?? options.baseUrl), timeoutMs + 5000, clock, onTabMessage);
+  const flight = createFlight(attempt, (error, trigger, retryAt) => {
+    // A restore that can't reach the server settles the app as signed out; the retry may still sign it in.
+    if (store.get().status === 'initializing') publish('unauthenticated', error);
+    events.emit({ type: 'refresh_failed', trigger, error, retryAt });
+  }, lifetime.signal);
 
-  const refresher = createRefresher({
-    backend,
-    refreshTokens,
-    tabs,
-    signal: lifetime.signal,
-    current: () => tokens,
-    epoch: () => epoch,
-    sessionStart: () => loginAt,
-    onTokens: (next, trigger, startedAt) => adopt(next, trigger, startedAt),
-    onEnded: (error, startedAt) => endSession(error, true, false, startedAt),
-    onFailed: (error, trigger, retryAt) => {
-      // A restore that can't reach the server settles the app as signed out; the retry may still sign it in.
-      if (store.get().status === 'initializing') publish('unauthenticated', error);
-      events.emit({ type: 'refresh_failed', trigger, error, retryAt });
-    },
-    dueAt: () => (tokens ? refreshAt(tokens, leadMs) : null),
-    jitter: () => (tokens?.lifetime ? tabs.jitter(tokens.lifetime) : 0),
-    isDisposed: () => disposed,
-  });
-
-  /**
-   * `at`: when `next` was decided (see `stamp`). `calledAt`: set when `next` began a session, when its
-   * login() was called (here or in the tab that sent it).
-   */
-  function adopt(next: Tokens, trigger: RefreshTrigger | 'login' | 'tab', at: number, calledAt?: number): void {
-    // A login or refresh answered after dispose() (a backend that ignored the abort): the client forgot its tokens.
-    if (disposed) return;
-    const wasAuthenticated = store.get().status === 'authenticated';
-    tokens = next;
-    stamp = at;
-    if (calledAt !== undefined) loginAt = calledAt;
-    if (calledAt !== undefined || trigger !== 'tab') userOut = false;
-    refresher.reset(trigger === 'tab');
-    publish('authenticated');
-    if (trigger === 'login' || (trigger === 'tab' && !wasAuthenticated)) {
-      events.emit({ type: 'login', user: next.claims, fromTab: trigger === 'tab' });
-    } else {
-      events.emit({ type: 'refresh', trigger, expiresAt: expiresAt(next) });
+  /** Applies a decision of the session rules: the record, then state, events, timers and messages. */
+  function apply(d: Decision, how: RefreshTrigger | 'login' | 'tab', error: AuthError | null = null): void {
+    if (gone()) return;
+    const before = s;
+    const had = before.tokens !== null || store.get().status === 'authenticated';
+    s = d.session;
+    const tab = how === 'tab';
+    if (d.effect === 'verify') return void flight.run('wake');
+    if (d.effect === 'adopt') {
+      handed?.();
+      const next = s.tokens as Tokens;
+      const fresh = store.get().status !== 'authenticated';
+      const due = dueAt(next);
+      flight.reset(due === null ? null : due - tabs.jitter(next.lifetime as number), tab);
+      publish('authenticated');
+      if (how === 'login' || (tab && fresh)) events.emit({ type: 'login', user: next.claims, fromTab: tab });
+      else events.emit({ type: 'refresh', trigger: how as RefreshTrigger | 'tab', expiresAt: expiresAt(next) });
+      if (!tab) tabs.post({ type: 'tokens', at: s.at, session: s.sid, login: how === 'login' ? s.loginAt : undefined, tokens: { ...next, refreshToken: memory ? next.refreshToken : undefined } });
+      return;
     }
-    if (trigger !== 'tab') {
-      tabs.post({
-        type: 'tokens',
-        login: trigger === 'login',
-        at,
-        calledAt: trigger === 'login' ? calledAt : undefined,
-        tokens: { ...next, refreshToken: refreshTokens.mode === 'memory' ? next.refreshToken : undefined },
-      });
-    }
-  }
-
-  function endSession(error: AuthError | null, tellTabs: boolean, byUser: boolean, at = tick()): void {
-    const hadSession = tokens !== null || store.get().status === 'authenticated';
-    if (byUser) {
-      epoch++;
-      loggedOutAt = Math.max(loggedOutAt, at);
-      userOut = true;
-    }
-    if (byUser || error !== null) stamp = Math.max(stamp, at);
-    tokens = null;
-    refresher.stop();
+    if (!d.effect) return;
+    const user = d.effect === 'logout';
+    flight.stop();
     publish('unauthenticated', error);
     // A user's logout is news even without a session here: whatever the app cached for the last user must go.
-    if (hadSession || byUser) events.emit({ type: 'logout', reason: tellTabs ? (error ? 'session_expired' : 'user') : 'tab' });
+    if (had || user) events.emit({ type: 'logout', reason: tab ? 'tab' : user ? 'user' : 'session_expired' });
     // News even from a tab that had no session yet: the tabs share one credential (a restore's refusal, a logout).
-    if (tellTabs && (hadSession || byUser || error !== null)) tabs.post({ type: 'logout', expired: error !== null, at });
+    if (!tab && (had || user || error)) tabs.post({ type: 'logout', at: s.at, expired: !user, session: before.sid });
   }
 
   function onTabMessage(message: TabMessage): void {
-    if (disposed) return;
+    if (gone()) return;
     if (message.type === 'sync') return answerSync();
-    const at = typeof message.at === 'number' ? message.at : tick();
-    if (message.type === 'logout' && !message.expired) {
-      // The user's logout beats refreshes, even one that began after it in a tab that hadn't heard yet; only a
-      // login called after it survives it (its request queued behind the logout's under the lock). It also voids
-      // what this tab has in flight (a restore, a login), session or not.
-      if (at < loginAt) return;
-      // Tokens this tab got after that logout (a login or refresh queued behind its server call) are news to
-      // the server too: end them there as well, or a reload's restore() would sign the user back in. In memory
-      // mode the tab that logged out may not have held the refresh token yet (a new tab whose hand-over was still
-      // on its way): tell the server with ours as well; a second logout of one token is harmless.
-      const unheard = tokens !== null && (stamp > at || refreshTokens.mode === 'memory');
-      const held = refreshTokens.get();
-      void refreshTokens.set(null).catch(() => {});
-      endSession(null, false, true, at);
-      if (unheard) void tellServerLogout(held.then((token) => token ?? undefined));
-      return;
-    }
-    // Older news than ours: e.g. a refusal from before a login here, or tokens from before our own refresh.
-    if (at < stamp) return;
-    if (message.type === 'logout') {
-      // Nothing to end here, but remember it: a login message older than this refusal is stale.
-      if (tokens === null && store.get().status !== 'authenticated') return void (stamp = at);
-      // Equal stamps can't be ordered (a coarse clock): ask the server rather than end a session that may be new.
-      if (at === stamp) return void refresher.refresh('wake');
-      void refreshTokens.set(null).catch(() => {});
-      return endSession(new AuthError('session_expired', 'the session ended in another tab'), false, false, at);
-    }
-    const shared = message.tokens;
-    if (!shared || typeof shared.accessToken !== 'string' || typeof shared.receivedAt !== 'number') return;
-    // After the user's logout only a login called since signs this tab in again, not another tab's refresh.
-    if (userOut && !message.login) return;
-    if (message.login && (message.calledAt ?? at) <= loggedOutAt) return;
-    if (shared.refreshToken && refreshTokens.mode === 'memory') void refreshTokens.set(shared.refreshToken);
-    adopt({ ...shared, refreshToken: undefined }, 'tab', at, message.login ? (message.calledAt ?? at) : undefined);
+    if (typeof message.at !== 'number' || typeof message.session !== 'number') return;
+    const shared = message.type === 'tokens' ? message.tokens : undefined;
+    if (message.type === 'tokens' && (typeof shared?.accessToken !== 'string' || typeof shared.receivedAt !== 'number')) return;
+    const held = refreshTokens.get();
+    const d = decide(s, { ...message, tab: true, tokens: { ...shared, refreshToken: undefined } } as News, memory);
+    if (d.effect === 'adopt' && memory && shared?.refreshToken) void refreshTokens.set(shared.refreshToken);
+    if (d.effect === 'end' || d.effect === 'logout') void refreshTokens.set(null);
+    apply(d, 'tab', d.effect === 'end' ? new AuthError('session_expired', 'the session ended in another tab') : null);
+    if (d.tell) tellServer(held);
   }
 
   /**
-   * A new tab in memory mode has no refresh token of its own: hand it ours. Not while a refresh or login is under
-   * way (it would get a refresh token about to be rotated away), but once it has settled; and the tokens, their
-   * stamp and the refresh token read must be one session's.
+   * A new tab in memory mode has no refresh token of its own: hand it ours, once the lane is empty (not a refresh
+   * token about to be rotated away); the tokens, their stamp and the refresh token read must be one session's.
    */
   function answerSync(): void {
-    if (disposed || refreshTokens.mode !== 'memory') return;
-    const busy = refresher.busy();
+    if (gone() || !memory) return;
+    const busy = tabs.busy();
     if (busy) return void busy.then(answerSync);
-    const held = tokens;
-    const at = stamp;
-    if (held) {
+    const { tokens, at, sid } = s;
+    if (tokens) {
       void refreshTokens.get().then((refreshToken) => {
-        if (tokens === held) tabs.post({ type: 'tokens', login: false, at, tokens: { ...held, refreshToken: refreshToken ?? undefined } });
+        if (s.tokens === tokens) tabs.post({ type: 'tokens', at, session: sid, tokens: { ...tokens, refreshToken: refreshToken ?? undefined } });
       });
     }
   }
 
   /**
-   * Best effort, sent at once, and the tab lock is asked for at once and held until the answer is in: a login
-   * (in any tab) queues behind it, so this answer's `Set-Cookie: …; Max-Age=0` can't land after the new
-   * session's cookie and wipe it.
+   * Best effort, sent at once (never behind a refresh that may hang), and holding a place in the lane until
+   * answered: a login (in any tab) queues behind it, so its late `Set-Cookie: …; Max-Age=0` can't wipe the new
+   * session's cookie.
    */
-  function tellServerLogout(refreshToken: Promise<string | undefined>): Promise<void> {
-    const told = refreshToken.then((token) => backend.logout(token, lifetime.signal)).then(() => {}, () => {});
-    void tabs.withLock(() => told);
-    loggingOut = Promise.all([loggingOut, told]);
+  function tellServer(refreshToken: Promise<string | null | undefined>): Promise<unknown> {
+    const told = refreshToken.then((token) => backend.logout(token ?? undefined, lifetime.signal)).catch(() => {});
+    void tabs.lane(() => told);
     return told;
+  }
+
+  /** One refresh, in the lane once `gap` is over (see createFlight). */
+  function attempt(trigger: RefreshTrigger, joined: () => boolean, gap?: Promise<void>): Promise<Attempt> {
+    const { tokens: from, epoch } = s;
+    // Without a gap it queues in the lane at once: its place follows call order.
+    const go = () => tabs.lane(async (waited): Promise<Attempt> => {
+      // A login here or another tab delivered tokens while this one queued (the lane waited to hear that tab): nothing
+      // left to do, unless those are due too (a new tab's sync can hand over a token that expired while the device slept).
+      const delivered = () => s.tokens !== from && s.tokens !== null && !isDue(s.tokens);
+      if (gone()) return DISPOSED;
+      if (delivered()) return OK;
+      // The user logged out while this one queued: ask nothing (a refresh now would renew what they left).
+      if (s.epoch !== epoch && !s.tokens) return { ok: false, ended: true, error: null };
+      // Another tab held the lane, most likely refreshing these same tokens, and its broadcast may still be on its
+      // way. Nobody waits on a timer's refresh and the token is still good: look again shortly rather than spend
+      // the refresh token twice. The broadcast, when it lands, re-aims the timer.
+      const left = (from && expiresAt(from)) ? (expiresAt(from) as number) - Date.now() : 0;
+      if (waited && !joined() && s.tokens === from && (trigger === 'timer' || trigger === 'wake') && left > 100) return { ok: true, later: Math.min(SETTLE_MS, left / 4) };
+      let start = s;
+      const at = clock.now();
+      let token = cookie ? undefined : await refreshTokens.get();
+      // Memory mode, no refresh token yet, after another tab held the lane: that tab answers a new tab's sync once
+      // its lane is empty, i.e. just after its release. Give the hand-over a moment.
+      if (token === null && memory && waited && !gone()) await pause(SETTLE_MS / 10, (stop) => (handed = stop));
+      // A hand-over landed meanwhile: nothing to do, or use its refresh token.
+      if (token === null && s.tokens !== start.tokens) {
+        if (delivered()) return OK;
+        start = s; // the session handed over is the one this refresh is about
+        token = await refreshTokens.get();
+      }
+      const asked = token !== null;
+      if (asked) flight.sent();
+      const verdict: Verdict = asked ? await classify(backend.refresh(token as string | undefined, lifetime.signal), backend, 'refresh') : { none: null };
+      if (gone()) return DISPOSED;
+      if ('tokens' in verdict) {
+        const next = verdict.tokens;
+        // Store the rotated refresh token before the lane moves on, so the next tab reads it.
+        if (s.epoch === start.epoch && !cookie && next.refreshToken) await refreshTokens.set(next.refreshToken);
+        apply(decide(s, { type: 'refreshed', tokens: next, at, epoch: start.epoch }), trigger);
+        return OK;
+      }
+      if ('none' in verdict) {
+        const d = decide(s, { type: 'refused', at, epoch: start.epoch, sid: start.sid, from: start.tokens, asked, cookie });
+        if (!d.effect) return s.tokens ? OK : { ok: false, ended: true, error: verdict.none };
+        // Cleared at once, with the decision: a hand-over landing meanwhile must not be wiped.
+        const cleared = refreshTokens.set(null);
+        apply(d, trigger, verdict.none);
+        await cleared;
+        return { ok: false, ended: true, error: verdict.none };
+      }
+      // A login or logout meanwhile: no retry for a session that is gone.
+      return { ok: false, ended: false, error: verdict.error, retryAfter: s.epoch === start.epoch ? (verdict.retryAfter ?? 0) : undefined };
+    });
+    return gap ? gap.then(go) : go();
   }
 
   /** The token to send now, or undefined when the caller must wait (a refresh is due or running). */
   function tokenNow(): string | null | undefined {
-    if (refresher.running()) return undefined;
-    if (!tokens) return null;
-    const due = refreshAt(tokens, leadMs);
-    return due === null || Date.now() < due ? tokens.accessToken : undefined;
+    if (flight.running()) return undefined;
+    if (!s.tokens) return null;
+    return isDue(s.tokens) ? undefined : s.tokens.accessToken;
   }
 
-  // Callers join a refresh in flight through `refresher.refresh`, never by awaiting `running()`: joining is what
-  // tells it someone waits, so a timer's refresh queued behind another tab is not put off.
+  // Callers join a refresh in flight through `flight.run`, never by awaiting `running()`: joining is what tells it
+  // someone waits, so a timer's refresh queued behind another tab is not put off.
   async function waitForToken(): Promise<string | null> {
-    if (tokens || refresher.running()) await refresher.refresh('due');
-    return tokens?.accessToken ?? null;
+    if (s.tokens || flight.running()) await flight.run('due');
+    return s.tokens?.accessToken ?? null;
   }
 
   async function tokenAfter401(used: string, mayRefresh: boolean): Promise<string | null> {
@@ -222,9 +220,9 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     // A request that already waited for a refresh before it was sent starts no second one (API.md: a request never
     // triggers more than one refresh): it joins one in flight, else is replayed once as it is while that token is
     // still good (it is new; an API that hasn't caught up with it yet, e.g. a new signing key, may take it now).
-    if (!mayRefresh && !refresher.running()) return now === used ? used : null;
-    const outcome = await refresher.refresh('401');
-    return outcome.ok ? (tokens?.accessToken ?? null) : null;
+    if (!mayRefresh && !flight.running()) return now === used ? used : null;
+    const outcome = await flight.run('401');
+    return outcome.ok ? (s.tokens?.accessToken ?? null) : null;
   }
 
   const authFetch = createAuthFetch({
@@ -251,8 +249,8 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
 
     async restore() {
       if (store.get().status === 'authenticated' && tokenNow() !== undefined) return store.get();
-      if (refreshTokens.mode === 'memory' && tokens === null) tabs.post({ type: 'sync' });
-      await refresher.refresh('restore');
+      if (memory && !s.tokens) tabs.post({ type: 'sync', at: clock.now() });
+      await flight.run('restore');
       return store.get();
     },
 
@@ -260,83 +258,80 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       if (typeof credentials !== 'object' || credentials === null) {
         throw new AuthError('invalid_credentials', 'login() needs a credentials object');
       }
-      // Logins run one at a time (see `exclusive`), so a later one simply follows this one; only a logout
-      // after this call supersedes it. Starting a login does not touch `epoch`: a refresh already in flight
-      // may still end the old session if this login fails.
-      const calledAt = tick();
-      const superseded = () => loggedOutAt >= calledAt;
-      const settleFailure = (error: AuthError): never => {
-        if (!superseded() && store.get().status === 'initializing') publish('unauthenticated');
-        throw error;
-      };
-      await loggingOut;
-      return refresher.exclusive(async () => {
-        let next: Tokens;
-        try {
+      // Logins go through the lane, so a later one simply follows this one; only a logout after this call
+      // supersedes it. Starting a login changes nothing: a refresh already in flight may still end the old session.
+      const calledAt = clock.now();
+      const superseded = () => new AuthError('unauthenticated', 'login was superseded by a logout');
+      try {
+        return await tabs.lane(async () => {
           // Superseded while it queued: ask nothing (its Set-Cookie would land after a newer session's).
-          if (superseded()) throw new AuthError('unauthenticated', 'login was superseded by a logout');
-          const reply = await backend.login(credentials, lifetime.signal);
-          const said = verdict('login', reply.status);
-          if (said !== 'ok') throw new AuthError(said === 'transient' ? 'network' : 'invalid_credentials', answered(reply), { status: reply.status });
-          next = await (backend.tokens ? backend.tokens(reply) : readTokens(reply));
-        } catch (error) {
-          return settleFailure(asAuthError(error, 'invalid_response', 'login failed'));
-        }
-        if (superseded()) {
-          // The user logged out while this login was in flight: end the session the server just made (in cookie
-          // mode its Set-Cookie has landed by now), or a reload's restore() would sign them back in.
-          if (!disposed) await tellServerLogout(Promise.resolve(refreshTokens.mode === 'cookie' ? undefined : next.refreshToken));
-          throw new AuthError('unauthenticated', 'login was superseded by a logout');
-        }
-        // A refresh that started before this login answers for the old session: make it stale.
-        epoch++;
-        if (refreshTokens.mode !== 'cookie') await refreshTokens.set(next.refreshToken ?? null);
-        adopt(next, 'login', tick(), calledAt);
-        return store.get();
-      });
+          if (s.outAt >= calledAt) throw superseded();
+          const verdict = await classify(backend.login(credentials, lifetime.signal), backend, 'login');
+          if (!('tokens' in verdict)) throw (verdict as { error: AuthError }).error;
+          const next = verdict.tokens;
+          const news: News = { type: 'login', tokens: next, at: clock.now(), calledAt };
+          let d = decide(s, news);
+          if (d.effect && !cookie) {
+            await refreshTokens.set(next.refreshToken ?? null);
+            d = decide(s, news);
+          }
+          if (!d.effect) {
+            // The user logged out while this login was in flight: end the session the server just made (in cookie
+            // mode its Set-Cookie has landed by now), or a reload's restore() would sign them back in.
+            if (!gone()) await backend.logout(cookie ? undefined : next.refreshToken, lifetime.signal).catch(() => {});
+            throw superseded();
+          }
+          apply(d, 'login');
+          return store.get();
+        });
+      } catch (error) {
+        // Settles a start-up the login was the first answer to; a restore still under way settles it itself (its
+        // transient failure with its error: model seed 1144558357).
+        if (s.outAt < calledAt && store.get().status === 'initializing' && !flight.running()) publish('unauthenticated');
+        throw error;
+      }
     },
 
     async logout() {
       const held = refreshTokens.get();
-      endSession(null, true, true);
-      if (disposed) return;
+      apply(decide(s, { type: 'logout', at: clock.now() }), 'manual');
+      if (gone()) return;
       // Logout always completes locally; the server call is best effort.
-      await tellServerLogout(held.then(async (token) => (await refreshTokens.set(null), token ?? undefined)));
+      await tellServer(held.then(async (token) => (await refreshTokens.set(null), token)));
     },
 
     async refresh() {
-      return stateOrThrow(await refresher.refresh('manual'));
+      return stateOrThrow(await flight.run('manual'));
     },
 
     async getAccessToken() {
       const now = tokenNow();
       if (now !== undefined) return now;
-      const outcome = await refresher.refresh('due');
-      if (!outcome.ok && !outcome.ended && tokens && expiresAt(tokens) !== null && Date.now() >= (expiresAt(tokens) as number)) {
-        throw outcome.error;
-      }
-      return tokens?.accessToken ?? null;
+      const outcome = await flight.run('due');
+      const expires = s.tokens && expiresAt(s.tokens);
+      if (!outcome.ok && !outcome.ended && expires !== null && Date.now() >= expires) throw outcome.error;
+      return s.tokens?.accessToken ?? null;
     },
 
     fetch: authFetch,
 
     resume() {
-      if (!disposed) refresher.wake();
+      if (!gone()) flight.wake(s.tokens !== null && isDue(s.tokens));
     },
 
     dispose() {
-      if (disposed) return;
-      disposed = true;
-      refresher.stop();
+      if (gone()) return;
+      lifetime.abort();
+      flight.stop();
+      handed?.();
       stopWake();
       tabs.close();
-      lifetime.abort();
-      // Forget the tokens: nothing attaches or returns them any more, and the state says so. Listeners are cleared
-      // first and not told: dispose() is teardown (an unmount), not news, and a listener may be gone with it.
       store.clear();
       events.clear();
-      tokens = null;
-      if (refreshTokens.mode === 'memory') void refreshTokens.set(null);
+      // Forget the tokens: nothing attaches or hands them out any more, and the state says so. Listeners were cleared
+      // first and are not told: dispose() is teardown (an unmount), not news, and a listener may be gone with it.
+      s = { ...s, tokens: null, epoch: s.epoch + 1 };
+      if (memory) void refreshTokens.set(null);
       publish('unauthenticated');
     },
   };

@@ -27,19 +27,6 @@ export function onWake(listener: () => void): () => void {
   };
 }
 
-let lastTick = -Infinity;
-
-/**
- * A clock for ordering events across tabs: sub-millisecond and monotonic (a device clock set back doesn't
- * reorder it) where the platform has it, `Date.now()` elsewhere. Only compared, never added to a lifetime.
- */
-export function tick(): number {
-  const now = typeof performance !== 'undefined' && performance.timeOrigin ? performance.timeOrigin + performance.now() : Date.now();
-  // Strictly increasing within a page, even on a coarse or frozen clock (fake timers freeze `performance`): two
-  // decisions in one page are never a tie.
-  return (lastTick = now > lastTick ? now : lastTick + 0.001);
-}
-
 const warned = new Set<string>();
 
 /** One console warning per distinct message for the life of the page. */

@@ -1,17 +1,20 @@
-import { inBrowser } from './env';
 import { pause } from './scheduler';
+import type { Clock } from './session';
 
 /**
- * What one tab tells the others. Tokens travel only between same-origin tabs of one browser. `at` stamps when
- * the news was decided (the client's `tick()` clock, taken under the refresh lock); receivers drop older news.
+ * What one tab tells the others (the message vocabulary). Tokens travel only between same-origin tabs of one
+ * browser. Every message carries `at`, its sender's logical clock ({@link Clock}): news carries when it was decided.
  */
 export type TabMessage =
-  | { type: 'tokens'; tokens: SharedTokens; login: boolean; at?: number; calledAt?: number }
-  | { type: 'logout'; expired: boolean; at?: number }
-  | { type: 'sync'; at?: undefined };
+  /** New tokens of the session named `session` (when its login was decided); `login`: that login's own, called then. */
+  | { type: 'tokens'; at: number; tokens: SharedTokens; session: number; login?: number }
+  /** The session is over: the user logged out (`expired` false) or the server ended the session `session`. */
+  | { type: 'logout'; at: number; expired: boolean; session: number }
+  /** A new memory-mode tab asks for the session (it has no refresh token of its own). */
+  | { type: 'sync'; at: number };
 
-/** Where Web Locks are missing: a tab holding the refresh "lock" says so (see `withLock`); never reaches the client. */
-type Busy = { type: 'busy'; on: boolean };
+/** A tab took the lane (only where Web Locks are missing) or let it go (always); never reaches the client. */
+type Busy = { type: 'busy'; at: number; on: boolean };
 
 export interface SharedTokens {
   accessToken: string;
@@ -27,29 +30,29 @@ interface Locks {
 }
 
 const BUSY = {};
+// How long a task granted the lane after another tab held it waits for that tab's release to be heard.
+const NEWS_MS = 100;
 
-const locks = (): Locks | undefined =>
-  (typeof navigator !== 'undefined' ? (navigator as { locks?: Locks }).locks : undefined) ?? undefined;
+const locks = (): Locks | undefined => (typeof navigator !== 'undefined' ? (navigator as { locks?: Locks }).locks : undefined) ?? undefined;
 
 /**
- * Cross-tab coordination: a BroadcastChannel for tokens and logout, and a Web
- * Lock so one tab refreshes at a time. Both are feature-detected; without
- * them (React Native, Node, old browsers) the client simply works alone.
- *
- * The default channel opens only in a browser: in Node a BroadcastChannel
- * spans a server's worker threads, and sharing one user's token with another
- * request's client would be a leak. An explicit name opens it anywhere.
+ * Cross-tab coordination: a BroadcastChannel for news, and the lane: one queue that logins, refreshes and logout's
+ * server call all go through, one at a time across the tabs (a Web Lock, or where that is missing the channel's
+ * "busy" flag; alone, a local queue). Both are feature-detected; without them (React Native, Node, old browsers)
+ * the client simply works alone. `name` false: no channel.
  */
-export function createTabs(name: string | false | undefined, lockTimeoutMs: number, onMessage: (message: TabMessage) => void) {
-  const channelName = name === undefined ? (inBrowser() ? 'keycard' : false) : name;
+export function createTabs(name: string | false, lockTimeoutMs: number, clock: Clock, onMessage: (message: TabMessage) => void) {
   let channel: BroadcastChannel | null = null;
   try {
-    if (channelName !== false && typeof BroadcastChannel === 'function') channel = new BroadcastChannel(channelName);
+    if (name !== false && typeof BroadcastChannel === 'function') channel = new BroadcastChannel(name);
   } catch {
     // A sandboxed or opaque-origin document may refuse one: work alone, as where it's missing.
   }
-  // Without Web Locks: until when another tab said it holds the refresh "lock", and who waits for it.
+  // Without Web Locks: until when another tab said it holds the lane. Always: who waits for a release, the latest
+  // release heard from another tab, and how many tasks let the lane go here.
   let busyUntil = 0;
+  let released = -Infinity; // the latest stamp of a release heard from another tab
+  let releasedHere = 0;
   const freed = new Set<() => void>();
   const free = () => {
     freed.forEach((stop) => stop());
@@ -59,15 +62,21 @@ export function createTabs(name: string | false | undefined, lockTimeoutMs: numb
     channel.onmessage = (event: MessageEvent) => {
       const data = event.data as TabMessage | Busy | null;
       if (!data || typeof data !== 'object' || typeof data.type !== 'string') return;
+      clock.heard(data.at);
       if (data.type !== 'busy') return onMessage(data);
       busyUntil = data.on ? Date.now() + lockTimeoutMs : 0;
-      if (!data.on) free();
+      if (!data.on) {
+        if (data.at > released) released = data.at;
+        free();
+      }
     };
     // Node keeps the process alive while a channel is open; a tab-less process shouldn't wait on it.
     (channel as { unref?: () => void }).unref?.();
   }
-  const lockName = `keycard:${channelName || 'local'}:refresh`;
+  const lockName = `keycard:${name || 'local'}:lane`;
   const waiting = new Set<AbortController>(); // lock requests not granted yet: close() gives up on them
+  let tail: Promise<unknown> = Promise.resolve();
+  let queued = 0;
 
   const post = (message: TabMessage | Busy): void => {
     try {
@@ -77,65 +86,98 @@ export function createTabs(name: string | false | undefined, lockTimeoutMs: numb
     }
   };
 
+  /**
+   * Holds the tab-wide lock for `task`; `waited`: someone held it first. Not granted in time (a frozen or crashed
+   * tab holding it), it runs anyway: a duplicate refresh is recoverable, a deadlock is not (supabase-js shipped one).
+   */
+  async function locked<T>(task: (waited: boolean) => Promise<T>, lockManager: Locks): Promise<T> {
+    const got = await lockManager.request(lockName, { ifAvailable: true }, (lock) => (lock ? task(false) : BUSY));
+    if (got !== BUSY) return got as T;
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), lockTimeoutMs);
+    waiting.add(controller);
+    let started = false;
+    try {
+      return await lockManager.request(lockName, { signal: controller.signal }, () => {
+        started = true;
+        waiting.delete(controller);
+        clearTimeout(timer);
+        return task(true);
+      });
+    } catch (error) {
+      if (!started && controller.signal.aborted) return task(true);
+      throw error;
+    } finally {
+      waiting.delete(controller);
+      clearTimeout(timer);
+    }
+  }
+
+  /** Without Web Locks: tabs say over the channel when they hold the lane, and wait while another does. */
+  async function flagged<T>(task: (waited: boolean) => Promise<T>): Promise<T> {
+    // Two tabs starting in the same instant can both go; one that starts while another works waits, then finds its news.
+    let waited = false;
+    while (busyUntil > Date.now()) {
+      waited = true;
+      await pause(busyUntil - Date.now(), (stop) => freed.add(stop));
+    }
+    post({ type: 'busy', at: clock.now(), on: true });
+    return task(waited);
+  }
+
   return {
     post: post as (message: TabMessage) => void,
 
     /**
-     * Runs `task` holding the tab-wide refresh lock; `waited` says another tab held it first. If the lock isn't
-     * granted in time (a frozen or crashed tab holding it), runs anyway: a duplicate refresh is recoverable, a
-     * deadlock is not (supabase-js shipped one).
+     * The lane: runs `task` after every task queued before it in this tab, holding the tab-wide lock. With Web
+     * Locks the browser's queue is the lane (asked for at once, so a logout's call queued here stays ahead of a
+     * login another tab asks for next); otherwise a local queue, plus the channel's flag.
      */
-    async withLock<T>(task: (waited: boolean) => Promise<T>): Promise<T> {
+    lane<T>(task: (waited: boolean) => Promise<T>): Promise<T> {
       const lockManager = channel ? locks() : undefined;
-      if (!lockManager) {
-        if (!channel) return task(false);
-        // No Web Locks (old browsers, jsdom): tabs say over the channel when they hold the "lock", and wait while
-        // another does (until it says it's done, or for the lock timeout). Two tabs starting in the same instant
-        // can both go; one that starts while another works waits, and then finds its news.
-        let waited = false;
-        while (busyUntil > Date.now()) {
-          waited = true;
-          await pause(busyUntil - Date.now(), (stop) => freed.add(stop));
+      const asked = clock.now();
+      const here = releasedHere;
+      // Every task lets the lane go with a message carrying this tab's clock. One granted the lane after another tab
+      // held it waits to hear that release: a browser may grant the lock before it delivers that tab's messages
+      // (Chromium can; a polyfill granting in a microtask always does), and this task must see that tab's news
+      // (in memory mode its rotated refresh token) and stamp its own decisions after it.
+      const turn = async (waited: boolean): Promise<T> => {
+        // (A release stamped before this task asked is an earlier holder's; one made here, this tab's own.)
+        const unheard = () => waited && channel && released <= asked && releasedHere === here;
+        if (unheard()) {
+          let late = false;
+          const timer = setTimeout(() => ((late = true), free()), NEWS_MS);
+          while (!late && unheard()) await new Promise<void>((resolve) => freed.add(resolve));
+          clearTimeout(timer);
         }
-        post({ type: 'busy', on: true });
         try {
           return await task(waited);
         } finally {
-          post({ type: 'busy', on: false });
+          releasedHere++;
+          post({ type: 'busy', at: clock.now(), on: false });
         }
-      }
-      const free = await lockManager.request(lockName, { ifAvailable: true }, (lock) => (lock ? task(false) : BUSY));
-      if (free !== BUSY) return free as T;
-      const controller = new AbortController();
-      const timer = setTimeout(() => controller.abort(), lockTimeoutMs);
-      waiting.add(controller);
-      let started = false;
-      try {
-        return await lockManager.request(lockName, { signal: controller.signal }, () => {
-          started = true;
-          waiting.delete(controller);
-          clearTimeout(timer);
-          return task(true);
-        });
-      } catch (error) {
-        if (!started && controller.signal.aborted) return task(true);
-        throw error;
-      } finally {
-        waiting.delete(controller);
-        clearTimeout(timer);
-      }
+      };
+      queued++;
+      const run = lockManager ? locked(turn, lockManager) : tail.then(() => (channel ? flagged(turn) : turn(false)));
+      tail = run.then(
+        () => queued--,
+        () => queued--,
+      );
+      return run;
     },
 
+    /** Null when the lane is empty, else a promise that settles once what is in it now has run. */
+    busy: (): Promise<unknown> | null => (queued ? tail : null),
+
     /** Spread tabs' timers apart where no lock serialises them; with locks the late tab just finds fresh tokens. */
-    jitter(lifetimeMs: number): number {
-      return channel && !locks() ? Math.random() * Math.min(5000, lifetimeMs * 0.05) : 0;
-    },
+    jitter: (lifetimeMs: number): number => (channel && !locks() ? Math.random() * Math.min(5000, lifetimeMs * 0.05) : 0),
 
     close(): void {
       waiting.forEach((c) => c.abort()); // the task then runs at once and finds the client disposed
       busyUntil = 0;
       free();
       channel?.close();
+      channel = null;
     },
   };
 }

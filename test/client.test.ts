@@ -516,3 +516,97 @@ describe('no token leaks', () => {
     expect(seen).not.toContain('rt-');
   });
 });
+
+describe('no loops, whatever the server says (API.md Expiry)', () => {
+  /**
+   * Runs two simulated minutes in 250 ms steps, calling `each` every step; returns the refresh requests made (≤ 121:
+   * one a second, one at each end of the two minutes).
+   */
+  async function twoMinutes(backend: { refreshes: number }, each: () => void = () => {}) {
+    const before = backend.refreshes;
+    for (let t = 0; t < 120_000; t += 250) {
+      each();
+      await vi.advanceTimersByTimeAsync(250);
+    }
+    return backend.refreshes - before;
+  }
+
+  it('a sub-second lifetime refreshes at most once a second', async () => {
+    const backend = mockBackend({ lifetime: 0.001 });
+    const auth = make();
+    await auth.login(alice);
+    const refreshes = await twoMinutes(backend, () => void auth.getAccessToken().catch(() => {}));
+    expect(refreshes).toBeGreaterThan(0);
+    expect(refreshes).toBeLessThanOrEqual(121);
+  }, 60_000);
+
+  for (const retryAfter of ['0', '-1', '0.001', new Date(Date.UTC(2020, 0, 1)).toUTCString()]) {
+    it(`Retry-After: ${retryAfter} on a failing refresh lengthens no backoff step and shortens none`, async () => {
+      vi.spyOn(Math, 'random').mockReturnValue(0.5);
+      const backend = mockBackend();
+      const auth = make();
+      await auth.login(alice);
+      backend.refreshReply = () => new Response('', { status: 503, headers: { 'Retry-After': retryAfter } });
+      const delays: number[] = [];
+      auth.onEvent((e) => void (e.type === 'refresh_failed' && e.retryAt !== null && delays.push(e.retryAt - Date.now())));
+      void auth.refresh().catch(() => {});
+      const refreshes = await twoMinutes(backend, () => void auth.fetch(`${API}/x`));
+      expect(refreshes).toBeLessThanOrEqual(121);
+      expect(delays[0]).toBe(1500); // the first backoff step (2 s × 0.75), not 0
+      for (let i = 1; i < delays.length; i++) expect(delays[i]).toBeGreaterThanOrEqual(delays[i - 1]!);
+    }, 60_000);
+  }
+
+  it('an API that rejects every fresh token gets at most one refresh a second from 401s', async () => {
+    const backend = mockBackend();
+    const auth = make();
+    await auth.login(alice);
+    backend.valid.clear();
+    const issued = backend.valid;
+    const refreshes = await twoMinutes(backend, () => {
+      issued.clear(); // whatever it issued, the API refuses
+      void auth.fetch(`${API}/x`);
+    });
+    expect(refreshes).toBeLessThanOrEqual(121);
+    expect(auth.getState().status).toBe('authenticated');
+  }, 60_000);
+});
+
+describe('204 from the refresh endpoint: there is no session', () => {
+  it('settles unauthenticated with no error, and retries nothing', async () => {
+    const backend = mockBackend();
+    backend.refreshReply = () => new Response(null, { status: 204 });
+    const auth = make();
+    expect(await auth.restore()).toMatchObject({ status: 'unauthenticated', error: null });
+    await vi.advanceTimersByTimeAsync(600_000);
+    expect(backend.refreshes).toBe(1);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('ends a session this tab held (the cookie is gone), with no error', async () => {
+    const backend = mockBackend();
+    const auth = make();
+    await auth.login(alice);
+    backend.refreshReply = () => new Response(null, { status: 204 });
+    expect(await auth.refresh()).toMatchObject({ status: 'unauthenticated', error: null });
+    expect(await auth.getAccessToken()).toBeNull();
+  });
+});
+
+describe('dispose() forgets the tokens', () => {
+  it('afterwards no token is attached or handed out, the state is unauthenticated, and nothing throws', async () => {
+    const backend = mockBackend();
+    const auth = make();
+    await auth.login(alice);
+    const seen: string[] = [];
+    auth.subscribe((s) => seen.push(s.status));
+    auth.dispose();
+    expect(auth.getState().status).toBe('unauthenticated');
+    expect(seen).toEqual([]); // listeners were let go first
+    expect(await auth.getAccessToken()).toBeNull();
+    await auth.fetch(`${API}/x`);
+    expect(backend.api.at(-1)?.auth).toBeNull();
+    expect(vi.getTimerCount()).toBe(0);
+    expect(() => auth.dispose()).not.toThrow();
+  });
+});

@@ -129,3 +129,17 @@ describe('refreshGap', () => {
     expect(refreshGap(Date.now() + 3_600_000)).toBe(MIN_REFRESH_GAP_MS);
   });
 });
+
+describe('retryDelay table: Retry-After lengthens a backoff step, never shortens it', () => {
+  it.each([
+    ['no Retry-After', 2, undefined, 6000],
+    ['Retry-After 0', 2, 0, 6000],
+    ['Retry-After shorter than the step', 2, 1000, 6000],
+    ['Retry-After longer than the step', 2, 7000, 7000],
+    ['the first step', 0, 0, 1500],
+  ])('%s', (_name, attempt, retryAfterMs, expected) => {
+    vi.spyOn(Math, 'random').mockReturnValue(0.5); // the step is 0.75 of 2 s × 2^attempt
+    expect(retryDelay(attempt, 0, retryAfterMs).delay).toBe(expected);
+    vi.restoreAllMocks();
+  });
+});

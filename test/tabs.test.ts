@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createAuthClient, type AuthClient, type AuthClientOptions, type AuthEvent } from 'keycard';
-import { HttpResponse } from 'msw';
-import { API, BASE, mockBackend, tokenResponse, useMsw } from './helpers';
+import { http, HttpResponse } from 'msw';
+import { API, BASE, mockBackend, server, tokenResponse, useMsw } from './helpers';
 
 useMsw();
 
@@ -200,5 +200,41 @@ describe('cross-tab', () => {
     await a.login(alice);
     await new Promise((r) => setTimeout(r, 50));
     expect(b.getState().status).toBe('initializing');
+  });
+
+  it('ignores malformed messages on its channel (no tokens, no stamp, no session, wrong types)', async () => {
+    mockBackend();
+    const [a] = tabs(1);
+    const rogue = new BroadcastChannel(`tabs-test-${n}`);
+    for (const message of [null, 'x', { type: 'tokens' }, { type: 'tokens', at: 1e15, session: 1 }, { type: 'tokens', at: 1e15, session: 1, tokens: { accessToken: 1, receivedAt: 0 } }, { type: 'tokens', at: 'soon', session: 1, tokens: { accessToken: 'x', receivedAt: 0 } }, { type: 'logout', at: 1e15, expired: false }]) rogue.postMessage(message);
+    await settle();
+    rogue.close();
+    expect(a!.getState().status).toBe('initializing');
+    await a!.login(alice);
+    expect(a!.getState().status).toBe('authenticated');
+  });
+
+  it('in a browser the default channel is named after the session: the same refresh endpoint shares, another never does', async () => {
+    // Enough of a page for inBrowser(); Node's BroadcastChannel stands in for the browser's.
+    vi.stubGlobal('window', { addEventListener() {}, removeEventListener() {} });
+    vi.stubGlobal('document', { addEventListener() {}, removeEventListener() {}, visibilityState: 'visible' });
+    const names: string[] = [];
+    const Real = BroadcastChannel;
+    vi.stubGlobal('BroadcastChannel', class extends Real { constructor(name: string) { super(name); names.push(name); } });
+    try {
+      mockBackend();
+      const other = 'https://other.test';
+      server.use(http.post(`${other}/auth/login`, () => HttpResponse.json(tokenResponse())));
+      const [a, b, c] = [BASE, BASE, other].map((baseUrl) => createAuthClient({ baseUrl, apiOrigins: [BASE, other] }));
+      expect(names).toEqual([`keycard:${BASE}/auth/refresh`, `keycard:${BASE}/auth/refresh`, `keycard:${other}/auth/refresh`]);
+      await c!.login(alice);
+      await a!.login(alice);
+      await vi.waitFor(() => expect(b!.getState().status).toBe('authenticated'));
+      await new Promise((r) => setTimeout(r, 50));
+      expect(c!.getState().user).not.toEqual(a!.getState().user); // c never adopted a's tokens, nor a c's
+      [a, b, c].forEach((client) => client!.dispose());
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 });

@@ -29,7 +29,7 @@ async function setup(options: Partial<WorldOptions> & { tabs?: number; cold?: bo
   w.latency = () => 5;
   w.messageDelay = 2;
   const open = (i: number) => {
-    const client = createAuthClient({ baseUrl: BASE, apiOrigins: ALLOWED, refreshToken: w.mode, fetch: w.fetchFor(i), channel: options.channel ?? 'regressions' });
+    const client = createAuthClient({ baseUrl: BASE, apiOrigins: ALLOWED, refreshToken: w.mode, fetch: w.fetchFor(i), channel: options.channel ?? 'regressions', ...{ clock: w.clockFor(i) } });
     clients.push(client);
     return client;
   };
@@ -113,17 +113,21 @@ it('a refresh that waited for a login, then for another tab, uses the login\u201
   const login = a!.login(alice); // holds the lock
   await w.advance(0);
   w.jump(HOUR); // the clock moves: the old token looks expired
-  const token = a!.getAccessToken(); // its refresh waits for the login
+  // Its refresh queues in the lane behind the login (the lane keeps call order across tabs, so it goes before b's).
+  const token = a!.getAccessToken().then((value) => [value, Date.now()] as const);
   w.faults = ['500'];
-  const other = b!.refresh().catch(() => {}); // queues for the lock before that refresh, and will fail
+  const other = b!.refresh().catch(() => {}); // queues behind both, and will fail
   await w.advance(10);
   await login;
-  w.sleep(HOUR); // the login's tokens expire while a's refresh waits for b's (and then for news from b)
+  w.sleep(HOUR); // the login's tokens expire while b's refresh is under way
   await w.advance(800);
-  const value = (await token) as string;
+  const [value, at] = await token;
   await other;
-  const issued = w.issued.get(value);
-  expect(Date.now()).toBeLessThan((issued?.deliveredAt as number) + (issued?.lifetimeMs as number));
+  const issued = w.issued.get(value as string);
+  expect(at).toBeLessThan((issued?.deliveredAt as number) + (issued?.lifetimeMs as number)); // valid when handed out
+  const again = a!.getAccessToken();
+  await w.advance(100);
+  expect(await again).not.toBe(value); // and refreshed once it fell due
   expect(w.violations).toEqual([]);
 });
 
@@ -329,9 +333,11 @@ it('a login in a new tab whose restore queued behind another tab\'s hanging refr
   let settledAfter: number | undefined;
   void b.login(alice).then(() => (settledAfter = Date.now() - started)); // waits for that restore, then the lock
   while (settledAfter === undefined && Date.now() - started < 60_000) await w.advance(100);
-  expect(settledAfter).toBeGreaterThan(25_000); // three 10 s timeouts in a row: why a login's bound is 50 s, not 25
+  // (Before the lane, the login first waited for its tab's restore, then for the lock behind tab 0's retry: three
+  // 10 s timeouts in a row, why a login's bound is 50 s, not 25. The lane keeps call order: it now follows one.)
   expect(settledAfter).toBeLessThanOrEqual(50_000);
   expect(b.getState().status).toBe('authenticated');
+  await w.advance(30_000);
   expect(await token).toMatchObject({ code: 'network' });
   await restore;
   expect(w.violations).toEqual([]);
@@ -396,4 +402,51 @@ it('memory mode: a tab refreshing with the old session\'s refresh token while an
   expect([a!.getState().status, b!.getState().status]).toEqual(['authenticated', 'authenticated']);
   expect(alive(w)).toBe(1);
   expect(w.violations).toEqual([]);
+});
+
+it('cookie mode: a refusal of the cookie another tab\'s login just set ends that session in every tab, though the login\'s news lands while the refresh is out (seed 164091736)', async () => {
+  const { w, tabs: [a, b] } = await setup({ tabs: 2, lifetime: 20 });
+  w.latency = (s) => (s.kind === 'refresh' ? 100 : 5);
+  w.messageDelay = 150; // a's login news reaches b while b's refresh is out (after b's 100 ms wait for news)
+  const login = a!.login(alice); // holds the lane
+  await w.advance(1);
+  w.killSessions(); // the server ends every session, the one that login just made included
+  const refreshed = b!.refresh(); // queues behind the login, and goes out with its cookie
+  await w.advance(600);
+  await login;
+  await refreshed;
+  expect(w.sent.filter((s) => s.kind === 'refresh').map((s) => s.outcome)).toEqual(['ended']);
+  expect([a!.getState().status, b!.getState().status]).toEqual(['unauthenticated', 'unauthenticated']);
+  expect(b!.getState().error?.code).toBe('session_expired');
+});
+
+it('a login granted the lane right after another tab\'s refused restore keeps its session, though its clock is an hour behind (skewed-clock seed 928463841)', async () => {
+  const { w, tabs: [a], open } = await setup({ cold: true, clocks: 'skewed' });
+  w.pauseClock(0, HOUR); // tab 0's clock stood still through an hour's sleep
+  w.latency = (s) => (s.kind === 'refresh' ? 30 : 5);
+  w.messageDelay = 20; // tab 1's news lands after the lane hand-off, and after tab 0's login is answered
+  const b = open(1);
+  const restored = b.restore(); // no cookie: refused, and tab 1 tells the others
+  await w.advance(1);
+  const login = a!.login(alice); // queues behind that restore
+  await w.advance(200);
+  await Promise.all([restored, login]);
+  expect([a!.getState().status, b.getState().status]).toEqual(['authenticated', 'authenticated']);
+});
+
+it('a wrong password while the start-up restore still waits on the server leaves the start-up to that restore (model seed 1144558357)', async () => {
+  const { w, tabs: [a], open } = await setup();
+  w.sticky = 'hang'; // refreshes hang until their timeout
+  void a!.refresh().catch(() => {}); // tab 0 holds the lane
+  await w.advance(0);
+  const b = open(1);
+  const restored = b.restore();
+  const login = b.login({ username: 'alice', password: 'wrong' }).catch((e: unknown) => e);
+  await w.advance(16_000); // the login runs once the lane's wait times out, while b's restore still hangs
+  expect(await login).toMatchObject({ code: 'invalid_credentials' });
+  expect(b.getState().status).toBe('initializing');
+  await w.advance(5_000);
+  await restored;
+  // The restore could not reach the server: signed out, saying why (not as if the server had said "no session").
+  expect(b.getState()).toMatchObject({ status: 'unauthenticated', error: { code: 'network' } });
 });

@@ -88,6 +88,11 @@ export interface WorldOptions {
   /** Access-token lifetime in seconds. */
   lifetime: number;
   seed: number;
+  /**
+   * 'skewed': each tab orders its news on a clock of its own, hours off the others', which pauses while the device
+   * sleeps in some tabs and not others (the monotonic clock stops during sleep on macOS and Linux: w3c/hr-time#115).
+   */
+  clocks?: 'shared' | 'skewed';
 }
 
 /** An in-process Web Locks manager (exclusive mode, `signal` honoured), like one browser profile's. */
@@ -164,7 +169,7 @@ export class World {
   readonly decisions: Decision[] = [];
   readonly violations: string[] = [];
   readonly locks = createLocks();
-  private channels = new Map<string, Set<{ closed: boolean; onmessage: ((e: { data: unknown }) => void) | null; lastAt: number }>>();
+  private channels = new Map<string, Set<{ closed: boolean; onmessage: ((e: { data: unknown }) => void) | null; queue: Array<{ data: unknown; done: () => void }> }>>();
   messagesInFlight = 0;
   logoutsInFlight = 0;
   private serial = 0;
@@ -174,6 +179,32 @@ export class World {
     this.mode = options.mode;
     this.delivery = options.delivery;
     this.lifetime = options.lifetime;
+    this.skewed = options.clocks === 'skewed';
+  }
+
+  // --- each tab's ordering clock (the skewed-clock variant) ---------------------------------
+
+  readonly skewed: boolean;
+  private offsets = new Map<number, number>();
+
+  /**
+   * The clock tab `client` orders its news by: undefined (the platform's) unless skewed, then its own: a page's
+   * `performance.timeOrigin + performance.now()`, which starts right and falls behind by each sleep it paused in.
+   */
+  clockFor(client: number): (() => number) | undefined {
+    if (!this.skewed) return undefined;
+    this.offsets.set(client, 0);
+    return () => performance.timeOrigin + performance.now() + (this.offsets.get(client) as number);
+  }
+
+  /** Scripts: tab `client`'s clock stood still for `ms` (it is that far behind the others). */
+  pauseClock(client: number, ms: number): void {
+    this.offsets.set(client, (this.offsets.get(client) ?? 0) - ms);
+  }
+
+  /** The device slept `ms`: each tab's clock either ran on or stood still meanwhile. */
+  pauseClocks(ms: number): void {
+    for (const [client, offset] of this.offsets) if (this.rand() < 0.5) this.offsets.set(client, offset - ms);
   }
 
   /** Real (server) time. */
@@ -213,6 +244,7 @@ export class World {
   /** The device sleeps: the clock moves on, timers do not run until woken. */
   sleep(ms: number): void {
     vi.setSystemTime(Date.now() + ms);
+    this.pauseClocks(ms);
   }
 
   /** The user (or NTP) moves the device clock; real time does not move. */
@@ -275,7 +307,7 @@ export class World {
     return class FakeBroadcastChannel {
       closed = false;
       onmessage: ((e: { data: unknown }) => void) | null = null;
-      lastAt = 0;
+      queue: Array<{ data: unknown; done: () => void }> = [];
       constructor(readonly name: string) {
         const peers = world.channels.get(name) ?? new Set();
         world.channels.set(name, peers);
@@ -300,15 +332,17 @@ export class World {
           }
           // In order per receiver, like the real thing, but with a latency that races everything else.
           // Usually within a few ms; sometimes a busy tab takes much longer (races with the lock hand-off widen).
+          // Each delivery hands over the receiver's oldest message, so the order holds whichever timer fires first
+          // (a device sleep, which moves the clock but fires no timer, must not reorder them).
           const latency = world.messageDelay ?? (world.rand() < 0.2 ? 10 + Math.floor(world.rand() * 60) : Math.floor(world.rand() * 8));
-          const at = Math.max(peer.lastAt, world.real() + latency);
-          peer.lastAt = at;
+          peer.queue.push({ data: copy, done: onDone });
           world.messagesInFlight++;
-          world.later(at - world.real(), () => {
+          world.later(latency, () => {
+            const next = peer.queue.shift() as { data: unknown; done: () => void };
             world.messagesInFlight--;
-            onDone();
-            world.note(`message ${(copy as { type: string }).type} delivered${peer.closed ? ' to a closed tab' : ''}`);
-            if (!peer.closed) peer.onmessage?.({ data: copy });
+            next.done();
+            world.note(`message ${(next.data as { type: string }).type} delivered${peer.closed ? ' to a closed tab' : ''}`);
+            if (!peer.closed) peer.onmessage?.({ data: next.data });
           });
         }
       }

@@ -1,0 +1,81 @@
+// Tabs whose clocks disagree, in a real browser: two tabs of one Chromium profile load the core (bundled from src/)
+// from the reference server; one tab's monotonic clock is two hours behind (as after a laptop's sleep: it stops on
+// macOS and Linux, w3c/hr-time#115), simulated by shifting its `performance.now`. Tabs must still obey each other's
+// logout and never block their own login (API.md Cross-tab).
+import { build } from 'esbuild';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const PAGE = `<!doctype html><meta charset="utf-8"><script src="/keycard.js"></script>
+<script>window.auth = keycard.createAuthClient({ baseUrl: location.origin });</script>`;
+const BEHIND = `{ const now = performance.now.bind(performance); performance.now = () => now() - 7_200_000; }`;
+const alice = { username: 'alice', password: 'wonderland' };
+
+type Page = import('playwright-core').Page;
+let dir: string;
+let close: (() => Promise<void>) | undefined;
+let url: string;
+let context: import('playwright-core').BrowserContext;
+
+describe.skipIf(!existsSync(CHROMIUM))('tabs whose clocks disagree (Chromium)', () => {
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'keycard-skew-'));
+    await build({ entryPoints: [join(ROOT, 'src/index.ts')], bundle: true, format: 'iife', globalName: 'keycard', platform: 'browser', outfile: join(dir, 'keycard.js'), logLevel: 'silent' });
+    writeFileSync(join(dir, 'index.html'), PAGE);
+    const { createServer } = await import(pathToFileURL(join(ROOT, 'examples/server/index.mjs')).href);
+    const server = await createServer({ tokenLifetime: 300, refreshTokenMode: 'cookie', staticDir: dir });
+    url = server.url;
+    const { chromium } = await import('playwright-core');
+    const profile = mkdtempSync(join(tmpdir(), 'keycard-skew-profile-'));
+    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS });
+    close = async () => {
+      await context.close();
+      await server.close();
+      rmSync(profile, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true });
+    };
+  }, 60_000);
+  afterAll(() => close?.());
+
+  /** Two fresh tabs, the first one's clock two hours behind. */
+  async function tabs(): Promise<[Page, Page]> {
+    const older = await context.newPage();
+    await older.addInitScript(BEHIND);
+    const newer = await context.newPage();
+    for (const page of [older, newer]) await page.goto(`${url}/`);
+    const lag = await older.evaluate(() => performance.timeOrigin + performance.now());
+    expect(Date.now() - lag).toBeGreaterThan(7_000_000);
+    return [older, newer];
+  }
+  const status = (page: Page) => page.evaluate(() => auth.getState().status);
+  const settled = (page: Page, want: string) => expect.poll(() => status(page), { timeout: 5000 }).toBe(want);
+
+  it('a logout in the tab whose clock is behind signs out the tab that logged in', async () => {
+    const [older, newer] = await tabs();
+    await newer.evaluate((c) => auth.login(c), alice);
+    await settled(older, 'authenticated');
+    await older.evaluate(() => auth.logout());
+    await settled(newer, 'unauthenticated');
+    await Promise.all([older.close(), newer.close()]);
+  }, 30_000);
+
+  it('after a logout in the tab whose clock is ahead, the other tab can log in, and both are signed in', async () => {
+    const [older, newer] = await tabs();
+    await newer.evaluate((c) => auth.login(c), alice);
+    await settled(older, 'authenticated');
+    await newer.evaluate(() => auth.logout());
+    await settled(older, 'unauthenticated');
+    const login = await older.evaluate((c) => auth.login(c).then((s) => s.status, (e: Error) => `${e.name}: ${e.message}`), alice);
+    expect(login).toBe('authenticated');
+    await settled(newer, 'authenticated');
+    await Promise.all([older.close(), newer.close()]);
+  }, 30_000);
+});
+
+declare const auth: import('../src/types').AuthClient;
