@@ -6,13 +6,17 @@
 // `path`; run
 //   KEYCARD_VARIANT='<variant>' KEYCARD_SEED=<seed> KEYCARD_PATH=<path> KEYCARD_REPLAY=<replayPath> npx vitest run test/resilience/model.test.ts
 // More histories: KEYCARD_RUNS=100000 KEYCARD_VARIANT='<variant>' (same command).
+// CI runs a fixed seed, so a race rarer than 1 in 3,000 histories can't fail an unrelated submission at random
+// (issue 13); searching is done by hand with KEYCARD_SEED=random, which draws a new seed each run.
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
 import { AuthError, createAuthClient, type AuthClient, type AuthState } from 'keycard';
 import { ALLOWED, BASE, DENIED, FAULTS, PASSWORD, World, type Fault } from './sim';
 
 const RUNS = Number(process.env.KEYCARD_RUNS ?? 3000);
-const SEED = process.env.KEYCARD_SEED === undefined ? undefined : Number(process.env.KEYCARD_SEED);
+const FIXED_SEED = 20261128;
+const SEED =
+  process.env.KEYCARD_SEED === 'random' ? undefined : process.env.KEYCARD_SEED === undefined ? FIXED_SEED : Number(process.env.KEYCARD_SEED);
 const PATH = process.env.KEYCARD_PATH;
 /** fc.commands' own replay key, printed in the counterexample as replayPath="…". */
 const REPLAY = process.env.KEYCARD_REPLAY;
