@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { http, HttpResponse } from 'msw';
-import { AuthError, memoryStorage, type AuthClientOptions, type AuthEvent } from 'keycard';
+import { AuthError, memoryStorage, type AuthEvent } from 'keycard';
 import { alice, API, BASE, mockBackend, server, useClients, useMsw } from './helpers';
 
 useMsw();

@@ -19,7 +19,7 @@ const tabs = (count: number, options: Partial<AuthClientOptions> = {}) => {
 const alice = { username: 'alice', password: 'wonderland' };
 
 afterEach(() => {
-  clients.splice(0).forEach((c) => c.dispose());
+  for (const c of clients.splice(0)) c.dispose();
   vi.useRealTimers();
 });
 const realImmediate = globalThis.setImmediate;
@@ -232,7 +232,7 @@ describe('cross-tab', () => {
       await vi.waitFor(() => expect(b!.getState().status).toBe('authenticated'));
       await new Promise((r) => setTimeout(r, 50));
       expect(c!.getState().user).not.toEqual(a!.getState().user); // c never adopted a's tokens, nor a c's
-      [a, b, c].forEach((client) => client!.dispose());
+      for (const client of [a, b, c]) client!.dispose();
     } finally {
       vi.unstubAllGlobals();
     }

@@ -4,7 +4,7 @@
 // injected `fetch` with one scripted refresh answer; Math.random is pinned so
 // backoff is exact (first retry after 1 s: 2 s × 2⁰ × (0.5 + 0·0.5)).
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AuthError, createAuthClient, type AuthClient, type AuthEvent } from 'keycard';
+import { type AuthError, createAuthClient, type AuthClient, type AuthEvent } from 'keycard';
 import { createServer, type Reply } from './support';
 
 const BASE = 'https://auth.test';

@@ -119,7 +119,7 @@ describe('warnings in a browser', () => {
   it('a plain-http page origin (which gets the token by default) is warned about once', () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     const clients = [createAuthClient({ baseUrl: BASE, channel: false }), createAuthClient({ baseUrl: BASE, channel: false })];
-    clients.forEach((c) => c.dispose());
+    for (const c of clients) c.dispose();
     expect(warn.mock.calls.map((c) => String(c[0]))).toEqual([expect.stringMatching(/^\[keycard\] http:\/\/shop\.example\.test is plain http/)]);
   });
 });

@@ -12,7 +12,7 @@ const alice = { username: 'alice', password: PASSWORD };
 
 let clients: AuthClient[] = [];
 afterEach(() => {
-  clients.forEach((c) => c.dispose());
+  for (const c of clients) c.dispose();
   clients = [];
   vi.useRealTimers();
   vi.unstubAllGlobals();

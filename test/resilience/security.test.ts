@@ -17,7 +17,7 @@ const alice = { username: 'alice', password: 'wonderland' };
 const clients: AuthClient[] = [];
 const track = (auth: AuthClient) => (clients.push(auth), auth);
 afterEach(() => {
-  clients.splice(0).forEach((c) => c.dispose());
+  for (const c of clients.splice(0)) c.dispose();
   vi.useRealTimers();
   vi.restoreAllMocks();
 });

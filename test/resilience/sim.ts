@@ -480,7 +480,7 @@ export class World {
       if (found) found[1].alive = false;
       return ended(400);
     }
-    if (!found || !found[1].alive) return ended(401);
+    if (!found?.[1].alive) return ended(401);
     const [sid, session] = found;
     if (session.rt !== rt) {
       // Reuse of a rotated-away refresh token: the family is burnt (RFC 9700 §4.14.2).
