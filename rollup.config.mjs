@@ -32,7 +32,8 @@ const ignoreDirectives = (warning, warn) => {
 const CLIENT = '\0keycard-react-client';
 const reactClient = {
   name: 'keycard-react-client',
-  resolveId: (source, importer) => (source === './client' && importer?.endsWith('/react/index.tsx') ? { id: CLIENT, external: true } : null),
+  resolveId: (source, importer) =>
+    source === './client' && importer?.endsWith('/react/index.tsx') ? { id: CLIENT, external: true } : null,
 };
 const clientPath = (ext) => ({ [CLIENT]: `./react-client.${ext}` });
 
@@ -58,7 +59,13 @@ const types = {
   external,
   plugins: [reactClient, dts({ tsconfig: 'tsconfig.json' }), ctsCopies],
   onwarn: ignoreDirectives,
-  output: { dir: 'dist', format: 'esm', entryFileNames: '[name].d.mts', chunkFileNames: 'chunks/[name]-[hash].d.mts', paths: clientPath('mjs') },
+  output: {
+    dir: 'dist',
+    format: 'esm',
+    entryFileNames: '[name].d.mts',
+    chunkFileNames: 'chunks/[name]-[hash].d.mts',
+    paths: clientPath('mjs'),
+  },
 };
 
 export default [
@@ -68,8 +75,23 @@ export default [
     plugins: [reactClient, esbuild({ target: 'es2022', jsx: 'automatic', tsconfig: 'tsconfig.json' })],
     onwarn: ignoreDirectives,
     output: [
-      { dir: 'dist', format: 'esm', entryFileNames: '[name].mjs', chunkFileNames: 'chunks/[name]-[hash].mjs', paths: clientPath('mjs'), banner: useClient },
-      { dir: 'dist', format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: 'chunks/[name]-[hash].cjs', exports: 'named', paths: clientPath('cjs'), banner: useClient },
+      {
+        dir: 'dist',
+        format: 'esm',
+        entryFileNames: '[name].mjs',
+        chunkFileNames: 'chunks/[name]-[hash].mjs',
+        paths: clientPath('mjs'),
+        banner: useClient,
+      },
+      {
+        dir: 'dist',
+        format: 'cjs',
+        entryFileNames: '[name].cjs',
+        chunkFileNames: 'chunks/[name]-[hash].cjs',
+        exports: 'named',
+        paths: clientPath('cjs'),
+        banner: useClient,
+      },
     ],
   },
   types,

@@ -21,7 +21,15 @@ const calls = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 1_000_000);
 async function fromSource(dir) {
   mkdirSync(TMP, { recursive: true });
   const outfile = join(TMP, `keycard-src-${process.pid}-${Math.random().toString(36).slice(2)}.mjs`);
-  await build({ entryPoints: [join(dir, 'index.ts')], bundle: true, format: 'esm', platform: 'neutral', outfile, nodePaths: [join(ROOT, 'node_modules')], logLevel: 'silent' });
+  await build({
+    entryPoints: [join(dir, 'index.ts')],
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    outfile,
+    nodePaths: [join(ROOT, 'node_modules')],
+    logLevel: 'silent',
+  });
   try {
     return await import(pathToFileURL(outfile).href);
   } finally {
@@ -35,7 +43,13 @@ const url = 'https://api.example.com/api/items';
 const init = { headers: { accept: 'application/json' } };
 
 async function client(keycard) {
-  const auth = keycard.createAuthClient({ baseUrl: 'https://api.example.com', fetch: stub, refreshToken: 'memory', channel: false, backend: inProcessBackend(3600) });
+  const auth = keycard.createAuthClient({
+    baseUrl: 'https://api.example.com',
+    fetch: stub,
+    refreshToken: 'memory',
+    channel: false,
+    backend: inProcessBackend(3600),
+  });
   await auth.login({});
   return auth;
 }
@@ -64,9 +78,14 @@ if (compare) {
     added[first].push((await loop(subjects[first], perBatch)) - base);
     added[second].push((await loop(subjects[second], perBatch)) - base);
   }
-  for (const [key, name] of [['a', label], ['b', dirOf(compare)]]) {
+  for (const [key, name] of [
+    ['a', label],
+    ['b', dirOf(compare)],
+  ]) {
     const s = spread(added[key]);
-    console.log(`${name}: adds ${fmt(s.median, 2)} µs/call (p10–p90 ${fmt(s.p10, 2)}–${fmt(s.p90, 2)}, ${batches} batches × ${perBatch})`);
+    console.log(
+      `${name}: adds ${fmt(s.median, 2)} µs/call (p10–p90 ${fmt(s.p10, 2)}–${fmt(s.p90, 2)}, ${batches} batches × ${perBatch})`,
+    );
   }
   process.exit(0);
 }
@@ -95,7 +114,9 @@ profile.samples.forEach((id, i) => {
   micros.set(key, (micros.get(key) ?? 0) + dt);
   total += dt;
 });
-console.log(`${label}: auth.fetch ${fmt(keycardUs, 2)} µs/call, stub ${fmt(stubUs, 2)} µs/call, added ${fmt(keycardUs - stubUs, 2)} µs (${calls.toLocaleString('en')} calls)`);
+console.log(
+  `${label}: auth.fetch ${fmt(keycardUs, 2)} µs/call, stub ${fmt(stubUs, 2)} µs/call, added ${fmt(keycardUs - stubUs, 2)} µs (${calls.toLocaleString('en')} calls)`,
+);
 console.log('self time while timing auth.fetch (share of samples, µs per call):');
 for (const [key, us] of [...micros].sort((a, b) => b[1] - a[1]).slice(0, 20)) {
   console.log(`${fmt((100 * us) / total).padStart(5)}%  ${fmt(us / calls, 3).padStart(6)} µs  ${key}`);

@@ -49,7 +49,14 @@ function runSection(name) {
   rmSync(out, { force: true });
   // The steady-state section measures the heap after forced GCs. (Forcing GCs between the overhead
   // section's batches was tried: it made every subject slower and noisier, so that one runs without.)
-  const args = [...(name === 'steady' ? ['--expose-gc'] : []), join(BENCH, 'lib/child.mjs'), name, out, ...(quick ? ['--quick'] : []), ...argv.filter((a) => a.startsWith('--server='))];
+  const args = [
+    ...(name === 'steady' ? ['--expose-gc'] : []),
+    join(BENCH, 'lib/child.mjs'),
+    name,
+    out,
+    ...(quick ? ['--quick'] : []),
+    ...argv.filter((a) => a.startsWith('--server=')),
+  ];
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
     child.on('exit', (code) => {
@@ -80,14 +87,28 @@ const seconds = (performance.now() - started) / 1000;
 // ---- RESULTS.md ----
 const git = (...args) => spawnSync('git', args, { cwd: ROOT, encoding: 'utf8' }).stdout?.trim() ?? '';
 const commit = git('rev-parse', '--short', 'HEAD');
-const dirty = git('status', '--porcelain', '--', 'src', 'react', 'query', 'ky') ? ' (with uncommitted changes in src/react/query/ky)' : '';
-const goals = Object.entries(results).flatMap(([name, r]) => (r.error ? [{ section: name, name: 'section ran', ok: false, detail: r.error }] : (r.goals ?? []).map((g) => ({ section: name, ...g }))));
-const titles = { size: '1. Bundle size', overhead: '2. Per-request overhead', coalesce: '3. Coalescing under load', steady: '4. Steady state (24 h simulated)', tabs: '5. Tabs (Chromium)' };
+const dirty = git('status', '--porcelain', '--', 'src', 'react', 'query', 'ky')
+  ? ' (with uncommitted changes in src/react/query/ky)'
+  : '';
+const goals = Object.entries(results).flatMap(([name, r]) =>
+  r.error
+    ? [{ section: name, name: 'section ran', ok: false, detail: r.error }]
+    : (r.goals ?? []).map((g) => ({ section: name, ...g })),
+);
+const titles = {
+  size: '1. Bundle size',
+  overhead: '2. Per-request overhead',
+  coalesce: '3. Coalescing under load',
+  steady: '4. Steady state (24 h simulated)',
+  tabs: '5. Tabs (Chromium)',
+};
 
 const results_md = [
   '# keycard benchmark results',
   '',
-  ...(quick ? ['> `--quick` run: tiny iteration counts, only proves the bench works. Do not quote these numbers.', ''] : []),
+  ...(quick
+    ? ['> `--quick` run: tiny iteration counts, only proves the bench works. Do not quote these numbers.', '']
+    : []),
   `- Machine: ${env.cpu}, ${env.cores} cores, ${env.platform}`,
   `- Node ${env.node}; date ${env.date}; keycard ${commit}${dirty} (dist/ built by rollup)`,
   `- Command: \`${command}\`${argv.length ? '' : ' (`npm run bench`)'}, ${fmt(seconds, 0)} s wall`,
@@ -95,9 +116,18 @@ const results_md = [
   '',
   '## Goals',
   '',
-  table(['section', 'goal', 'met', 'measured'], goals.map((g) => [g.section, g.name, verdict(g.ok), g.detail]), 'llll'),
+  table(
+    ['section', 'goal', 'met', 'measured'],
+    goals.map((g) => [g.section, g.name, verdict(g.ok), g.detail]),
+    'llll',
+  ),
   '',
-  ...only.flatMap((name) => [`## ${titles[name]}`, '', results[name].error ? `ERROR: ${results[name].error}` : results[name].markdown, '']),
+  ...only.flatMap((name) => [
+    `## ${titles[name]}`,
+    '',
+    results[name].error ? `ERROR: ${results[name].error}` : results[name].markdown,
+    '',
+  ]),
 ].join('\n');
 
 const resultsFile = quick ? join(TMP, 'RESULTS.quick.md') : join(BENCH, 'RESULTS.md');
@@ -123,10 +153,26 @@ if (!quick && SECTIONS.every((s) => results[s] && !results[s].error)) {
     table(
       ['', 'keycard', 'for comparison'],
       [
-        ['Bundle, min + gzip (esbuild)', `${gz('core')} core (budget 4 KB: ${size.core?.gzip <= 4096 ? 'met' : 'not met'}), +${kb(results.size.data.react.gzip)} KB \`keycard/react\``, `keycloak-js ${gz('keycloak')}, oidc-client-ts ${gz('oidc')}, axios + axios-auth-refresh ${gz('axios')}, @supabase/auth-js ${gz('supabase')}, auth0-spa-js ${gz('auth0')}`],
-        ['Added per `fetch` (valid token)', `${fmt(o.added, 2)} µs`, `ky + header hook ${fmt(o.ky, 1)} µs; a \`new Request\` alone ${fmt(o.request, 1)} µs`],
-        [`${c.n.toLocaleString('en')} concurrent requests after the token is revoked`, `${c.refreshes} refresh, ${c.ok === c.expected ? 'all' : `${c.ok}/${c.expected}`} succeed, settle in ${fmt(c.settle.median, 0)} ms`, `${fmt(c.vsPlainN, 2)}× the same ${c.n.toLocaleString('en')} requests with a valid token (the floor is 2×: a wave of 401s, then the replays)`],
-        ['24 h at 1 req/s, 5-min tokens, server clock −10/0/+10 min', `${s.runs.map((r) => r.refreshes).join('/')} refreshes, ${s.runs.map((r) => r.api401s).join('/')} 401s`, `ideal ${s.ideal} refreshes, 0 401s; heap ${s.heap.growth === null ? 'n/a' : `${s.heap.growth >= 0 ? '+' : ''}${fmt(s.heap.growth / 1024, 0)} KiB`} over ${s.heap.refreshes.toLocaleString('en')} refreshes`],
+        [
+          'Bundle, min + gzip (esbuild)',
+          `${gz('core')} core (budget 4 KB: ${size.core?.gzip <= 4096 ? 'met' : 'not met'}), +${kb(results.size.data.react.gzip)} KB \`keycard/react\``,
+          `keycloak-js ${gz('keycloak')}, oidc-client-ts ${gz('oidc')}, axios + axios-auth-refresh ${gz('axios')}, @supabase/auth-js ${gz('supabase')}, auth0-spa-js ${gz('auth0')}`,
+        ],
+        [
+          'Added per `fetch` (valid token)',
+          `${fmt(o.added, 2)} µs`,
+          `ky + header hook ${fmt(o.ky, 1)} µs; a \`new Request\` alone ${fmt(o.request, 1)} µs`,
+        ],
+        [
+          `${c.n.toLocaleString('en')} concurrent requests after the token is revoked`,
+          `${c.refreshes} refresh, ${c.ok === c.expected ? 'all' : `${c.ok}/${c.expected}`} succeed, settle in ${fmt(c.settle.median, 0)} ms`,
+          `${fmt(c.vsPlainN, 2)}× the same ${c.n.toLocaleString('en')} requests with a valid token (the floor is 2×: a wave of 401s, then the replays)`,
+        ],
+        [
+          '24 h at 1 req/s, 5-min tokens, server clock −10/0/+10 min',
+          `${s.runs.map((r) => r.refreshes).join('/')} refreshes, ${s.runs.map((r) => r.api401s).join('/')} 401s`,
+          `ideal ${s.ideal} refreshes, 0 401s; heap ${s.heap.growth === null ? 'n/a' : `${s.heap.growth >= 0 ? '+' : ''}${fmt(s.heap.growth / 1024, 0)} KiB`} over ${s.heap.refreshes.toLocaleString('en')} refreshes`,
+        ],
         ['Refreshes per token period, Chromium tabs', tabsLine, 'goal 1, whatever the tab count'],
       ],
       'lll',
@@ -138,5 +184,7 @@ if (!quick && SECTIONS.every((s) => results[s] && !results[s].error)) {
 }
 
 const failed = Object.values(results).filter((r) => r.error).length;
-say(`\n${only.length - failed} passed, ${failed} failed (sections that ran) in ${fmt(seconds, 0)} s${quick ? '' : `; goals met ${goals.filter((g) => g.ok).length}/${goals.length}`}`);
+say(
+  `\n${only.length - failed} passed, ${failed} failed (sections that ran) in ${fmt(seconds, 0)} s${quick ? '' : `; goals met ${goals.filter((g) => g.ok).length}/${goals.length}`}`,
+);
 process.exit(failed ? 1 : 0);

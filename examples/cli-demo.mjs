@@ -14,8 +14,10 @@ log(`reference server on ${server.url} (access tokens live 6 s)`);
 // Node has no cookie jar, so the refresh token travels in the body here; browsers use the HttpOnly cookie.
 const auth = createAuthClient({ baseUrl: server.url, refreshToken: 'memory', refreshLeadTime: 2 });
 auth.onEvent((event) => {
-  if (event.type === 'refresh') log(`refresh (${event.trigger}): new token, expires in ${((event.expiresAt - Date.now()) / 1000).toFixed(1)} s`);
-  else if (event.type === 'replay') log(`replay: ${event.method} ${new URL(event.url).pathname} re-sent with the fresh token`);
+  if (event.type === 'refresh')
+    log(`refresh (${event.trigger}): new token, expires in ${((event.expiresAt - Date.now()) / 1000).toFixed(1)} s`);
+  else if (event.type === 'replay')
+    log(`replay: ${event.method} ${new URL(event.url).pathname} re-sent with the fresh token`);
   else log(`${event.type}${event.reason ? ` (${event.reason})` : ''}`);
 });
 
@@ -31,7 +33,9 @@ log(`GET /api/me → ${(await auth.fetch(`${server.url}/api/me`)).status} (no 40
 
 server.revokeAccessTokens();
 log('server revoked every access token; firing 5 requests at once…');
-const statuses = await Promise.all(Array.from({ length: 5 }, () => auth.fetch(`${server.url}/api/items`).then((r) => r.status)));
+const statuses = await Promise.all(
+  Array.from({ length: 5 }, () => auth.fetch(`${server.url}/api/items`).then((r) => r.status)),
+);
 const stats = server.stats();
 log(`→ ${statuses.join(', ')}; refreshes seen by the server so far: ${stats.refreshes}`);
 

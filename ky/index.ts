@@ -18,7 +18,9 @@ export type AuthKyOptions = Omit<Options, 'fetch'>;
 
 // Duck-typed rather than `isHTTPError`, which ky 1 lacks (both majors are supported peers).
 const is401 = (error: unknown): boolean =>
-  error instanceof Error && error.name === 'HTTPError' && (error as Error & { response?: Response }).response?.status === 401;
+  error instanceof Error &&
+  error.name === 'HTTPError' &&
+  (error as Error & { response?: Response }).response?.status === 401;
 
 // A 401 that reaches ky is final: auth.fetch already refreshed and replayed
 // once. Retrying it would send the same dead token again, so 401 is taken out

@@ -1,4 +1,12 @@
-import { AuthError, readTokens, sendAuthRequest, type AuthBackend, type Reply, type SendOptions, type Tokens } from 'keycard';
+import {
+  AuthError,
+  readTokens,
+  sendAuthRequest,
+  type AuthBackend,
+  type Reply,
+  type SendOptions,
+  type Tokens,
+} from 'keycard';
 import { createIdTokenVerifier } from './id-token';
 import type { ProviderMetadata, RevocationResult } from './types';
 
@@ -38,11 +46,19 @@ export function createOAuthBackend(o: OAuthBackendOptions): OAuthBackend {
   let held: { idToken: string; sub: unknown } | null = null;
   let warned = false;
 
-  async function post(endpoint: 'token_endpoint' | 'revocation_endpoint', fields: Record<string, string>, signal: AbortSignal): Promise<Reply> {
+  async function post(
+    endpoint: 'token_endpoint' | 'revocation_endpoint',
+    fields: Record<string, string>,
+    signal: AbortSignal,
+  ): Promise<Reply> {
     const url = (await o.metadata())[endpoint];
     if (typeof url !== 'string') throw new AuthError('invalid_response', `the provider has no ${endpoint}`);
     // A CORS "simple" request (form body, no custom headers): token endpoints rarely answer preflights.
-    const init = { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' }, body: new URLSearchParams(fields).toString() };
+    const init = {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
+      body: new URLSearchParams(fields).toString(),
+    };
     return sendAuthRequest(url, init, signal, o);
   }
 
@@ -50,13 +66,23 @@ export function createOAuthBackend(o: OAuthBackendOptions): OAuthBackend {
     const origin = origins.get(reply);
     const idToken = (JSON.parse(reply.text) as Record<string, unknown>).id_token;
     if (idToken === undefined || idToken === null) {
-      if (origin?.login) throw new AuthError('invalid_response', `${reply.where}: the token response has no id_token although openid was requested`, { status: reply.status });
+      if (origin?.login)
+        throw new AuthError(
+          'invalid_response',
+          `${reply.where}: the token response has no id_token although openid was requested`,
+          { status: reply.status },
+        );
       // Refresh responses may omit the ID token (OIDC Core §12.2): the user is still who they were.
       return o.currentUser() ?? parsed.claims;
     }
-    if (typeof idToken !== 'string') throw new AuthError('invalid_response', `${reply.where}: id_token is not a string`, { status: reply.status });
+    if (typeof idToken !== 'string')
+      throw new AuthError('invalid_response', `${reply.where}: id_token is not a string`, { status: reply.status });
     const { issuer, jwks_uri: jwksUri } = await o.metadata();
-    if (!issuer || !jwksUri) throw new AuthError('invalid_response', 'cannot verify the ID token without the issuer and jwks_uri (set issuer, or jwksUri with discovery: false)');
+    if (!issuer || !jwksUri)
+      throw new AuthError(
+        'invalid_response',
+        'cannot verify the ID token without the issuer and jwks_uri (set issuer, or jwksUri with discovery: false)',
+      );
     const sub = origin?.login ? undefined : o.currentUser()?.sub;
     const serverNow = reply.date ? Date.parse(reply.date) + (Date.now() - reply.receivedAt) : NaN;
     const claims = await verifyIdToken(idToken, {
@@ -77,7 +103,11 @@ export function createOAuthBackend(o: OAuthBackendOptions): OAuthBackend {
     if (!refreshToken) return { revoked: false, reason: 'no_token' };
     try {
       if (!(await o.metadata()).revocation_endpoint) return { revoked: false, reason: 'unsupported' };
-      const reply = await post('revocation_endpoint', { token: refreshToken, token_type_hint: 'refresh_token', client_id: o.clientId }, signal);
+      const reply = await post(
+        'revocation_endpoint',
+        { token: refreshToken, token_type_hint: 'refresh_token', client_id: o.clientId },
+        signal,
+      );
       // §2.2: 200 means revoked (or already invalid); anything else, e.g. a 401 from a provider that revokes only
       // for confidential clients, leaves the refresh token valid at the provider.
       if (reply.status >= 200 && reply.status < 300) return { revoked: true };
@@ -95,7 +125,8 @@ export function createOAuthBackend(o: OAuthBackendOptions): OAuthBackend {
       const fields: Record<string, string> = { grant_type: 'authorization_code' };
       for (const [name, value] of Object.entries(rest)) {
         if (value === undefined) continue;
-        if (typeof value !== 'string') throw new AuthError('invalid_credentials', `login field "${name}" must be a string`);
+        if (typeof value !== 'string')
+          throw new AuthError('invalid_credentials', `login field "${name}" must be a string`);
         fields[name] = value;
       }
       if (fields.grant_type === 'authorization_code') fields.redirect_uri ??= o.redirectUri;
@@ -109,7 +140,11 @@ export function createOAuthBackend(o: OAuthBackendOptions): OAuthBackend {
 
     async refresh(refreshToken, signal) {
       if (!refreshToken) throw new AuthError('unauthenticated', 'no refresh token is held');
-      const fields: Record<string, string> = { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: o.clientId };
+      const fields: Record<string, string> = {
+        grant_type: 'refresh_token',
+        refresh_token: refreshToken,
+        client_id: o.clientId,
+      };
       if (o.resource) fields.resource = o.resource;
       const reply = await post('token_endpoint', fields, signal);
       origins.set(reply, { login: false });
@@ -125,7 +160,13 @@ export function createOAuthBackend(o: OAuthBackendOptions): OAuthBackend {
     async tokens(reply) {
       // readTokens keeps the core's checks and measures the access token's lifetime on the local clock.
       const parsed = readTokens(reply);
-      if (o.offlineAccess && !parsed.refreshToken && origins.get(reply)?.login && !warned && typeof console !== 'undefined') {
+      if (
+        o.offlineAccess &&
+        !parsed.refreshToken &&
+        origins.get(reply)?.login &&
+        !warned &&
+        typeof console !== 'undefined'
+      ) {
         warned = true;
         // Without one the session ends with the first access token; some providers (oidc-provider) grant offline_access only with prompt=consent.
         console.warn('[keycard] the provider issued no refresh token although offline_access was requested');

@@ -2,11 +2,18 @@ import { AuthError, createAuthClient, type AuthClient } from 'keycard';
 import { createOAuthBackend } from './backend';
 import { createMetadata } from './discovery';
 import { randomString, s256 } from './pkce';
-import { cleanAddressBar, createPendingStore, defaultTransientStorage, isAuthorizationResponse, withParams } from './redirect';
+import {
+  cleanAddressBar,
+  createPendingStore,
+  defaultTransientStorage,
+  isAuthorizationResponse,
+  withParams,
+} from './redirect';
 import type { OAuthClient, OAuthClientOptions, OAuthErrorResponse, RedirectResult, RevocationResult } from './types';
 
 function currentUrl(): string {
-  if (typeof location === 'undefined') throw new TypeError('keycard/oauth: pass the redirect URL to handleRedirectCallback outside a browser');
+  if (typeof location === 'undefined')
+    throw new TypeError('keycard/oauth: pass the redirect URL to handleRedirectCallback outside a browser');
   return location.href;
 }
 
@@ -36,13 +43,19 @@ function browserNavigate(url: string): void {
  */
 export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
   const { issuer, clientId, redirectUri } = options ?? {};
-  if (typeof clientId !== 'string' || typeof redirectUri !== 'string') throw new TypeError('keycard/oauth: createOAuthClient needs clientId and redirectUri');
+  if (typeof clientId !== 'string' || typeof redirectUri !== 'string')
+    throw new TypeError('keycard/oauth: createOAuthClient needs clientId and redirectUri');
   const discovery = (options.discovery ?? true) && issuer !== undefined;
-  if (!discovery && !options.tokenEndpoint) throw new TypeError('keycard/oauth: give an issuer (for discovery) or a tokenEndpoint');
-  if ((options.refreshToken as string | undefined) === 'cookie') throw new TypeError("keycard/oauth: refreshToken is 'memory' or a TokenStorage; the provider hands the refresh token to JavaScript");
+  if (!discovery && !options.tokenEndpoint)
+    throw new TypeError('keycard/oauth: give an issuer (for discovery) or a tokenEndpoint');
+  if ((options.refreshToken as string | undefined) === 'cookie')
+    throw new TypeError(
+      "keycard/oauth: refreshToken is 'memory' or a TokenStorage; the provider hands the refresh token to JavaScript",
+    );
   const scope = options.scope ?? (issuer ? 'openid offline_access' : undefined);
   const scopes = new Set(scope?.split(' '));
-  if (scopes.has('openid') && !issuer) throw new TypeError('keycard/oauth: the openid scope needs an issuer, to verify ID tokens');
+  if (scopes.has('openid') && !issuer)
+    throw new TypeError('keycard/oauth: the openid scope needs an issuer, to verify ID tokens');
   const getFetch = () => options.fetch ?? globalThis.fetch;
   const timeoutMs = Math.max(0.001, options.timeout ?? 10) * 1000;
   const navigate = options.navigate ?? browserNavigate;
@@ -104,7 +117,10 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
     if (state.status !== 'authenticated') backend.forgetIdToken();
   });
 
-  const pending = createPendingStore(options.transientStorage ?? defaultTransientStorage(), `keycard.oauth:${clientId}`);
+  const pending = createPendingStore(
+    options.transientStorage ?? defaultTransientStorage(),
+    `keycard.oauth:${clientId}`,
+  );
   let lastCallback: { state: string; result: Promise<RedirectResult> } | null = null;
 
   async function completeLogin(url: URL): Promise<RedirectResult> {
@@ -113,23 +129,36 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
     cleanAddressBar(state);
     const saved = await pending.take();
     if (!saved || state === null || saved.state !== state) {
-      throw new AuthError('invalid_response', `the redirect to ${url.origin}${url.pathname} does not answer a login started here (state mismatch)`);
+      throw new AuthError(
+        'invalid_response',
+        `the redirect to ${url.origin}${url.pathname} does not answer a login started here (state mismatch)`,
+      );
     }
     const error = params.get('error');
     if (error !== null) {
       const cause: OAuthErrorResponse = { error };
-      for (const name of ['error_description', 'error_uri'] as const) if (params.has(name)) cause[name] = params.get(name) as string;
+      for (const name of ['error_description', 'error_uri'] as const)
+        if (params.has(name)) cause[name] = params.get(name) as string;
       throw new AuthError('invalid_credentials', `the provider refused the login (${error.slice(0, 64)})`, { cause });
     }
     const meta = await metadata();
     const iss = params.get('iss');
     // RFC 9207: `iss` in the redirect defends against mix-up attacks between providers.
-    if (meta.issuer && (iss !== null || meta.authorization_response_iss_parameter_supported === true) && iss !== meta.issuer) {
+    if (
+      meta.issuer &&
+      (iss !== null || meta.authorization_response_iss_parameter_supported === true) &&
+      iss !== meta.issuer
+    ) {
       throw new AuthError('invalid_response', `the redirect names issuer ${String(iss)}, expected ${meta.issuer}`);
     }
     const code = params.get('code');
     if (!code) throw new AuthError('invalid_response', 'the redirect carries neither a code nor an error');
-    const authState = await auth.login({ code, code_verifier: saved.codeVerifier, redirect_uri: saved.redirectUri, nonce: saved.nonce });
+    const authState = await auth.login({
+      code,
+      code_verifier: saved.codeVerifier,
+      redirect_uri: saved.redirectUri,
+      nonce: saved.nonce,
+    });
     return { authState, appState: saved.appState };
   }
 
@@ -153,7 +182,8 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
 
     async loginWithRedirect({ params, appState } = {}) {
       const meta = await metadata();
-      if (!meta.authorization_endpoint) throw new AuthError('invalid_response', 'the provider has no authorization_endpoint');
+      if (!meta.authorization_endpoint)
+        throw new AuthError('invalid_response', 'the provider has no authorization_endpoint');
       const state = randomString();
       const codeVerifier = randomString();
       const nonce = scopes.has('openid') ? randomString() : undefined;
@@ -199,7 +229,10 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
     async logoutWithRedirect({ postLogoutRedirectUri = options.postLogoutRedirectUri, params } = {}) {
       const idTokenHint = backend.idTokenFor(signedInUser());
       await logout();
-      const endSession = await metadata().then((meta) => meta.end_session_endpoint, () => undefined);
+      const endSession = await metadata().then(
+        (meta) => meta.end_session_endpoint,
+        () => undefined,
+      );
       if (!endSession) return;
       await navigate(
         withParams(endSession, {

@@ -10,7 +10,8 @@ export interface MetadataOptions extends SendOptions {
   signal: AbortSignal;
 }
 
-const invalid = (message: string, status?: number, cause?: unknown) => new AuthError('invalid_response', message, { status, cause });
+const invalid = (message: string, status?: number, cause?: unknown) =>
+  new AuthError('invalid_response', message, { status, cause });
 
 /**
  * The provider metadata, loaded lazily: fetched once from
@@ -49,9 +50,11 @@ async function discover(issuer: string, o: MetadataOptions): Promise<ProviderMet
     // V8's SyntaxError quotes the body.
     throw invalid(`${reply.where} answered with a body that is not JSON`, reply.status, withheld(cause));
   }
-  if (typeof document !== 'object' || document === null || Array.isArray(document)) throw invalid(`${reply.where} is not a JSON object`);
+  if (typeof document !== 'object' || document === null || Array.isArray(document))
+    throw invalid(`${reply.where} is not a JSON object`);
   const metadata = document as ProviderMetadata;
   // §4.3: the document must name the very issuer it was fetched for, or a different provider is answering.
-  if (metadata.issuer !== issuer) throw invalid(`${reply.where} names issuer ${String(metadata.issuer)}, expected ${issuer}`);
+  if (metadata.issuer !== issuer)
+    throw invalid(`${reply.where} names issuer ${String(metadata.issuer)}, expected ${issuer}`);
   return metadata;
 }

@@ -19,16 +19,23 @@ export interface IdTokenExpectations {
 const CLOCK_TOLERANCE_S = 60;
 
 const rejected = (where: string, reason: string, cause?: unknown) =>
-  new AuthError('invalid_response', `ID token from ${where} was rejected (${reason})`, { cause: cause && withheld(cause) });
+  new AuthError('invalid_response', `ID token from ${where} was rejected (${reason})`, {
+    cause: cause && withheld(cause),
+  });
 
 /**
  * A jose or fetch error's kind (name, code) without its text or properties: jose's claim errors carry the ID token's
  * payload, and a custom fetch's error may quote anything (API.md Errors: no token or body down the cause chain).
  */
 export function withheld(error: unknown): Error {
-  const { name, code } = (typeof error === 'object' && error !== null ? error : {}) as { name?: unknown; code?: unknown };
+  const { name, code } = (typeof error === 'object' && error !== null ? error : {}) as {
+    name?: unknown;
+    code?: unknown;
+  };
   const kind = typeof name === 'string' && /^[A-Z][A-Za-z]{0,40}$/.test(name) ? name : 'Error';
-  const copy = new Error(`${kind}${typeof code === 'string' && /^[A-Z][A-Z0-9_]{0,47}$/.test(code) ? ` ${code}` : ''} (details withheld)`);
+  const copy = new Error(
+    `${kind}${typeof code === 'string' && /^[A-Z][A-Z0-9_]{0,47}$/.test(code) ? ` ${code}` : ''} (details withheld)`,
+  );
   copy.name = kind;
   return copy;
 }
@@ -64,9 +71,14 @@ export function createIdTokenVerifier(getFetch: () => typeof fetch, timeoutMs: n
       }));
     } catch (cause) {
       if (cause instanceof errors.JWKSTimeout || !(cause instanceof errors.JOSEError)) {
-        throw new AuthError('network', `fetching the provider's keys (${expect.jwksUri}) failed`, { cause: withheld(cause) });
+        throw new AuthError('network', `fetching the provider's keys (${expect.jwksUri}) failed`, {
+          cause: withheld(cause),
+        });
       }
-      const claim = cause instanceof errors.JWTClaimValidationFailed || cause instanceof errors.JWTExpired ? `: ${cause.claim}` : '';
+      const claim =
+        cause instanceof errors.JWTClaimValidationFailed || cause instanceof errors.JWTExpired
+          ? `: ${cause.claim}`
+          : '';
       throw rejected(expect.where, `${cause.code}${claim}`, cause);
     }
     // §3.1.3.7 items 4-5: with several audiences (or any azp), the authorized party must be this client.
@@ -75,7 +87,8 @@ export function createIdTokenVerifier(getFetch: () => typeof fetch, timeoutMs: n
     }
     // §3.1.3.7 item 11: the nonce ties the token to the login this browser started.
     if (expect.nonce !== undefined && payload.nonce !== expect.nonce) throw rejected(expect.where, 'nonce mismatch');
-    if (expect.sub !== undefined && payload.sub !== expect.sub) throw rejected(expect.where, 'sub differs from the signed-in user');
+    if (expect.sub !== undefined && payload.sub !== expect.sub)
+      throw rejected(expect.where, 'sub differs from the signed-in user');
     return payload as Record<string, unknown>;
   };
 }

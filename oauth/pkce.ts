@@ -4,7 +4,9 @@ import { base64url } from 'jose';
 function webCrypto(): Crypto {
   const crypto = globalThis.crypto as Crypto | undefined;
   if (!crypto?.subtle || typeof crypto.getRandomValues !== 'function') {
-    throw new TypeError('keycard/oauth needs WebCrypto (crypto.subtle, crypto.getRandomValues); in React Native install a polyfill such as react-native-quick-crypto');
+    throw new TypeError(
+      'keycard/oauth needs WebCrypto (crypto.subtle, crypto.getRandomValues); in React Native install a polyfill such as react-native-quick-crypto',
+    );
   }
   return crypto;
 }

@@ -15,7 +15,9 @@ const RESPONSE_PARAMS = ['code', 'state', 'iss', 'error', 'error_description', '
 function sessionStore(): Storage | null {
   try {
     // Reading sessionStorage throws in sandboxed iframes and some privacy modes.
-    return typeof sessionStorage !== 'undefined' && typeof sessionStorage.getItem === 'function' ? sessionStorage : null;
+    return typeof sessionStorage !== 'undefined' && typeof sessionStorage.getItem === 'function'
+      ? sessionStorage
+      : null;
   } catch {
     return null;
   }
@@ -88,7 +90,13 @@ export function isAuthorizationResponse(url: string): boolean {
  * is at the redirect being handled; a no-op outside browsers.
  */
 export function cleanAddressBar(state: string | null): void {
-  if (state === null || typeof location === 'undefined' || typeof history === 'undefined' || typeof history.replaceState !== 'function') return;
+  if (
+    state === null ||
+    typeof location === 'undefined' ||
+    typeof history === 'undefined' ||
+    typeof history.replaceState !== 'function'
+  )
+    return;
   const current = new URL(location.href);
   if (current.searchParams.get('state') !== state) return;
   for (const name of RESPONSE_PARAMS) current.searchParams.delete(name);

@@ -30,7 +30,10 @@ const subOf = (state: AuthState): unknown => state.user?.sub;
  * });
  * const unbind = bindQueryClient(auth, queryClient);
  */
-export function bindQueryClient(auth: Pick<AuthClient, 'getState' | 'subscribe'> & Partial<Pick<AuthClient, 'onEvent'>>, queryClient: QueryClient): () => void {
+export function bindQueryClient(
+  auth: Pick<AuthClient, 'getState' | 'subscribe'> & Partial<Pick<AuthClient, 'onEvent'>>,
+  queryClient: QueryClient,
+): () => void {
   let previous = auth.getState();
   // A logout() with no session (e.g. before restore() settled) changes no state worth clearing on, but is one.
   const stopEvents = auth.onEvent?.((event) => {
@@ -43,7 +46,8 @@ export function bindQueryClient(auth: Pick<AuthClient, 'getState' | 'subscribe'>
     // no session (initializing → unauthenticated) keeps server-rendered,
     // hydrated public data instead of refetching it on every anonymous visit.
     const signedOut = state.status === 'unauthenticated' && before.status === 'authenticated';
-    const switchedUser = state.status === 'authenticated' && before.status === 'authenticated' && subOf(state) !== subOf(before);
+    const switchedUser =
+      state.status === 'authenticated' && before.status === 'authenticated' && subOf(state) !== subOf(before);
     // clear() also cancels what is in flight: removing a query destroys it,
     // so a late answer for the previous user has nowhere to land.
     if (signedOut || switchedUser) queryClient.clear();

@@ -57,7 +57,13 @@ function entryOf(client: AuthClient): Entry {
     fetch: (input, init) => client.fetch(input, init),
   };
   const toView = (state: AuthState): UseAuthResult =>
-    Object.freeze({ status: state.status, user: state.user, isAuthenticated: state.status === 'authenticated', error: state.error, ...methods });
+    Object.freeze({
+      status: state.status,
+      user: state.user,
+      isAuthenticated: state.status === 'authenticated',
+      error: state.error,
+      ...methods,
+    });
   let lastState: AuthState | undefined;
   let lastView: UseAuthResult | undefined;
   const serverView = toView(SERVER_STATE);
@@ -98,7 +104,7 @@ export function useAuth(): UseAuthResult {
   return useSyncExternalStore(subscribe, getSnapshot, getServerSnapshot);
 }
 
-const identity = <T,>(value: T): T => value;
+const identity = <T>(value: T): T => value;
 
 /**
  * Subscribes to a slice of the raw `AuthState`, zustand style: re-renders

@@ -58,17 +58,27 @@ export async function send(url: string, init: RequestInit, signal: AbortSignal, 
   const controller = new AbortController();
   // The timeout doesn't trust fetch to honour the abort: a custom fetch may ignore the signal, and a mocked
   // (msw) body that stalls mid-stream never errors. Each await races this instead, so nothing waits forever.
-  const abandoned = new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(controller.signal.reason)));
+  const abandoned = new Promise<never>((_, reject) =>
+    controller.signal.addEventListener('abort', () => reject(controller.signal.reason)),
+  );
   abandoned.catch(() => {});
   const abort = () => controller.abort();
   if (signal.aborted) abort();
   signal.addEventListener('abort', abort);
   const timer = setTimeout(abort, opts.timeoutMs);
   try {
-    const response = await Promise.race([opts.fetch()(url, { ...init, redirect: 'manual', signal: controller.signal }), abandoned]);
+    const response = await Promise.race([
+      opts.fetch()(url, { ...init, redirect: 'manual', signal: controller.signal }),
+      abandoned,
+    ]);
     const receivedAt = Date.now();
     const { headers, status } = response;
-    if (response.type === 'opaqueredirect' || response.redirected || (status >= 300 && status < 400) || movedFrom(url, response.url)) {
+    if (
+      response.type === 'opaqueredirect' ||
+      response.redirected ||
+      (status >= 300 && status < 400) ||
+      movedFrom(url, response.url)
+    ) {
       response.body?.cancel().catch(() => {});
       throw new AuthError('invalid_response', `${where} answered ${status}: a redirect, not followed`, { status });
     }
@@ -76,7 +86,11 @@ export async function send(url: string, init: RequestInit, signal: AbortSignal, 
     return { status, text, date: headers.get('date'), retryAfter: headers.get('retry-after'), receivedAt, where };
   } catch (cause) {
     if (cause instanceof AuthError) throw cause;
-    const reason = signal.aborted ? 'was cancelled' : controller.signal.aborted ? `timed out after ${opts.timeoutMs / 1000} s` : 'failed';
+    const reason = signal.aborted
+      ? 'was cancelled'
+      : controller.signal.aborted
+        ? `timed out after ${opts.timeoutMs / 1000} s`
+        : 'failed';
     // A platform or custom fetch error may quote what was sent (a header, the body with a refresh token).
     throw new AuthError('network', `${where} ${reason}`, { cause: scrubbed(cause) });
   } finally {
@@ -116,7 +130,11 @@ export interface JsonFields {
 /** The body under keycard's names, whatever `fields` calls them. */
 function rename(body: unknown, fields: JsonFields): unknown {
   return isRecord(body)
-    ? { access_token: body[fields.accessToken ?? 'access_token'], refresh_token: body[fields.refreshToken ?? 'refresh_token'], expires_in: body[fields.expiresIn ?? 'expires_in'] }
+    ? {
+        access_token: body[fields.accessToken ?? 'access_token'],
+        refresh_token: body[fields.refreshToken ?? 'refresh_token'],
+        expires_in: body[fields.expiresIn ?? 'expires_in'],
+      }
     : body;
 }
 
@@ -127,13 +145,18 @@ export function readTokens(reply: Reply, fields?: JsonFields): Tokens {
     body = JSON.parse(reply.text);
   } catch (cause) {
     // V8's SyntaxError quotes the text it choked on: the body, maybe with a token in it.
-    throw new AuthError('invalid_response', answered(reply, ', not JSON'), { status: reply.status, cause: scrubbed(cause) });
+    throw new AuthError('invalid_response', answered(reply, ', not JSON'), {
+      status: reply.status,
+      cause: scrubbed(cause),
+    });
   }
   try {
     return parseTokens(fields ? rename(body, fields) : body, reply.receivedAt, reply.date);
   } catch (error) {
     // parseTokens' errors carry no cause: the message is all there is to keep.
-    throw error instanceof AuthError ? new AuthError(error.code, `${reply.where}: ${error.message}`, { status: reply.status }) : error;
+    throw error instanceof AuthError
+      ? new AuthError(error.code, `${reply.where}: ${error.message}`, { status: reply.status })
+      : error;
   }
 }
 
@@ -183,7 +206,8 @@ export function createJsonBackend(o: JsonBackendOptions): AuthBackend {
       signal,
       o,
     );
-  const tokenBody = (refreshToken: string | undefined) => JSON.stringify(refreshToken === undefined ? {} : { [param]: refreshToken });
+  const tokenBody = (refreshToken: string | undefined) =>
+    JSON.stringify(refreshToken === undefined ? {} : { [param]: refreshToken });
   const backend: AuthBackend = {
     session: refresh,
     login(credentials, signal) {
@@ -196,7 +220,8 @@ export function createJsonBackend(o: JsonBackendOptions): AuthBackend {
       return post(login, body, signal);
     },
     refresh: (refreshToken, signal) => post(refresh, tokenBody(refreshToken), signal),
-    logout: (refreshToken, signal) => (logout === null ? Promise.resolve() : post(logout, tokenBody(refreshToken), signal)),
+    logout: (refreshToken, signal) =>
+      logout === null ? Promise.resolve() : post(logout, tokenBody(refreshToken), signal),
   };
   if (fields) backend.tokens = (reply) => readTokens(reply, fields);
   return backend;

@@ -33,7 +33,8 @@ const DISPOSED: Attempt = { ok: false, ended: false, error: new AuthError('netwo
  * const res = await auth.fetch('https://auth.example.com/api/me');
  */
 export function createAuthClient(options: AuthClientOptions): AuthClient {
-  if (!options || typeof options.baseUrl !== 'string') throw new TypeError('keycard: createAuthClient needs options.baseUrl');
+  if (!options || typeof options.baseUrl !== 'string')
+    throw new TypeError('keycard: createAuthClient needs options.baseUrl');
   const leadMs = Math.max(0, options.refreshLeadTime ?? 60) * 1000;
   const timeoutMs = Math.max(0.001, options.timeout ?? 10) * 1000;
   const getFetch = () => options.fetch ?? globalThis.fetch;
@@ -41,10 +42,25 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   const refreshTokens = createRefreshTokenStore(options.refreshToken, options.storageKey);
   const cookie = refreshTokens.mode === 'cookie';
   const memory = refreshTokens.mode === 'memory';
-  const backendOptions: JsonBackendOptions = { baseUrl: options.baseUrl, endpoints: options.endpoints, cookie, fetch: getFetch, timeoutMs };
-  const backend = typeof options.backend === 'function' ? options.backend(backendOptions) : (options.backend ?? createJsonBackend(backendOptions));
-  if (typeof backend?.login !== 'function' || typeof backend.refresh !== 'function' || typeof backend.logout !== 'function') {
-    throw new TypeError('keycard: options.backend must be an AuthBackend (login, refresh, logout) or a function returning one');
+  const backendOptions: JsonBackendOptions = {
+    baseUrl: options.baseUrl,
+    endpoints: options.endpoints,
+    cookie,
+    fetch: getFetch,
+    timeoutMs,
+  };
+  const backend =
+    typeof options.backend === 'function'
+      ? options.backend(backendOptions)
+      : (options.backend ?? createJsonBackend(backendOptions));
+  if (
+    typeof backend?.login !== 'function' ||
+    typeof backend.refresh !== 'function' ||
+    typeof backend.logout !== 'function'
+  ) {
+    throw new TypeError(
+      'keycard: options.backend must be an AuthBackend (login, refresh, logout) or a function returning one',
+    );
   }
 
   const store = createStore(INITIAL);
@@ -61,16 +77,26 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   // Never sooner than a second after the token arrived, even one that arrives expired (a login answered after a
   // device sleep): another tab's refresh of it may be on its way, and in memory mode refreshing first would spend a
   // rotated-away refresh token (model seeds 1518300343, 1661908396). The flight's gap only spaces refresh requests.
-  const dueAt = (t: Tokens) => (t.lifetime === null ? null : Math.max(refreshAt(t, leadMs) as number, t.receivedAt + MIN_REFRESH_GAP_MS));
+  const dueAt = (t: Tokens) =>
+    t.lifetime === null ? null : Math.max(refreshAt(t, leadMs) as number, t.receivedAt + MIN_REFRESH_GAP_MS);
   const isDue = (t: Tokens) => (dueAt(t) ?? Infinity) <= Date.now();
 
   // Named after the session (the refresh endpoint), so clients of different backends never adopt each other's tokens.
-  const tabs = createTabs(channelFor(options.channel, backend.session ?? options.baseUrl), timeoutMs + 5000, clock, onTabMessage);
-  const flight = createFlight(attempt, (error, trigger, retryAt) => {
-    // A restore that can't reach the server settles the app as signed out; the retry may still sign it in.
-    if (store.get().status === 'initializing') publish('unauthenticated', error);
-    events.emit({ type: 'refresh_failed', trigger, error, retryAt });
-  }, lifetime.signal);
+  const tabs = createTabs(
+    channelFor(options.channel, backend.session ?? options.baseUrl),
+    timeoutMs + 5000,
+    clock,
+    onTabMessage,
+  );
+  const flight = createFlight(
+    attempt,
+    (error, trigger, retryAt) => {
+      // A restore that can't reach the server settles the app as signed out; the retry may still sign it in.
+      if (store.get().status === 'initializing') publish('unauthenticated', error);
+      events.emit({ type: 'refresh_failed', trigger, error, retryAt });
+    },
+    lifetime.signal,
+  );
 
   /** Applies a decision of the session rules: the record, then state, events, timers and messages. */
   function apply(d: Decision, how: RefreshTrigger | 'login' | 'tab', error: AuthError | null = null): void {
@@ -89,7 +115,14 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       publish('authenticated');
       if (how === 'login' || (tab && fresh)) events.emit({ type: 'login', user: next.claims, fromTab: tab });
       else events.emit({ type: 'refresh', trigger: how as RefreshTrigger | 'tab', expiresAt: expiresAt(next) });
-      if (!tab) tabs.post({ type: 'tokens', at: s.at, session: s.sid, login: how === 'login' ? s.loginAt : undefined, tokens: { ...next, refreshToken: memory ? next.refreshToken : undefined } });
+      if (!tab)
+        tabs.post({
+          type: 'tokens',
+          at: s.at,
+          session: s.sid,
+          login: how === 'login' ? s.loginAt : undefined,
+          tokens: { ...next, refreshToken: memory ? next.refreshToken : undefined },
+        });
       return;
     }
     if (!d.effect) return;
@@ -107,7 +140,8 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     if (message.type === 'sync') return answerSync();
     if (typeof message.at !== 'number' || typeof message.session !== 'number') return;
     const shared = message.type === 'tokens' ? message.tokens : undefined;
-    if (message.type === 'tokens' && (typeof shared?.accessToken !== 'string' || typeof shared.receivedAt !== 'number')) return;
+    if (message.type === 'tokens' && (typeof shared?.accessToken !== 'string' || typeof shared.receivedAt !== 'number'))
+      return;
     const held = refreshTokens.get();
     const d = decide(s, { ...message, tab: true, tokens: { ...shared, refreshToken: undefined } } as News, memory);
     if (d.effect === 'adopt' && memory && shared?.refreshToken) void refreshTokens.set(shared.refreshToken);
@@ -127,7 +161,13 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     const { tokens, at, sid } = s;
     if (tokens) {
       void refreshTokens.get().then((refreshToken) => {
-        if (s.tokens === tokens) tabs.post({ type: 'tokens', at, session: sid, tokens: { ...tokens, refreshToken: refreshToken ?? undefined } });
+        if (s.tokens === tokens)
+          tabs.post({
+            type: 'tokens',
+            at,
+            session: sid,
+            tokens: { ...tokens, refreshToken: refreshToken ?? undefined },
+          });
       });
     }
   }
@@ -147,54 +187,71 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   function attempt(trigger: RefreshTrigger, joined: () => boolean, gap?: Promise<void>): Promise<Attempt> {
     const { tokens: from, epoch } = s;
     // Without a gap it queues in the lane at once: its place follows call order.
-    const go = () => tabs.lane(async (waited): Promise<Attempt> => {
-      // A login here or another tab delivered tokens while this one queued (the lane waited to hear that tab): nothing
-      // left to do, unless those are due too (a new tab's sync can hand over a token that expired while the device slept).
-      const delivered = () => s.tokens !== from && s.tokens !== null && !isDue(s.tokens);
-      if (gone()) return DISPOSED;
-      if (delivered()) return OK;
-      // The user logged out while this one queued: ask nothing (a refresh now would renew what they left).
-      if (s.epoch !== epoch && !s.tokens) return { ok: false, ended: true, error: null };
-      // Another tab held the lane, most likely refreshing these same tokens, and its broadcast may still be on its
-      // way. Nobody waits on a timer's refresh and the token is still good: look again shortly rather than spend
-      // the refresh token twice. The broadcast, when it lands, re-aims the timer.
-      const left = (from && expiresAt(from)) ? (expiresAt(from) as number) - Date.now() : 0;
-      if (waited && !joined() && s.tokens === from && (trigger === 'timer' || trigger === 'wake') && left > 100) return { ok: true, later: Math.min(SETTLE_MS, left / 4) };
-      let start = s;
-      const at = clock.now();
-      let token = cookie ? undefined : await refreshTokens.get();
-      // Memory mode, no refresh token yet, after another tab held the lane: that tab answers a new tab's sync once
-      // its lane is empty, i.e. just after its release. Give the hand-over a moment.
-      if (token === null && memory && waited && !gone()) await pause(SETTLE_MS / 10, (stop) => (handed = stop));
-      // A hand-over landed meanwhile: nothing to do, or use its refresh token.
-      if (token === null && s.tokens !== start.tokens) {
+    const go = () =>
+      tabs.lane(async (waited): Promise<Attempt> => {
+        // A login here or another tab delivered tokens while this one queued (the lane waited to hear that tab): nothing
+        // left to do, unless those are due too (a new tab's sync can hand over a token that expired while the device slept).
+        const delivered = () => s.tokens !== from && s.tokens !== null && !isDue(s.tokens);
+        if (gone()) return DISPOSED;
         if (delivered()) return OK;
-        start = s; // the session handed over is the one this refresh is about
-        token = await refreshTokens.get();
-      }
-      const asked = token !== null;
-      if (asked) flight.sent();
-      const verdict: Verdict = asked ? await classify(backend.refresh(token as string | undefined, lifetime.signal), backend, 'refresh') : { none: null };
-      if (gone()) return DISPOSED;
-      if ('tokens' in verdict) {
-        const next = verdict.tokens;
-        // Store the rotated refresh token before the lane moves on, so the next tab reads it.
-        if (s.epoch === start.epoch && !cookie && next.refreshToken) await refreshTokens.set(next.refreshToken);
-        apply(decide(s, { type: 'refreshed', tokens: next, at, epoch: start.epoch }), trigger);
-        return OK;
-      }
-      if ('none' in verdict) {
-        const d = decide(s, { type: 'refused', at, epoch: start.epoch, sid: start.sid, from: start.tokens, asked, cookie });
-        if (!d.effect) return s.tokens ? OK : { ok: false, ended: true, error: verdict.none };
-        // Cleared at once, with the decision: a hand-over landing meanwhile must not be wiped.
-        const cleared = refreshTokens.set(null);
-        apply(d, trigger, verdict.none);
-        await cleared;
-        return { ok: false, ended: true, error: verdict.none };
-      }
-      // A login or logout meanwhile: no retry for a session that is gone.
-      return { ok: false, ended: false, error: verdict.error, retryAfter: s.epoch === start.epoch ? (verdict.retryAfter ?? 0) : undefined };
-    });
+        // The user logged out while this one queued: ask nothing (a refresh now would renew what they left).
+        if (s.epoch !== epoch && !s.tokens) return { ok: false, ended: true, error: null };
+        // Another tab held the lane, most likely refreshing these same tokens, and its broadcast may still be on its
+        // way. Nobody waits on a timer's refresh and the token is still good: look again shortly rather than spend
+        // the refresh token twice. The broadcast, when it lands, re-aims the timer.
+        const left = from && expiresAt(from) ? (expiresAt(from) as number) - Date.now() : 0;
+        if (waited && !joined() && s.tokens === from && (trigger === 'timer' || trigger === 'wake') && left > 100)
+          return { ok: true, later: Math.min(SETTLE_MS, left / 4) };
+        let start = s;
+        const at = clock.now();
+        let token = cookie ? undefined : await refreshTokens.get();
+        // Memory mode, no refresh token yet, after another tab held the lane: that tab answers a new tab's sync once
+        // its lane is empty, i.e. just after its release. Give the hand-over a moment.
+        if (token === null && memory && waited && !gone()) await pause(SETTLE_MS / 10, (stop) => (handed = stop));
+        // A hand-over landed meanwhile: nothing to do, or use its refresh token.
+        if (token === null && s.tokens !== start.tokens) {
+          if (delivered()) return OK;
+          start = s; // the session handed over is the one this refresh is about
+          token = await refreshTokens.get();
+        }
+        const asked = token !== null;
+        if (asked) flight.sent();
+        const verdict: Verdict = asked
+          ? await classify(backend.refresh(token as string | undefined, lifetime.signal), backend, 'refresh')
+          : { none: null };
+        if (gone()) return DISPOSED;
+        if ('tokens' in verdict) {
+          const next = verdict.tokens;
+          // Store the rotated refresh token before the lane moves on, so the next tab reads it.
+          if (s.epoch === start.epoch && !cookie && next.refreshToken) await refreshTokens.set(next.refreshToken);
+          apply(decide(s, { type: 'refreshed', tokens: next, at, epoch: start.epoch }), trigger);
+          return OK;
+        }
+        if ('none' in verdict) {
+          const d = decide(s, {
+            type: 'refused',
+            at,
+            epoch: start.epoch,
+            sid: start.sid,
+            from: start.tokens,
+            asked,
+            cookie,
+          });
+          if (!d.effect) return s.tokens ? OK : { ok: false, ended: true, error: verdict.none };
+          // Cleared at once, with the decision: a hand-over landing meanwhile must not be wiped.
+          const cleared = refreshTokens.set(null);
+          apply(d, trigger, verdict.none);
+          await cleared;
+          return { ok: false, ended: true, error: verdict.none };
+        }
+        // A login or logout meanwhile: no retry for a session that is gone.
+        return {
+          ok: false,
+          ended: false,
+          error: verdict.error,
+          retryAfter: s.epoch === start.epoch ? (verdict.retryAfter ?? 0) : undefined,
+        };
+      });
     return gap ? gap.then(go) : go();
   }
 
@@ -287,7 +344,8 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       } catch (error) {
         // Settles a start-up the login was the first answer to; a restore still under way settles it itself (its
         // transient failure with its error: model seed 1144558357).
-        if (s.outAt < calledAt && store.get().status === 'initializing' && !flight.running()) publish('unauthenticated');
+        if (s.outAt < calledAt && store.get().status === 'initializing' && !flight.running())
+          publish('unauthenticated');
         throw error;
       }
     },

@@ -53,13 +53,22 @@ const ERROR_CODE = /^[A-Z][A-Z0-9_]{0,47}$/;
  * chain), drops every text and every other property.
  */
 export function scrubbed(error: unknown, depth = 0): Error {
-  const source = (typeof error === 'object' && error !== null ? error : {}) as { name?: unknown; code?: unknown; cause?: unknown };
+  const source = (typeof error === 'object' && error !== null ? error : {}) as {
+    name?: unknown;
+    code?: unknown;
+    cause?: unknown;
+  };
   const name = typeof source.name === 'string' && ERROR_NAME.test(source.name) ? source.name : 'Error';
   const code = typeof source.code === 'string' && ERROR_CODE.test(source.code) ? source.code : undefined;
   const copy = new Error(`${name}${code ? ` ${code}` : ''} (text withheld)`);
   copy.name = name;
   if (code) Object.defineProperty(copy, 'code', { value: code, configurable: true, writable: true });
-  if (source.cause !== undefined && depth < 4) Object.defineProperty(copy, 'cause', { value: scrubbed(source.cause, depth + 1), configurable: true, writable: true });
+  if (source.cause !== undefined && depth < 4)
+    Object.defineProperty(copy, 'cause', {
+      value: scrubbed(source.cause, depth + 1),
+      configurable: true,
+      writable: true,
+    });
   return copy;
 }
 

@@ -100,7 +100,10 @@ export function createAuthFetch(deps: FetchDeps) {
     }
 
     const sendWith = (bearer: string, request: RequestInfo | URL, requestOptions: RequestInit | undefined) => {
-      const headers = withBearer(requestOptions?.headers ?? (isRequest ? (request as Request).headers : undefined), bearer);
+      const headers = withBearer(
+        requestOptions?.headers ?? (isRequest ? (request as Request).headers : undefined),
+        bearer,
+      );
       return deps.fetch()(request, { ...requestOptions, headers });
     };
 

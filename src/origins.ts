@@ -34,13 +34,18 @@ export function createOriginPolicy(rule: OriginRule | undefined, baseUrl: string
   const base = checked(baseUrl, 'baseUrl');
   // In a browser fetch resolves against the document's base URL (a <base> element moves it off the page).
   const against = () => (inBrowser() ? document.baseURI : baseUrl);
-  if (typeof rule === 'function') return (url: string): boolean => {
-    const parsed = toURL(url, against());
-    return parsed !== null && rule(parsed) === true;
-  };
+  if (typeof rule === 'function')
+    return (url: string): boolean => {
+      const parsed = toURL(url, against());
+      return parsed !== null && rule(parsed) === true;
+    };
   const page = pageOrigin();
   if (page && !rule) warnIfPlainHttp(page); // the page gets the token by default too
-  const strings = rule ? rule.filter((r): r is string => typeof r === 'string').map((r) => checked(r, 'apiOrigins entry')) : page ? [base, page] : [base];
+  const strings = rule
+    ? rule.filter((r): r is string => typeof r === 'string').map((r) => checked(r, 'apiOrigins entry'))
+    : page
+      ? [base, page]
+      : [base];
   const patterns = rule ? rule.filter((r): r is RegExp => r instanceof RegExp) : [];
 
   return (url: string): boolean => {

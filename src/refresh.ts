@@ -24,7 +24,11 @@ export const OK: Outcome = { ok: true };
  * `sent()` as its request goes out; `joined()` says whether a caller other than a timer waits on it. It reads what
  * the refresh is about at once: a logout during the gap voids it.
  */
-export function createFlight(attempt: (trigger: RefreshTrigger, joined: () => boolean, gap?: Promise<void>) => Promise<Attempt>, onFailed: (error: AuthError, trigger: RefreshTrigger, retryAt: number) => void, signal: AbortSignal) {
+export function createFlight(
+  attempt: (trigger: RefreshTrigger, joined: () => boolean, gap?: Promise<void>) => Promise<Attempt>,
+  onFailed: (error: AuthError, trigger: RefreshTrigger, retryAt: number) => void,
+  signal: AbortSignal,
+) {
   let flight: Promise<Outcome> | null = null;
   let failures = 0;
   let lastStep = 0; // the last backoff step: the next may not be shorter (see retryDelay)
@@ -52,7 +56,8 @@ export function createFlight(attempt: (trigger: RefreshTrigger, joined: () => bo
     }
     // A request (due, or a 401) waits out the backoff; refresh(), resume() and restore() go at once.
     const request = why === 'due' || why === '401';
-    if (request && backingOff && within(backingOff.from, backingOff.until)) return Promise.resolve({ ok: false, ended: false, error: backingOff.error });
+    if (request && backingOff && within(backingOff.from, backingOff.until))
+      return Promise.resolve({ ok: false, ended: false, error: backingOff.error });
     joined = why !== 'timer' && why !== 'wake';
     timer.clear();
     // At most one refresh request a second: one that timers or requests start (a 401 from an API that rejects every
@@ -73,7 +78,13 @@ export function createFlight(attempt: (trigger: RefreshTrigger, joined: () => bo
         onFailed(result.error, why, retryAt);
         return result;
       })
-      .catch((error: unknown): Outcome => ({ ok: false, ended: false, error: asAuthError(error, 'network', 'refresh failed') }))
+      .catch(
+        (error: unknown): Outcome => ({
+          ok: false,
+          ended: false,
+          error: asAuthError(error, 'network', 'refresh failed'),
+        }),
+      )
       .finally(() => {
         flight = null;
       });

@@ -36,7 +36,11 @@ export type Verdict = { tokens: Tokens } | { none: AuthError | null } | { error:
  * @example
  * const said = await classify(backend.refresh(token, signal), backend, 'refresh');
  */
-export async function classify(call: Promise<Reply>, backend: AuthBackend, kind: 'login' | 'refresh'): Promise<Verdict> {
+export async function classify(
+  call: Promise<Reply>,
+  backend: AuthBackend,
+  kind: 'login' | 'refresh',
+): Promise<Verdict> {
   let reply: Reply;
   try {
     reply = await call;
@@ -47,7 +51,11 @@ export async function classify(call: Promise<Reply>, backend: AuthBackend, kind:
   if (said === 'none') return { none: null };
   if (said !== 'ok') {
     const login = said === 'refused' && kind === 'login';
-    const error = new AuthError(login ? 'invalid_credentials' : said === 'refused' ? 'session_expired' : 'network', answered(reply), { status: reply.status });
+    const error = new AuthError(
+      login ? 'invalid_credentials' : said === 'refused' ? 'session_expired' : 'network',
+      answered(reply),
+      { status: reply.status },
+    );
     return said === 'refused' && !login ? { none: error } : { error, retryAfter: retryAfter(reply.retryAfter) };
   }
   try {

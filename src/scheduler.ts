@@ -88,7 +88,11 @@ export const backoff = (attempt: number, baseMs = 2000, capMs = 60_000): number 
  * `Retry-After` (`retryAfterMs`, from {@link retryAfter}): a `Retry-After` of 0, in the past, negative or fractional
  * can't turn the backoff into a loop. Returns the wait and the step to pass as `previousMs` next time.
  */
-export function retryDelay(attempt: number, previousMs: number, retryAfterMs: number | undefined): { delay: number; step: number } {
+export function retryDelay(
+  attempt: number,
+  previousMs: number,
+  retryAfterMs: number | undefined,
+): { delay: number; step: number } {
   const step = Math.max(backoff(attempt), previousMs);
   return { delay: Math.max(step, retryAfterMs ?? 0), step };
 }

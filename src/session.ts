@@ -24,7 +24,15 @@ export interface Session {
   readonly epoch: number;
 }
 
-export const START: Session = { tokens: null, at: -Infinity, loginAt: -Infinity, sid: -Infinity, outAt: -Infinity, out: false, epoch: 0 };
+export const START: Session = {
+  tokens: null,
+  at: -Infinity,
+  loginAt: -Infinity,
+  sid: -Infinity,
+  outAt: -Infinity,
+  out: false,
+  epoch: 0,
+};
 
 /** The news a tab decides on: from another tab (`tab: true`), or the outcome of its own login, refresh or logout. */
 export type News =
@@ -58,9 +66,29 @@ const max = Math.max;
  * `memory`: the refresh token lives in each tab's memory and travels by message.
  */
 export function decide(s: Session, news: News, memory = false): Decision {
-  const is = (rule: string, session: Session, effect: Effect = null, tell?: boolean): Decision => ({ session, effect, rule, tell });
-  const loggedOut = (at: number): Session => ({ ...s, tokens: null, at: max(s.at, at), outAt: max(s.outAt, at), out: true, epoch: s.epoch + 1 });
-  const adopted = (tokens: Tokens, at: number, loginAt = s.loginAt, sid = s.sid, epoch = s.epoch): Session => ({ tokens, at: max(s.at, at), loginAt, sid, outAt: s.outAt, out: false, epoch });
+  const is = (rule: string, session: Session, effect: Effect = null, tell?: boolean): Decision => ({
+    session,
+    effect,
+    rule,
+    tell,
+  });
+  const loggedOut = (at: number): Session => ({
+    ...s,
+    tokens: null,
+    at: max(s.at, at),
+    outAt: max(s.outAt, at),
+    out: true,
+    epoch: s.epoch + 1,
+  });
+  const adopted = (tokens: Tokens, at: number, loginAt = s.loginAt, sid = s.sid, epoch = s.epoch): Session => ({
+    tokens,
+    at: max(s.at, at),
+    loginAt,
+    sid,
+    outAt: s.outAt,
+    out: false,
+    epoch,
+  });
   const { at } = news;
   switch (news.type) {
     case 'logout':
@@ -97,7 +125,7 @@ export function decide(s: Session, news: News, memory = false): Decision {
       // L4: a login or logout happened meanwhile: this answer belongs to a session that is gone.
       if (news.epoch !== s.epoch) return is('L4', s);
       return is('L5', adopted(news.tokens, at), 'adopt');
-    case "refused":
+    case 'refused':
       if (news.epoch !== s.epoch) return is('L4', s);
       // L6: nothing was asked (no refresh token held) and a session arrived meanwhile (a tab's hand-over): keep it.
       if (!news.asked && s.tokens !== news.from) return is('L6', s);
@@ -119,7 +147,12 @@ export function decide(s: Session, news: News, memory = false): Decision {
  * @example
  * const clock = createClock(); const at = clock.now(); clock.heard(message.at);
  */
-export function createClock(read: () => number = () => (typeof performance !== 'undefined' && performance.timeOrigin ? performance.timeOrigin + performance.now() : Date.now())) {
+export function createClock(
+  read: () => number = () =>
+    typeof performance !== 'undefined' && performance.timeOrigin
+      ? performance.timeOrigin + performance.now()
+      : Date.now(),
+) {
   let offset = 0;
   let last = -Infinity;
   return {

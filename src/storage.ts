@@ -14,7 +14,10 @@ export interface RefreshTokenStore {
  * `TokenStorage` is reported (without the value) and treated as empty, so a
  * broken keychain signs the user out instead of crashing the app.
  */
-export function createRefreshTokenStore(option: 'cookie' | 'memory' | TokenStorage = 'cookie', key = 'keycard.refresh_token'): RefreshTokenStore {
+export function createRefreshTokenStore(
+  option: 'cookie' | 'memory' | TokenStorage = 'cookie',
+  key = 'keycard.refresh_token',
+): RefreshTokenStore {
   if (option === 'cookie') return { mode: 'cookie', get: async () => undefined, set: async () => {} };
   if (option === 'memory') {
     let token: string | null = null;

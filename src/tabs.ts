@@ -26,14 +26,19 @@ export interface SharedTokens {
 }
 
 interface Locks {
-  request<T>(name: string, options: { signal?: AbortSignal; ifAvailable?: boolean }, callback: (lock: unknown) => Promise<T> | T): Promise<T>;
+  request<T>(
+    name: string,
+    options: { signal?: AbortSignal; ifAvailable?: boolean },
+    callback: (lock: unknown) => Promise<T> | T,
+  ): Promise<T>;
 }
 
 const BUSY = {};
 // How long a task granted the lane after another tab held it waits for that tab's release to be heard.
 const NEWS_MS = 100;
 
-const locks = (): Locks | undefined => (typeof navigator !== 'undefined' ? (navigator as { locks?: Locks }).locks : undefined) ?? undefined;
+const locks = (): Locks | undefined =>
+  (typeof navigator !== 'undefined' ? (navigator as { locks?: Locks }).locks : undefined) ?? undefined;
 
 /**
  * Cross-tab coordination: a BroadcastChannel for news, and the lane: one queue that logins, refreshes and logout's
@@ -41,7 +46,12 @@ const locks = (): Locks | undefined => (typeof navigator !== 'undefined' ? (navi
  * "busy" flag; alone, a local queue). Both are feature-detected; without them (React Native, Node, old browsers)
  * the client simply works alone. `name` false: no channel.
  */
-export function createTabs(name: string | false, lockTimeoutMs: number, clock: Clock, onMessage: (message: TabMessage) => void) {
+export function createTabs(
+  name: string | false,
+  lockTimeoutMs: number,
+  clock: Clock,
+  onMessage: (message: TabMessage) => void,
+) {
   let channel: BroadcastChannel | null = null;
   try {
     if (name !== false && typeof BroadcastChannel === 'function') channel = new BroadcastChannel(name);
@@ -170,7 +180,8 @@ export function createTabs(name: string | false, lockTimeoutMs: number, clock: C
     busy: (): Promise<unknown> | null => (queued ? tail : null),
 
     /** Spread tabs' timers apart where no lock serialises them; with locks the late tab just finds fresh tokens. */
-    jitter: (lifetimeMs: number): number => (channel && !locks() ? Math.random() * Math.min(5000, lifetimeMs * 0.05) : 0),
+    jitter: (lifetimeMs: number): number =>
+      channel && !locks() ? Math.random() * Math.min(5000, lifetimeMs * 0.05) : 0,
 
     close(): void {
       for (const c of waiting) c.abort(); // the task then runs at once and finds the client disposed

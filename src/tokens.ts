@@ -33,7 +33,8 @@ export const isRecord = (value: unknown): value is Record<string, unknown> =>
 const seconds = (value: unknown): number | undefined => (Number.isFinite(value) ? (value as number) : undefined);
 
 function checkLifetime(lifetimeS: number, source: string): number {
-  if (!(lifetimeS > 0) || lifetimeS > MAX_LIFETIME_S) throw invalid(`absurd token lifetime (${source} = ${lifetimeS} s)`);
+  if (!(lifetimeS > 0) || lifetimeS > MAX_LIFETIME_S)
+    throw invalid(`absurd token lifetime (${source} = ${lifetimeS} s)`);
   return lifetimeS * 1000;
 }
 
@@ -84,8 +85,10 @@ export function parseTokens(body: unknown, receivedAt: number, serverDate: strin
   if (typeof accessToken !== 'string' || !accessToken) throw invalid('no access_token');
   if (accessToken.length > MAX_TOKEN_LENGTH) throw invalid(`access_token is over ${MAX_TOKEN_LENGTH} bytes`);
   if (!HEADER_SAFE.test(accessToken)) throw invalid('access_token is not a valid header value');
-  if (accessToken.length > WARN_TOKEN_LENGTH) warnOnce(`access token is over 4 KB; many servers refuse headers over 8 KB`);
-  if (refreshToken != null && (typeof refreshToken !== 'string' || !refreshToken)) throw invalid('refresh_token is not a string');
+  if (accessToken.length > WARN_TOKEN_LENGTH)
+    warnOnce(`access token is over 4 KB; many servers refuse headers over 8 KB`);
+  if (refreshToken != null && (typeof refreshToken !== 'string' || !refreshToken))
+    throw invalid('refresh_token is not a string');
   if (expiresIn != null && !Number.isFinite(expiresIn)) throw invalid('expires_in is not a number');
 
   const claims = decodeClaims(accessToken);
@@ -103,7 +106,13 @@ export function parseTokens(body: unknown, receivedAt: number, serverDate: strin
   // Without a Date header the local clock is all we have; a skewed device may refresh early or late.
   if (exp !== undefined && !measures.length) measures.push(checkLifetime(exp - receivedAt / 1000, 'exp - now'));
   const lifetime = measures.length ? Math.min(...measures) : null;
-  return { accessToken, refreshToken: (refreshToken as string | null | undefined) ?? undefined, claims, receivedAt, lifetime };
+  return {
+    accessToken,
+    refreshToken: (refreshToken as string | null | undefined) ?? undefined,
+    claims,
+    receivedAt,
+    lifetime,
+  };
 }
 
 /** Local epoch ms at which the token expires, or null. */

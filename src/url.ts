@@ -49,7 +49,15 @@ export function parse(input: string, base?: string): Parts | null {
     if (!b) return null;
     if (!/^[/\\]{2}/.test(s)) {
       const path = b.rest.replace(/[?#][\s\S]*/, '');
-      return { ...b, rest: s[0] === '?' ? path + s : !s || s[0] === '#' ? b.rest.replace(/#[\s\S]*/, '') + s : fixPath(/^[/\\]/.test(s) ? s : path.replace(/[^/]*$/, '') + s) };
+      return {
+        ...b,
+        rest:
+          s[0] === '?'
+            ? path + s
+            : !s || s[0] === '#'
+              ? b.rest.replace(/#[\s\S]*/, '') + s
+              : fixPath(/^[/\\]/.test(s) ? s : path.replace(/[^/]*$/, '') + s),
+      };
     }
     protocol = b.protocol;
   }
@@ -58,9 +66,21 @@ export function parse(input: string, base?: string): Parts | null {
   const host = m?.[2]?.toLowerCase();
   // Only plain ASCII names and dotted-decimal IPv4 (a name ending in a number is an IPv4 address) are read here:
   // IDNA, percent-escapes, IPv6 and other IPv4 forms are left to a complete `URL`.
-  if (!host || +m![3]! > 65535 || /[^\w.-]/.test(host) || (/(^|\.)(\d+|0x[\da-f]*)\.?$/.test(host) && !/^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.\b|$)){4}$/.test(host))) return null;
+  if (
+    !host ||
+    +m![3]! > 65535 ||
+    /[^\w.-]/.test(host) ||
+    (/(^|\.)(\d+|0x[\da-f]*)\.?$/.test(host) && !/^((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.\b|$)){4}$/.test(host))
+  )
+    return null;
   const port = m![3] && +m![3] !== (protocol === 'https:' ? 443 : 80) ? `:${+m![3]}` : '';
-  return { protocol, hostname: host, port: port.slice(1), origin: `${protocol}//${host}${port}`, rest: fixPath(m![4] ?? '') };
+  return {
+    protocol,
+    hostname: host,
+    port: port.slice(1),
+    origin: `${protocol}//${host}${port}`,
+    rest: fixPath(m![4] ?? ''),
+  };
 }
 
 /** A special URL's path reads `\` as `/` and is never empty. */

@@ -1,6 +1,16 @@
 // Type tests for the public API of API.md, checked by `tsc --noEmit` in `npm test`.
 import { expectTypeOf } from 'vitest';
-import { AuthError, createAuthClient, memoryStorage, type AuthClient, type AuthClientOptions, type AuthErrorCode, type AuthEvent, type AuthState, type TokenStorage } from 'keycard';
+import {
+  AuthError,
+  createAuthClient,
+  memoryStorage,
+  type AuthClient,
+  type AuthClientOptions,
+  type AuthErrorCode,
+  type AuthEvent,
+  type AuthState,
+  type TokenStorage,
+} from 'keycard';
 
 const auth = createAuthClient({ baseUrl: 'https://auth.test' });
 expectTypeOf(auth).toEqualTypeOf<AuthClient>();
@@ -41,14 +51,24 @@ createAuthClient({});
 createAuthClient({ baseUrl: 'x', refreshToken: 'localStorage' });
 
 // Async and sync TokenStorage adapters both fit.
-expectTypeOf<{ get: (k: string) => Promise<string | null>; set: (k: string, v: string) => Promise<void>; remove: (k: string) => Promise<void> }>().toMatchTypeOf<TokenStorage>();
-expectTypeOf<{ get: (k: string) => string | null; set: (k: string, v: string) => void; remove: (k: string) => void }>().toMatchTypeOf<TokenStorage>();
+expectTypeOf<{
+  get: (k: string) => Promise<string | null>;
+  set: (k: string, v: string) => Promise<void>;
+  remove: (k: string) => Promise<void>;
+}>().toMatchTypeOf<TokenStorage>();
+expectTypeOf<{
+  get: (k: string) => string | null;
+  set: (k: string, v: string) => void;
+  remove: (k: string) => void;
+}>().toMatchTypeOf<TokenStorage>();
 
 // Errors like jose: one class, a closed set of codes.
 const error = new AuthError('network', 'x', { status: 503 });
 expectTypeOf(error).toMatchTypeOf<Error>();
 expectTypeOf(error.code).toEqualTypeOf<AuthErrorCode>();
-expectTypeOf<AuthErrorCode>().toEqualTypeOf<'invalid_credentials' | 'session_expired' | 'network' | 'invalid_response' | 'unauthenticated'>();
+expectTypeOf<AuthErrorCode>().toEqualTypeOf<
+  'invalid_credentials' | 'session_expired' | 'network' | 'invalid_response' | 'unauthenticated'
+>();
 expectTypeOf(error.status).toEqualTypeOf<number | undefined>();
 // @ts-expect-error unknown codes don't compile
 new AuthError('nope', 'x');

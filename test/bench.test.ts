@@ -5,6 +5,8 @@ import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
 
 it('npm run bench -- --quick runs every section', async () => {
-  const { stdout } = await promisify(execFile)(process.execPath, ['bench/run.mjs', '--quick', '--no-build'], { timeout: 90_000 });
+  const { stdout } = await promisify(execFile)(process.execPath, ['bench/run.mjs', '--quick', '--no-build'], {
+    timeout: 90_000,
+  });
   for (const section of ['size', 'overhead', 'coalesce', 'steady', 'tabs']) expect(stdout).toContain(`## ${section}`);
 }, 120_000);

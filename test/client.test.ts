@@ -19,7 +19,12 @@ describe('login', () => {
     const seen = vi.fn();
     auth.subscribe(seen);
     const state = await auth.login(alice);
-    expect(state).toMatchObject({ status: 'authenticated', user: { sub: 'alice' }, expiresAt: Date.now() + 300_000, error: null });
+    expect(state).toMatchObject({
+      status: 'authenticated',
+      user: { sub: 'alice' },
+      expiresAt: Date.now() + 300_000,
+      error: null,
+    });
     expect(auth.getState()).toBe(state);
     expect(seen).toHaveBeenCalledOnce();
   });
@@ -38,7 +43,10 @@ describe('login', () => {
   it('rejects wrong credentials with invalid_credentials and leaves state settled', async () => {
     mockBackend();
     const auth = make();
-    await expect(auth.login({ username: 'alice', password: 'nope' })).rejects.toMatchObject({ code: 'invalid_credentials', status: 401 });
+    await expect(auth.login({ username: 'alice', password: 'nope' })).rejects.toMatchObject({
+      code: 'invalid_credentials',
+      status: 401,
+    });
     expect(auth.getState().status).toBe('unauthenticated');
     expect(auth.getState().error).toBeNull();
   });
@@ -88,7 +96,10 @@ describe('a fetch that ignores the abort', () => {
     const auth = make({ timeout: 2 });
     await auth.login(alice);
     const stalled = () =>
-      new HttpResponse(new ReadableStream({ start: (c) => c.enqueue(new TextEncoder().encode('{"access_token":"ab')) }), { status: 200 });
+      new HttpResponse(
+        new ReadableStream({ start: (c) => c.enqueue(new TextEncoder().encode('{"access_token":"ab')) }),
+        { status: 200 },
+      );
     server.use(http.post(`${BASE}/auth/refresh`, stalled, { once: true }));
     const first = auth.refresh().catch((e) => e);
     await vi.advanceTimersByTimeAsync(2000);
@@ -201,7 +212,12 @@ describe('refresh', () => {
       await auth.login(alice);
       backend.refreshReply = () => HttpResponse.json({ error: 'invalid_grant' }, { status });
       const state = await auth.refresh();
-      expect(state).toMatchObject({ status: 'unauthenticated', user: null, expiresAt: null, error: { code: 'session_expired', status } });
+      expect(state).toMatchObject({
+        status: 'unauthenticated',
+        user: null,
+        expiresAt: null,
+        error: { code: 'session_expired', status },
+      });
       expect(await auth.getAccessToken()).toBeNull();
       expect(events.map((e) => e.type)).toEqual(['login', 'logout']);
     });
@@ -212,7 +228,11 @@ describe('refresh', () => {
     ['429', () => new HttpResponse(null, { status: 429 }), 'network'],
     ['network error', () => HttpResponse.error(), 'network'],
     ['HTML from a proxy', () => HttpResponse.html('<h1>Gateway</h1>'), 'invalid_response'],
-    ['malformed JSON', () => new HttpResponse('{"access_token":', { headers: { 'Content-Type': 'application/json' } }), 'invalid_response'],
+    [
+      'malformed JSON',
+      () => new HttpResponse('{"access_token":', { headers: { 'Content-Type': 'application/json' } }),
+      'invalid_response',
+    ],
     ['missing access_token', () => HttpResponse.json({ token_type: 'Bearer' }), 'invalid_response'],
     ['absurd expires_in', () => HttpResponse.json({ access_token: 'opaque', expires_in: -1 }), 'invalid_response'],
   ];
@@ -424,7 +444,8 @@ describe('logout', () => {
   it('settles an initializing client, and a refresh in flight cannot resurrect the session', async () => {
     const backend = mockBackend();
     let release!: () => void;
-    backend.refreshReply = () => new Promise<Response>((r) => (release = () => r(HttpResponse.json({ access_token: 'late', expires_in: 300 }))));
+    backend.refreshReply = () =>
+      new Promise<Response>((r) => (release = () => r(HttpResponse.json({ access_token: 'late', expires_in: 300 }))));
     const auth = make();
     const restoring = auth.restore();
     await vi.advanceTimersByTimeAsync(0);
@@ -471,7 +492,10 @@ describe('state and dispose', () => {
     await vi.advanceTimersByTimeAsync(0); // nothing rethrown later either: vitest fails the run on an uncaught error
     expect(good).toHaveBeenCalledOnce();
     expect(auth.getState().status).toBe('authenticated');
-    expect(logged).toHaveBeenCalledWith('[keycard] a listener threw', expect.objectContaining({ message: 'listener bug' }));
+    expect(logged).toHaveBeenCalledWith(
+      '[keycard] a listener threw',
+      expect.objectContaining({ message: 'listener bug' }),
+    );
     logged.mockRestore();
   });
 
@@ -511,7 +535,8 @@ describe('no token leaks', () => {
     await auth.fetch(`${API}/me`);
     backend.refreshReply = () => HttpResponse.json({ error: 'invalid_grant' }, { status: 401 });
     await auth.refresh();
-    const seen = JSON.stringify(events) + JSON.stringify(auth.getState().error) + String(auth.getState().error?.message);
+    const seen =
+      JSON.stringify(events) + JSON.stringify(auth.getState().error) + String(auth.getState().error?.message);
     expect(seen).not.toContain(token);
     expect(seen).not.toContain('rt-');
   });
@@ -548,7 +573,9 @@ describe('no loops, whatever the server says (API.md Expiry)', () => {
       await auth.login(alice);
       backend.refreshReply = () => new Response('', { status: 503, headers: { 'Retry-After': retryAfter } });
       const delays: number[] = [];
-      auth.onEvent((e) => void (e.type === 'refresh_failed' && e.retryAt !== null && delays.push(e.retryAt - Date.now())));
+      auth.onEvent(
+        (e) => void (e.type === 'refresh_failed' && e.retryAt !== null && delays.push(e.retryAt - Date.now())),
+      );
       void auth.refresh().catch(() => {});
       const refreshes = await twoMinutes(backend, () => void auth.fetch(`${API}/x`));
       expect(refreshes).toBeLessThanOrEqual(121);

@@ -45,7 +45,12 @@ describe('auth.fetch attaches the token', () => {
         return HttpResponse.json({});
       }),
     );
-    for (const url of ['https://evil.test/x', 'https://auth.test.evil.test/x', 'http://auth.test/api/x', 'https://auth.test:8443/x']) {
+    for (const url of [
+      'https://evil.test/x',
+      'https://auth.test.evil.test/x',
+      'http://auth.test/api/x',
+      'https://auth.test:8443/x',
+    ]) {
       expect((await auth.fetch(url)).status).toBe(200);
     }
     expect(seen.map(([, h]) => h)).toEqual([null, null, null, null]);
@@ -55,7 +60,11 @@ describe('auth.fetch attaches the token', () => {
 
   it('apiOrigins replaces the default list (strings, RegExp, function)', async () => {
     const hits: Record<string, string | null> = {};
-    server.use(http.get('https://:host/x', ({ request }) => HttpResponse.json((hits[new URL(request.url).host] = request.headers.get('authorization')))));
+    server.use(
+      http.get('https://:host/x', ({ request }) =>
+        HttpResponse.json((hits[new URL(request.url).host] = request.headers.get('authorization'))),
+      ),
+    );
     const backend = mockBackend();
     const auth = make({ apiOrigins: ['https://api.test', /^https:\/\/[a-z]+\.cdn\.test$/] });
     await auth.login(alice);
@@ -127,7 +136,11 @@ describe('401 → one refresh → replay', () => {
   it('replays a POST with its JSON body, headers and method', async () => {
     const { backend, auth } = await signedIn();
     backend.valid.clear();
-    const res = await auth.fetch(`${API}/echo`, { method: 'POST', body: JSON.stringify({ n: 1 }), headers: { 'Content-Type': 'application/json' } });
+    const res = await auth.fetch(`${API}/echo`, {
+      method: 'POST',
+      body: JSON.stringify({ n: 1 }),
+      headers: { 'Content-Type': 'application/json' },
+    });
     expect(res.status).toBe(200);
     expect(backend.api.map((c) => [c.method, c.body])).toEqual([
       ['POST', '{"n":1}'],
@@ -138,7 +151,9 @@ describe('401 → one refresh → replay', () => {
   it('replays a Request input with its body intact', async () => {
     const { backend, auth } = await signedIn();
     backend.valid.clear();
-    const res = await auth.fetch(new Request(`${API}/echo`, { method: 'PUT', body: 'payload', headers: { 'X-Trace': 't1' } }));
+    const res = await auth.fetch(
+      new Request(`${API}/echo`, { method: 'PUT', body: 'payload', headers: { 'X-Trace': 't1' } }),
+    );
     expect(res.status).toBe(200);
     expect(backend.api.map((c) => c.body)).toEqual(['payload', 'payload']);
   });
@@ -249,7 +264,12 @@ describe('before sending', () => {
     const { backend, auth } = await signedIn();
     vi.setSystemTime(Date.now() + 3_600_000); // due: the request refreshes before it is sent
     const sent: (string | null)[] = [];
-    server.use(http.get(`${API}/always401`, ({ request }) => (sent.push(request.headers.get('authorization')), new HttpResponse(null, { status: 401 }))));
+    server.use(
+      http.get(
+        `${API}/always401`,
+        ({ request }) => (sent.push(request.headers.get('authorization')), new HttpResponse(null, { status: 401 })),
+      ),
+    );
     const res = await auth.fetch(`${API}/always401`);
     expect(res.status).toBe(401);
     expect(backend.refreshes).toBe(1);
@@ -264,11 +284,13 @@ describe('before sending', () => {
     const { backend, auth } = await signedIn();
     vi.setSystemTime(Date.now() + 3_600_000);
     let calls = 0;
-    server.use(http.get(`${API}/slow401`, () => {
-      calls++;
-      vi.setSystemTime(Date.now() + 3_600_000); // the device clock jumps past the new token's expiry meanwhile
-      return new HttpResponse(null, { status: 401 });
-    }));
+    server.use(
+      http.get(`${API}/slow401`, () => {
+        calls++;
+        vi.setSystemTime(Date.now() + 3_600_000); // the device clock jumps past the new token's expiry meanwhile
+        return new HttpResponse(null, { status: 401 });
+      }),
+    );
     const res = await auth.fetch(`${API}/slow401`);
     expect(res.status).toBe(401);
     expect(calls).toBe(1);
@@ -280,7 +302,11 @@ describe('before sending', () => {
     const { backend, auth } = await signedIn();
     vi.setSystemTime(Date.now() + 3_600_000);
     let calls = 0;
-    server.use(http.get(`${API}/lagging`, () => (++calls === 1 ? new HttpResponse(null, { status: 401 }) : HttpResponse.json({ ok: true }))));
+    server.use(
+      http.get(`${API}/lagging`, () =>
+        ++calls === 1 ? new HttpResponse(null, { status: 401 }) : HttpResponse.json({ ok: true }),
+      ),
+    );
     const res = await auth.fetch(`${API}/lagging`);
     expect(res.status).toBe(200);
     expect(calls).toBe(2);

@@ -41,13 +41,21 @@ async function decisions(list: Array<string | { re: string }> | null, runs: numb
   const rule: OriginRule | undefined = list?.map((r) => (typeof r === 'string' ? r : new RegExp(r.re)));
   const baseUrl = 'https://auth.test';
   const allowed = createOriginPolicy(rule, baseUrl);
-  const origins = (rule ?? [baseUrl, location.href]).map((r) => (typeof r === 'string' ? new PlatformURL(r).origin : r));
+  const origins = (rule ?? [baseUrl, location.href]).map((r) =>
+    typeof r === 'string' ? new PlatformURL(r).origin : r,
+  );
   let sent: { input: unknown; authorization: string | null } | undefined;
   const ok = new Response(null);
   const authFetch = createAuthFetch({
     fetch: () => async (input, init) => {
       const headers = init?.headers;
-      sent = { input, authorization: headers instanceof Headers ? headers.get('authorization') : ((headers as Record<string, string> | undefined)?.Authorization ?? null) };
+      sent = {
+        input,
+        authorization:
+          headers instanceof Headers
+            ? headers.get('authorization')
+            : ((headers as Record<string, string> | undefined)?.Authorization ?? null),
+      };
       return ok;
     },
     allowed,
@@ -62,7 +70,10 @@ async function decisions(list: Array<string | { re: string }> | null, runs: numb
     fc.asyncProperty(urlString, inputKind, async (s, kind) => {
       const input = make(kind, s);
       const url = parsed(input instanceof Request ? input.url : String(input), document.baseURI);
-      const expected = !!url && /^https?:$/.test(url.protocol) && origins.some((o) => (typeof o === 'string' ? o === url.origin : o.test(url.origin)));
+      const expected =
+        !!url &&
+        /^https?:$/.test(url.protocol) &&
+        origins.some((o) => (typeof o === 'string' ? o === url.origin : o.test(url.origin)));
       sent = undefined;
       await authFetch(input as RequestInfo);
       const attached = sent!.authorization === 'Bearer TOKEN';
@@ -73,7 +84,12 @@ async function decisions(list: Array<string | { re: string }> | null, runs: numb
     }),
     { numRuns: runs },
   );
-  return { failed: result.failed, counterexample: result.counterexample ? JSON.stringify(result.counterexample) : null, runs: result.numRuns, attachedCount };
+  return {
+    failed: result.failed,
+    counterexample: result.counterexample ? JSON.stringify(result.counterexample) : null,
+    runs: result.numRuns,
+    attachedCount,
+  };
 }
 
 /** src/url.ts's own reading (a partial URL stubbed in) against Chromium's, field by field. */
@@ -93,7 +109,12 @@ function parser(runs: number) {
       const standard = expected && /^https?:$/.test(expected.protocol) ? expected : null;
       if (!url) {
         // Left to a complete URL only: non-ASCII or escaped hosts, IPv6 and other characters, other IPv4 forms.
-        return !standard || /[^\0-\x7f]|%/.test(input) || /[^\w.-]/.test(standard.hostname) || /^[\d.]+$/.test(standard.hostname);
+        return (
+          !standard ||
+          /[^\0-\x7f]|%/.test(input) ||
+          /[^\w.-]/.test(standard.hostname) ||
+          /^[\d.]+$/.test(standard.hostname)
+        );
       }
       if (!standard && /xn--/.test(url.hostname)) return true; // punycode is not validated
       own++;
@@ -102,11 +123,21 @@ function parser(runs: number) {
       sent.username = sent.password = '';
       const bare = new PlatformURL(standard.href);
       bare.username = bare.password = '';
-      return url.origin === standard.origin && url.hostname === standard.hostname && url.port === standard.port && url.protocol === standard.protocol && sent.href === bare.href;
+      return (
+        url.origin === standard.origin &&
+        url.hostname === standard.hostname &&
+        url.port === standard.port &&
+        url.protocol === standard.protocol &&
+        sent.href === bare.href
+      );
     }),
     { numRuns: runs },
   );
-  return { failed: result.failed, counterexample: result.counterexample ? JSON.stringify(result.counterexample) : null, own };
+  return {
+    failed: result.failed,
+    counterexample: result.counterexample ? JSON.stringify(result.counterexample) : null,
+    own,
+  };
 }
 
 /** Real requests from this page through auth.fetch: inputs aimed at `evil` (another origin). */
@@ -114,7 +145,14 @@ async function attack(evil: string) {
   const auth = createAuthClient({ baseUrl: location.origin, channel: false });
   await auth.login({ username: 'alice', password: 'wonderland' });
   const host = new PlatformURL(evil).host;
-  const inputs: unknown[] = [`/\\${host}/x1`, `/\t/${host}/x2`, `/\r/${host}/x3`, `/\n/${host}/x4`, `\\\\${host}/x5`, { url: `${location.origin}/api/me`, toString: () => `${evil}/x6` }];
+  const inputs: unknown[] = [
+    `/\\${host}/x1`,
+    `/\t/${host}/x2`,
+    `/\r/${host}/x3`,
+    `/\n/${host}/x4`,
+    `\\\\${host}/x5`,
+    { url: `${location.origin}/api/me`, toString: () => `${evil}/x6` },
+  ];
   const statuses: number[] = [];
   for (const input of inputs) statuses.push((await auth.fetch(input as RequestInfo)).status);
   const own = (await auth.fetch('/api/me')).status;

@@ -23,20 +23,33 @@ interface Seen {
 function listen(handler: (req: IncomingMessage, res: ServerResponse) => void) {
   const seen: Seen[] = [];
   const server = createServer((req, res) => {
-    seen.push({ method: req.method!, url: req.url!, authorization: req.headers.authorization ?? null, preflight: (req.headers['access-control-request-headers'] as string | undefined) ?? null });
+    seen.push({
+      method: req.method!,
+      url: req.url!,
+      authorization: req.headers.authorization ?? null,
+      preflight: (req.headers['access-control-request-headers'] as string | undefined) ?? null,
+    });
     handler(req, res);
   });
   return new Promise<{ origin: string; port: number; seen: Seen[]; close: () => Promise<void> }>((resolve) =>
     server.listen(0, '127.0.0.1', () => {
       const { port } = server.address() as AddressInfo;
-      resolve({ origin: `http://127.0.0.1:${port}`, port, seen, close: () => new Promise((r) => server.close(() => r())) });
+      resolve({
+        origin: `http://127.0.0.1:${port}`,
+        port,
+        seen,
+        close: () => new Promise((r) => server.close(() => r())),
+      });
     }),
   );
 }
 
 type Api = {
   keycardOrigins: {
-    decisions: (list: Array<string | { re: string }> | null, runs: number) => Promise<{ failed: boolean; counterexample: string | null; runs: number; attachedCount: number }>;
+    decisions: (
+      list: Array<string | { re: string }> | null,
+      runs: number,
+    ) => Promise<{ failed: boolean; counterexample: string | null; runs: number; attachedCount: number }>;
     parser: (runs: number) => { failed: boolean; counterexample: string | null; own: number };
     attack: (evil: string) => Promise<{ statuses: number[]; own: number; token: string | null }>;
   };
@@ -50,7 +63,14 @@ describe.skipIf(!existsSync(CHROMIUM))('the allow-list in Chromium', () => {
   let bundle = '';
 
   beforeAll(async () => {
-    const built = await build({ entryPoints: [`${ROOT}test/origins.browser.ts`], bundle: true, format: 'iife', platform: 'browser', write: false, logLevel: 'silent' });
+    const built = await build({
+      entryPoints: [`${ROOT}test/origins.browser.ts`],
+      bundle: true,
+      format: 'iife',
+      platform: 'browser',
+      write: false,
+      logLevel: 'silent',
+    });
     bundle = built.outputFiles[0]!.text;
     // A foreign origin that would take a token: CORS-open, Authorization included, so only keycard stands between.
     evil = await listen((req, res) => {
@@ -60,17 +80,27 @@ describe.skipIf(!existsSync(CHROMIUM))('the allow-list in Chromium', () => {
       res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
     });
     page = await listen((req, res) => {
-      if (req.url === '/app/') return res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><script src="/origins.js"></script>');
+      if (req.url === '/app/')
+        return res
+          .writeHead(200, { 'Content-Type': 'text/html' })
+          .end('<!doctype html><script src="/origins.js"></script>');
       if (req.url === '/origins.js') return res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(bundle);
-      if (req.url?.startsWith('/auth/')) return res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(tokenBody()));
+      if (req.url?.startsWith('/auth/'))
+        return res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(tokenBody()));
       res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
     });
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
-        '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync', // playwright gives each launch a fresh profile
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync', // playwright gives each launch a fresh profile
         // evil.example is the foreign server (its port kept), as an attacker's name would be.
         '--host-resolver-rules=MAP evil.example 127.0.0.1',
       ],
@@ -88,7 +118,19 @@ describe.skipIf(!existsSync(CHROMIUM))('the allow-list in Chromium', () => {
   it('the decision equals Chromium URL parser’s for the default list and an apiOrigins list (2 × 2,500 cases)', async () => {
     const results = await tab.evaluate(async () => {
       const api = (window as unknown as Api).keycardOrigins;
-      return [await api.decisions(null, 2500), await api.decisions(['https://api.test', { re: '^https://[a-z]+\\.cdn\\.test$' }, 'http://127.0.0.1:8080', 'https://xn--nxasmq6b.com', 'https://[::1]:8443'], 2500)];
+      return [
+        await api.decisions(null, 2500),
+        await api.decisions(
+          [
+            'https://api.test',
+            { re: '^https://[a-z]+\\.cdn\\.test$' },
+            'http://127.0.0.1:8080',
+            'https://xn--nxasmq6b.com',
+            'https://[::1]:8443',
+          ],
+          2500,
+        ),
+      ];
     });
     for (const r of results) {
       expect(r.counterexample, `Chromium ${browser.version()}`).toBeNull();
@@ -106,7 +148,10 @@ describe.skipIf(!existsSync(CHROMIUM))('the allow-list in Chromium', () => {
 
   it('evil.example gets no Authorization for /\\evil.example/x, tab/CR/LF variants, \\\\evil.example or an object whose .url is allowed', async () => {
     const before = evil.seen.length;
-    const result = await tab.evaluate((target) => (window as unknown as Api).keycardOrigins.attack(target), `http://evil.example:${evil.port}`);
+    const result = await tab.evaluate(
+      (target) => (window as unknown as Api).keycardOrigins.attack(target),
+      `http://evil.example:${evil.port}`,
+    );
     const atEvil = evil.seen.slice(before);
     // They really went there (protocol-relative), and without the token: no header, no preflight asking for it.
     expect(atEvil.map((s) => s.url).sort()).toEqual(['/x1', '/x2', '/x3', '/x4', '/x5', '/x6']);

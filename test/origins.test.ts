@@ -37,7 +37,11 @@ describe('origin policy', () => {
 
   it('a global RegExp does not flip between calls', () => {
     const policy = createOriginPolicy([/api\.test/g], 'https://auth.test');
-    expect([policy('https://api.test/1'), policy('https://api.test/2'), policy('https://api.test/3')]).toEqual([true, true, true]);
+    expect([policy('https://api.test/1'), policy('https://api.test/2'), policy('https://api.test/3')]).toEqual([
+      true,
+      true,
+      true,
+    ]);
   });
 
   it('rejects a bad baseUrl or apiOrigins entry with a TypeError naming it', () => {

@@ -40,7 +40,7 @@ describe('createTimer', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  it('fires on time when the wall clock is set back meanwhile (the server\'s clock was not)', () => {
+  it("fires on time when the wall clock is set back meanwhile (the server's clock was not)", () => {
     const fire = vi.fn();
     createTimer(fire).at(Date.now() + 5000);
     vi.setSystemTime(Date.now() - 5 * 3600 * 1000);

@@ -51,7 +51,11 @@ describe('bundle size', () => {
 
   it(`keycard/react adds at most ${BUDGET.reactGzip} B gzip on top of the core (react external)`, async () => {
     const core = await bundle(CORE);
-    const withReact = await bundle(`${CORE}\nexport { AuthProvider, useAuth } from 'keycard/react';`, ['react', 'react-dom', 'react/jsx-runtime']);
+    const withReact = await bundle(`${CORE}\nexport { AuthProvider, useAuth } from 'keycard/react';`, [
+      'react',
+      'react-dom',
+      'react/jsx-runtime',
+    ]);
     const added = withReact.gzip - core.gzip;
     expect(added, `keycard/react adds ${added} B gzip`).toBeLessThanOrEqual(BUDGET.reactGzip);
   });

@@ -12,7 +12,11 @@ it('nothing is written to localStorage, sessionStorage, document.cookie or the U
     vi.spyOn(store, 'setItem').mockImplementation((k) => void writes.push(`storage:${k}`));
   }
   const cookie = Object.getOwnPropertyDescriptor(Document.prototype, 'cookie')!;
-  Object.defineProperty(document, 'cookie', { configurable: true, get: () => '', set: (v: string) => void writes.push(`cookie:${v.split('=')[0]}`) });
+  Object.defineProperty(document, 'cookie', {
+    configurable: true,
+    get: () => '',
+    set: (v: string) => void writes.push(`cookie:${v.split('=')[0]}`),
+  });
   const href = location.href;
 
   for (const mode of ['cookie', 'memory'] as const) {
@@ -38,7 +42,11 @@ it('in a browser the page origin is allowed by default and root-relative URLs ge
   const { http, HttpResponse } = await import('msw');
   const { server } = await import('./helpers');
   let auth: string | null = 'unset';
-  server.use(http.get(`${location.origin}/api/here`, ({ request }) => HttpResponse.json((auth = request.headers.get('authorization')))));
+  server.use(
+    http.get(`${location.origin}/api/here`, ({ request }) =>
+      HttpResponse.json((auth = request.headers.get('authorization'))),
+    ),
+  );
   const client = createAuthClient({ baseUrl: BASE, channel: false });
   await client.login({ username: 'alice', password: 'wonderland' });
   await client.fetch('/api/here');

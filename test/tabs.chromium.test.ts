@@ -11,7 +11,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const PAGE = `<!doctype html><meta charset="utf-8"><script src="/keycard.js"></script>
 <script>window.auth = keycard.createAuthClient({ baseUrl: location.origin });</script>`;
 const BEHIND = `{ const now = performance.now.bind(performance); performance.now = () => now() - 7_200_000; }`;
@@ -26,7 +35,15 @@ let context: import('playwright-core').BrowserContext;
 describe.skipIf(!existsSync(CHROMIUM))('tabs whose clocks disagree (Chromium)', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'keycard-skew-'));
-    await build({ entryPoints: [join(ROOT, 'src/index.ts')], bundle: true, format: 'iife', globalName: 'keycard', platform: 'browser', outfile: join(dir, 'keycard.js'), logLevel: 'silent' });
+    await build({
+      entryPoints: [join(ROOT, 'src/index.ts')],
+      bundle: true,
+      format: 'iife',
+      globalName: 'keycard',
+      platform: 'browser',
+      outfile: join(dir, 'keycard.js'),
+      logLevel: 'silent',
+    });
     writeFileSync(join(dir, 'index.html'), PAGE);
     const { createServer } = await import(pathToFileURL(join(ROOT, 'examples/server/index.mjs')).href);
     const server = await createServer({ tokenLifetime: 300, refreshTokenMode: 'cookie', staticDir: dir });
@@ -71,7 +88,14 @@ describe.skipIf(!existsSync(CHROMIUM))('tabs whose clocks disagree (Chromium)', 
     await settled(older, 'authenticated');
     await newer.evaluate(() => auth.logout());
     await settled(older, 'unauthenticated');
-    const login = await older.evaluate((c) => auth.login(c).then((s) => s.status, (e: Error) => `${e.name}: ${e.message}`), alice);
+    const login = await older.evaluate(
+      (c) =>
+        auth.login(c).then(
+          (s) => s.status,
+          (e: Error) => `${e.name}: ${e.message}`,
+        ),
+      alice,
+    );
     expect(login).toBe('authenticated');
     await settled(newer, 'authenticated');
     await Promise.all([older.close(), newer.close()]);

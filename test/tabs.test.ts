@@ -81,7 +81,9 @@ describe('cross-tab', () => {
     await a!.login(alice);
     await vi.waitFor(() => expect(c!.getState().status).toBe('authenticated'));
     await b!.logout();
-    await vi.waitFor(() => expect([a, c].map((t) => t!.getState().status)).toEqual(['unauthenticated', 'unauthenticated']));
+    await vi.waitFor(() =>
+      expect([a, c].map((t) => t!.getState().status)).toEqual(['unauthenticated', 'unauthenticated']),
+    );
     expect(await a!.getAccessToken()).toBeNull();
   });
 
@@ -178,11 +180,14 @@ describe('cross-tab', () => {
 
   it('works alone when the platform refuses a BroadcastChannel (a sandboxed document throws)', async () => {
     mockBackend();
-    vi.stubGlobal('BroadcastChannel', class {
-      constructor() {
-        throw new DOMException('denied', 'SecurityError');
-      }
-    });
+    vi.stubGlobal(
+      'BroadcastChannel',
+      class {
+        constructor() {
+          throw new DOMException('denied', 'SecurityError');
+        }
+      },
+    );
     try {
       const [a] = tabs(1);
       await expect(a!.login(alice)).resolves.toMatchObject({ status: 'authenticated' });
@@ -206,7 +211,16 @@ describe('cross-tab', () => {
     mockBackend();
     const [a] = tabs(1);
     const rogue = new BroadcastChannel(`tabs-test-${n}`);
-    for (const message of [null, 'x', { type: 'tokens' }, { type: 'tokens', at: 1e15, session: 1 }, { type: 'tokens', at: 1e15, session: 1, tokens: { accessToken: 1, receivedAt: 0 } }, { type: 'tokens', at: 'soon', session: 1, tokens: { accessToken: 'x', receivedAt: 0 } }, { type: 'logout', at: 1e15, expired: false }]) rogue.postMessage(message);
+    for (const message of [
+      null,
+      'x',
+      { type: 'tokens' },
+      { type: 'tokens', at: 1e15, session: 1 },
+      { type: 'tokens', at: 1e15, session: 1, tokens: { accessToken: 1, receivedAt: 0 } },
+      { type: 'tokens', at: 'soon', session: 1, tokens: { accessToken: 'x', receivedAt: 0 } },
+      { type: 'logout', at: 1e15, expired: false },
+    ])
+      rogue.postMessage(message);
     await settle();
     rogue.close();
     expect(a!.getState().status).toBe('initializing');
@@ -220,13 +234,25 @@ describe('cross-tab', () => {
     vi.stubGlobal('document', { addEventListener() {}, removeEventListener() {}, visibilityState: 'visible' });
     const names: string[] = [];
     const Real = BroadcastChannel;
-    vi.stubGlobal('BroadcastChannel', class extends Real { constructor(name: string) { super(name); names.push(name); } });
+    vi.stubGlobal(
+      'BroadcastChannel',
+      class extends Real {
+        constructor(name: string) {
+          super(name);
+          names.push(name);
+        }
+      },
+    );
     try {
       mockBackend();
       const other = 'https://other.test';
       server.use(http.post(`${other}/auth/login`, () => HttpResponse.json(tokenResponse())));
       const [a, b, c] = [BASE, BASE, other].map((baseUrl) => createAuthClient({ baseUrl, apiOrigins: [BASE, other] }));
-      expect(names).toEqual([`keycard:${BASE}/auth/refresh`, `keycard:${BASE}/auth/refresh`, `keycard:${other}/auth/refresh`]);
+      expect(names).toEqual([
+        `keycard:${BASE}/auth/refresh`,
+        `keycard:${BASE}/auth/refresh`,
+        `keycard:${other}/auth/refresh`,
+      ]);
       await c!.login(alice);
       await a!.login(alice);
       await vi.waitFor(() => expect(b!.getState().status).toBe('authenticated'));

@@ -53,7 +53,12 @@ describe('lifetime on the local clock', () => {
   });
 
   it('a dotted token whose header is not a JWT header is opaque (PASETO, vendor formats)', () => {
-    for (const token of ['abc.def.ghi', 'v4.local.c2VjcmV0LWJsb2I', 'eyJhbGciOiJIUzI1NiJ9.%%%.sig', `${Buffer.from('nope').toString('base64url')}.${Buffer.from('{"sub":"x"}').toString('base64url')}.c2ln`]) {
+    for (const token of [
+      'abc.def.ghi',
+      'v4.local.c2VjcmV0LWJsb2I',
+      'eyJhbGciOiJIUzI1NiJ9.%%%.sig',
+      `${Buffer.from('nope').toString('base64url')}.${Buffer.from('{"sub":"x"}').toString('base64url')}.c2ln`,
+    ]) {
       const t = parseTokens({ access_token: token, expires_in: 300 }, NOW, null);
       expect(t).toMatchObject({ accessToken: token, claims: null, lifetime: 300_000 });
     }
@@ -101,16 +106,21 @@ describe('lifetime is the shortest measure offered (API.md Expiry; issue 13 item
 
 describe('an access token that is not a valid HTTP header value is invalid_response', () => {
   const BAD = ['a\r\nb', 'a\nb', 'a\rb', 'a\tb', 'a\u0000b', 'a\u007fb', 'aéb', 'a\u2028b', '😀', ' a', 'a '];
-  for (const token of BAD) it(JSON.stringify(token), () => expect(code(() => parseTokens({ access_token: token, expires_in: 300 }, NOW, null))).toBe('invalid_response'));
+  for (const token of BAD)
+    it(JSON.stringify(token), () =>
+      expect(code(() => parseTokens({ access_token: token, expires_in: 300 }, NOW, null))).toBe('invalid_response'),
+    );
   it('visible ASCII (b64token and beyond) and inner spaces are fine', () => {
-    for (const token of ['abc-._~+/=', 'a:b|c', 'v2.local.abc def']) expect(parseTokens({ access_token: token }, NOW, null).accessToken).toBe(token);
+    for (const token of ['abc-._~+/=', 'a:b|c', 'v2.local.abc def'])
+      expect(parseTokens({ access_token: token }, NOW, null).accessToken).toBe(token);
   });
 });
 
 describe('refresh time', () => {
   const tokens = (lifetime: number) => parseTokens({ access_token: 'x', expires_in: lifetime }, NOW, null);
   it('is lead time before expiry', () => expect(refreshAt(tokens(300), 60_000)).toBe(NOW + 240_000));
-  it('is never earlier than half the lifetime (a 20 s token refreshes at 10 s)', () => expect(refreshAt(tokens(20), 60_000)).toBe(NOW + 10_000));
+  it('is never earlier than half the lifetime (a 20 s token refreshes at 10 s)', () =>
+    expect(refreshAt(tokens(20), 60_000)).toBe(NOW + 10_000));
   it('with zero lead is at expiry', () => expect(refreshAt(tokens(300), 0)).toBe(NOW + 300_000));
 });
 
@@ -133,7 +143,8 @@ describe('bad token responses are invalid_response', () => {
     ['a 1 MB token', { access_token: 'a'.repeat(1 << 20) }],
     ['a refresh_token that is a number', { access_token: 'x', refresh_token: 7 }],
   ];
-  for (const [name, body] of cases) it(name, () => expect(code(() => parseTokens(body, NOW, null))).toBe('invalid_response'));
+  for (const [name, body] of cases)
+    it(name, () => expect(code(() => parseTokens(body, NOW, null))).toBe('invalid_response'));
 
   it('never puts the token in the message', () => {
     const secret = jwt({ iat: 100, exp: 50, secret: 'x' });
@@ -147,7 +158,11 @@ describe('bad token responses are invalid_response', () => {
 });
 
 it('decodes claims without verifying them', () => {
-  const t = parseTokens({ access_token: jwt({ sub: 'alice', roles: ['admin'], iat: 1, exp: 301 }), refresh_token: 'r1' }, NOW, null);
+  const t = parseTokens(
+    { access_token: jwt({ sub: 'alice', roles: ['admin'], iat: 1, exp: 301 }), refresh_token: 'r1' },
+    NOW,
+    null,
+  );
   expect(t.claims).toMatchObject({ sub: 'alice', roles: ['admin'] });
   expect(t.refreshToken).toBe('r1');
 });

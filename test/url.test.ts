@@ -7,7 +7,15 @@ import { parse, toURL, urlWorks } from '../src/url';
 import { PartialURL, urlString } from './url-cases';
 
 const NodeURL = URL;
-const BASES = ['https://auth.test', 'https://auth.test/base/page?q=1#h', 'http://127.0.0.1:8080/app/', 'https://[::1]:8443/', 'https://xn--nxasmq6b.com/x', 'file:///tmp/x', 'about:blank'];
+const BASES = [
+  'https://auth.test',
+  'https://auth.test/base/page?q=1#h',
+  'http://127.0.0.1:8080/app/',
+  'https://[::1]:8443/',
+  'https://xn--nxasmq6b.com/x',
+  'file:///tmp/x',
+  'about:blank',
+];
 
 /** The standard's answer: the origin of `input` resolved against `base`, when it is http(s). */
 function standard(input: string, base?: string): URL | null {
@@ -43,7 +51,12 @@ function dots(rest: string): string {
  * than in dotted decimal (whose canonical form it must read).
  */
 function unread(input: string, base: string | undefined, expected: URL): boolean {
-  return (base !== undefined && !parse(base)) || /[^\0-\x7f]|%/.test(input) || /[^\w.-]/.test(expected.hostname) || (/^[\d.]+$/.test(expected.hostname) && parse(expected.href)?.origin === expected.origin);
+  return (
+    (base !== undefined && !parse(base)) ||
+    /[^\0-\x7f]|%/.test(input) ||
+    /[^\w.-]/.test(expected.hostname) ||
+    (/^[\d.]+$/.test(expected.hostname) && parse(expected.href)?.origin === expected.origin)
+  );
 }
 
 /** Punycode is not validated: a broken `xn--` name is kept, and equals no allowed origin (those come from valid ones). */
@@ -123,7 +136,11 @@ describe('src/url.ts', () => {
         if (!parts) return !expected || unread(input, base, expected);
         own++;
         if (brokenPunycode(parts, expected)) return true;
-        return !!expected && parts.origin === expected.origin && new NodeURL(parts.origin + dots(parts.rest)).href === bare(expected);
+        return (
+          !!expected &&
+          parts.origin === expected.origin &&
+          new NodeURL(parts.origin + dots(parts.rest)).href === bare(expected)
+        );
       }),
       { numRuns: 100_000 },
     );
@@ -143,10 +160,26 @@ describe('src/url.ts', () => {
         }
         if (brokenPunycode(url, expected)) return true;
         if (!expected || String(url) !== url.href) return false;
-        const fields = ['href', 'origin', 'protocol', 'host', 'hostname', 'port', 'pathname', 'search', 'hash'] as const;
+        const fields = [
+          'href',
+          'origin',
+          'protocol',
+          'host',
+          'hostname',
+          'port',
+          'pathname',
+          'search',
+          'hash',
+        ] as const;
         // The path is as written, not normalised: compare it as fetch would send it (re-read by the standard).
         const sent = new NodeURL(url.origin + dots(url.href.slice(url.origin.length)));
-        return fields.every((f) => (f === 'href' ? bare(sent) === bare(expected) : ['pathname', 'search', 'hash'].includes(f) ? sent[f] === expected[f] : url[f] === expected[f]));
+        return fields.every((f) =>
+          f === 'href'
+            ? bare(sent) === bare(expected)
+            : ['pathname', 'search', 'hash'].includes(f)
+              ? sent[f] === expected[f]
+              : url[f] === expected[f],
+        );
       }),
       { numRuns: 20_000 },
     );

@@ -43,7 +43,11 @@ export function createAccessTokens({ format, lifetime, now }: AccessTokenOptions
   const getKeys = () =>
     (keys ??= generateKeyPair('ES256').then(async ({ privateKey, publicKey }) => {
       const jwk = await exportJWK(publicKey);
-      return { privateKey, publicKey, jwk: { ...jwk, kid: await calculateJwkThumbprint(jwk), alg: 'ES256', use: 'sig' } };
+      return {
+        privateKey,
+        publicKey,
+        jwk: { ...jwk, kid: await calculateJwkThumbprint(jwk), alg: 'ES256', use: 'sig' },
+      };
     }));
 
   return {

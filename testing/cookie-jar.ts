@@ -22,7 +22,9 @@ export function createCookieJar(name: string, origin: string, path: string) {
   const withCredentials = (request: Request): boolean =>
     request.credentials === 'include' ||
     // 'same-origin' (fetch's default) only counts on a page of the same origin (jsdom, happy-dom, a browser).
-    (request.credentials !== 'omit' && typeof location !== 'undefined' && location.origin === new URL(request.url).origin);
+    (request.credentials !== 'omit' &&
+      typeof location !== 'undefined' &&
+      location.origin === new URL(request.url).origin);
 
   const inScope = (url: URL): boolean =>
     url.origin === origin && (path === '/' || url.pathname === path || url.pathname.startsWith(`${path}/`));

@@ -59,7 +59,9 @@ export function createFailures(json: (status: number, body: unknown, headers?: H
       case 'invalid_grant':
         return json(401, { error: 'invalid_grant' });
       case 'html':
-        return new Response('<!doctype html><title>Sign in to Wi-Fi</title>', { headers: { 'Content-Type': 'text/html' } });
+        return new Response('<!doctype html><title>Sign in to Wi-Fi</title>', {
+          headers: { 'Content-Type': 'text/html' },
+        });
       case 'hang':
         return hang(request.signal);
     }

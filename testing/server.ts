@@ -222,7 +222,8 @@ export function createMockAuthServer(options: MockAuthServerOptions = {}): MockA
       const failure = failures[name].take(request);
       if (failure) return failure;
       if (request.headers.get('x-requested-with') !== 'keycard') return json(403, { error: 'csrf_header_missing' });
-      if (!request.headers.get('content-type')?.startsWith('application/json')) return json(415, { error: 'json_required' });
+      if (!request.headers.get('content-type')?.startsWith('application/json'))
+        return json(415, { error: 'json_required' });
       return handle(request);
     });
 

@@ -39,7 +39,10 @@ export function ensureBuilt({ staleOk = false } = {}) {
   if (oldestBuilt > newestSource) return 'dist/ is up to date';
   // --quick only checks the bench runs: an older dist/ does for that, and a rollup build would eat half its time.
   if (staleOk && oldestBuilt > 0) return 'dist/ is older than the sources; --quick uses it as it is';
-  execFileSync(process.execPath, [join(ROOT, 'node_modules/rollup/dist/bin/rollup'), '-c', '--silent'], { cwd: ROOT, stdio: 'inherit' });
+  execFileSync(process.execPath, [join(ROOT, 'node_modules/rollup/dist/bin/rollup'), '-c', '--silent'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
   return 'built dist/ with rollup -c';
 }
 
@@ -72,12 +75,18 @@ export function quantile(values, q) {
 export const median = (values) => quantile(values, 0.5);
 
 /** `{ median, p10, p90 }` of a sample. */
-export const spread = (values) => ({ median: median(values), p10: quantile(values, 0.1), p90: quantile(values, 0.9), n: values.length });
+export const spread = (values) => ({
+  median: median(values),
+  p10: quantile(values, 0.1),
+  p90: quantile(values, 0.9),
+  n: values.length,
+});
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Fixed-point with `digits` decimals, or '—' for missing values. */
-export const fmt = (value, digits = 1) => (value === null || value === undefined || Number.isNaN(value) ? '—' : value.toFixed(digits));
+export const fmt = (value, digits = 1) =>
+  value === null || value === undefined || Number.isNaN(value) ? '—' : value.toFixed(digits);
 
 export const kb = (bytes) => (bytes === null || bytes === undefined ? '—' : (bytes / 1024).toFixed(1));
 

@@ -84,7 +84,12 @@ export function installFakeClock(startMs) {
     },
     uninstall() {
       Date.now = real.now;
-      Object.assign(globalThis, { setTimeout: real.setTimeout, clearTimeout: real.clearTimeout, setInterval: real.setInterval, clearInterval: real.clearInterval });
+      Object.assign(globalThis, {
+        setTimeout: real.setTimeout,
+        clearTimeout: real.clearTimeout,
+        setInterval: real.setInterval,
+        clearInterval: real.clearInterval,
+      });
     },
   };
 }

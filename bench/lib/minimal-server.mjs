@@ -75,9 +75,10 @@ export async function createMinimalServer({ tokenLifetime = 300, host = '127.0.0
   const { port } = server.address();
   return {
     url: `http://${host}:${port}`,
-    close: () => new Promise((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

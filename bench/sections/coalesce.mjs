@@ -8,7 +8,9 @@ import { BENCH, fmt, importKeycard, median, spread, table, verdict } from '../li
 
 /** Starts the server process; resolves with `{ url, kind, note, stop }`. */
 export function startServerProcess(kind = 'reference', tokenLifetime = 300) {
-  const child = spawn(process.execPath, [join(BENCH, 'lib/server-child.mjs'), kind, String(tokenLifetime)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [join(BENCH, 'lib/server-child.mjs'), kind, String(tokenLifetime)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`server process exited with ${code}`)));
@@ -16,11 +18,12 @@ export function startServerProcess(kind = 'reference', tokenLifetime = 300) {
       const info = JSON.parse(line);
       resolve({
         ...info,
-        stop: () => new Promise((done) => {
-          child.removeAllListeners('exit');
-          child.once('exit', done);
-          child.stdin.end();
-        }),
+        stop: () =>
+          new Promise((done) => {
+            child.removeAllListeners('exit');
+            child.once('exit', done);
+            child.stdin.end();
+          }),
       });
     });
   });
@@ -102,7 +105,9 @@ export async function run({ quick, log }) {
     // N (290 ms for 1,000 on the reference server), so an unloaded RTT would make it a goal for the server.
     row.goalMs = 2 * row.plainN.median + 5;
     results.push(row);
-    log(`  ${n}: ${row.refreshes} refresh, ${ok}/${n * reps} ok, settle ${fmt(row.settle.median)} ms, rtt ${fmt(rttMs, 2)} ms, ${n} plain ${fmt(row.plainN.median)} ms`);
+    log(
+      `  ${n}: ${row.refreshes} refresh, ${ok}/${n * reps} ok, settle ${fmt(row.settle.median)} ms, rtt ${fmt(rttMs, 2)} ms, ${n} plain ${fmt(row.plainN.median)} ms`,
+    );
   }
   auth.dispose();
   await server.stop();
@@ -122,14 +127,25 @@ export async function run({ quick, log }) {
   const top = results.at(-1);
   const markdown = [
     table(
-      ['concurrent', 'refreshes (max of reps)', 'succeeded (all reps)', '401s at API', 'settle ms median (p10–p90)', 'new token at ms', '1 request RTT ms (unloaded)', 'settle / unloaded RTT', `N plain requests ms (p10–p90) = RTT at this load`, 'settle / N plain (goal ≤ 2× + 5 ms)'],
+      [
+        'concurrent',
+        'refreshes (max of reps)',
+        'succeeded (all reps)',
+        '401s at API',
+        'settle ms median (p10–p90)',
+        'new token at ms',
+        '1 request RTT ms (unloaded)',
+        'settle / unloaded RTT',
+        `N plain requests ms (p10–p90) = RTT at this load`,
+        'settle / N plain (goal ≤ 2× + 5 ms)',
+      ],
       rows,
       'rrrrrrrrrr',
     ),
     '',
-    `Server: ${server.kind === 'reference' ? 'the reference server (`examples/server`, ES256 JWTs verified with jose, refresh-token rotation with reuse detection, `refreshTokenMode: \'body\'`)' : 'the minimal in-bench server (`bench/lib/minimal-server.mjs`)'}${server.note ? ` — ${server.note}` : ''}, in its own process on 127.0.0.1; `
-      + `client: \`createAuthClient({ refreshToken: 'memory' })\` on Node's global fetch (undici, keep-alive, unlimited connections). ${reps} reps per level; each rep revokes every access token, then fires N \`auth.fetch\` at once and waits for all (bodies read). `
-      + `"N plain requests" is the same N requests with a valid token (sockets already open): the round trip at that load, and the floor, since the revoked round must do two such waves (401s, then replays) plus one refresh. The goal "≤ 2 RTT + 5 ms" is judged against that round trip; against an unloaded single request it could not be met by any client, as the server alone takes the N-plain time to answer N requests. "New token at" is when the one refresh completed (keycard's \`refresh\` event), from the start of the round.`,
+    `Server: ${server.kind === 'reference' ? "the reference server (`examples/server`, ES256 JWTs verified with jose, refresh-token rotation with reuse detection, `refreshTokenMode: 'body'`)" : 'the minimal in-bench server (`bench/lib/minimal-server.mjs`)'}${server.note ? ` — ${server.note}` : ''}, in its own process on 127.0.0.1; ` +
+      `client: \`createAuthClient({ refreshToken: 'memory' })\` on Node's global fetch (undici, keep-alive, unlimited connections). ${reps} reps per level; each rep revokes every access token, then fires N \`auth.fetch\` at once and waits for all (bodies read). ` +
+      `"N plain requests" is the same N requests with a valid token (sockets already open): the round trip at that load, and the floor, since the revoked round must do two such waves (401s, then replays) plus one refresh. The goal "≤ 2 RTT + 5 ms" is judged against that round trip; against an unloaded single request it could not be met by any client, as the server alone takes the N-plain time to answer N requests. "New token at" is when the one refresh completed (keycard's \`refresh\` event), from the start of the round.`,
     '',
     `At ${top.n}: ${top.refreshes} refresh, settle ${fmt(top.settle.median)} ms = ${fmt(top.vsPlainN, 2)}× the ${fmt(top.plainN.median)} ms of ${top.n} plain requests (goal ≤ ${fmt(top.goalMs)} ms ${verdict(top.settle.median <= top.goalMs)}); ${fmt(top.inRtt)}× an unloaded single-request RTT.`,
   ].join('\n');
@@ -139,11 +155,28 @@ export async function run({ quick, log }) {
     markdown,
     data: { server: { kind: server.kind, note: server.note }, results },
     goals: [
-      { name: 'exactly 1 refresh at every level', ok: results.every((r) => r.refreshes === 1 && r.refreshFailures === 0), detail: results.map((r) => `${r.n}:${r.refreshes}`).join(' ') },
-      { name: 'every request succeeds', ok: results.every((r) => r.ok === r.expected), detail: results.map((r) => `${r.n}:${r.ok}/${r.expected}`).join(' ') },
-      { name: `≤ 2 RTT + 5 ms at ${top.n} (RTT at that load: ${top.n} plain requests)`, ok: top.settle.median <= top.goalMs, detail: `${fmt(top.settle.median)} ms vs ${fmt(top.goalMs)} ms; ${fmt(top.inRtt)}× an unloaded RTT` },
+      {
+        name: 'exactly 1 refresh at every level',
+        ok: results.every((r) => r.refreshes === 1 && r.refreshFailures === 0),
+        detail: results.map((r) => `${r.n}:${r.refreshes}`).join(' '),
+      },
+      {
+        name: 'every request succeeds',
+        ok: results.every((r) => r.ok === r.expected),
+        detail: results.map((r) => `${r.n}:${r.ok}/${r.expected}`).join(' '),
+      },
+      {
+        name: `≤ 2 RTT + 5 ms at ${top.n} (RTT at that load: ${top.n} plain requests)`,
+        ok: top.settle.median <= top.goalMs,
+        detail: `${fmt(top.settle.median)} ms vs ${fmt(top.goalMs)} ms; ${fmt(top.inRtt)}× an unloaded RTT`,
+      },
     ],
-    summary: Object.fromEntries(results.map((r) => [r.n, { refreshes: r.refreshes, ok: r.ok, settle: r.settle.median, rtt: r.rtt, vsPlainN: r.vsPlainN }])),
+    summary: Object.fromEntries(
+      results.map((r) => [
+        r.n,
+        { refreshes: r.refreshes, ok: r.ok, settle: r.settle.median, rtt: r.rtt, vsPlainN: r.vsPlainN },
+      ]),
+    ),
     quick,
   };
 }

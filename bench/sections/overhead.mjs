@@ -21,7 +21,13 @@ export async function run({ quick, log }) {
   const ready = new Response(null, { status: 200 });
   const stub = () => Promise.resolve(ready);
 
-  const auth = createAuthClient({ baseUrl: 'https://api.example.com', fetch: stub, refreshToken: 'memory', channel: false, backend: inProcessBackend(3600) });
+  const auth = createAuthClient({
+    baseUrl: 'https://api.example.com',
+    fetch: stub,
+    refreshToken: 'memory',
+    channel: false,
+    backend: inProcessBackend(3600),
+  });
   await auth.login({ username: 'alice', password: 'wonderland' });
   const token = (await auth.getAccessToken()) ?? '';
   const authKy = createAuthKy(auth, { retry: 0 });
@@ -31,16 +37,25 @@ export async function run({ quick, log }) {
   // Sanity: each subject really sends the token (timed runs use the bare stub).
   const seen = [];
   const recorder = (input, init) => {
-    seen.push(new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined)).get('authorization'));
+    seen.push(
+      new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined)).get('authorization'),
+    );
     return stub();
   };
-  const checkAuth = createAuthClient({ baseUrl: 'https://api.example.com', fetch: recorder, refreshToken: 'memory', channel: false, backend: inProcessBackend(3600) });
+  const checkAuth = createAuthClient({
+    baseUrl: 'https://api.example.com',
+    fetch: recorder,
+    refreshToken: 'memory',
+    channel: false,
+    backend: inProcessBackend(3600),
+  });
   await checkAuth.login({});
   await checkAuth.fetch(URL_, INIT);
   await ky.create({ fetch: recorder, retry: 0, hooks: { beforeRequest: [setHeader] } }).get(URL_, INIT);
   await createAuthKy(checkAuth, { retry: 0 }).get(URL_, INIT);
   checkAuth.dispose();
-  if (!seen.every((h) => h?.startsWith('Bearer '))) throw new Error(`a subject did not send the token: ${JSON.stringify(seen)}`);
+  if (!seen.every((h) => h?.startsWith('Bearer ')))
+    throw new Error(`a subject did not send the token: ${JSON.stringify(seen)}`);
 
   const subjects = [
     { id: 'stub', label: 'stub fetch alone (baseline)', fn: () => stub(URL_, INIT) },
@@ -79,7 +94,14 @@ export async function run({ quick, log }) {
   const stats = Object.fromEntries(
     subjects.map((s) => {
       const added = s.id === 'stub' ? [] : samples[s.id].map((v, i) => v - pairedStub[s.id][i]);
-      return [s.id, { perCall: spread(samples[s.id]), added: s.id === 'stub' ? null : spread(added), ratio: spread(samples[s.id]).median / base.median }];
+      return [
+        s.id,
+        {
+          perCall: spread(samples[s.id]),
+          added: s.id === 'stub' ? null : spread(added),
+          ratio: spread(samples[s.id]).median / base.median,
+        },
+      ];
     }),
   );
   const added = stats.keycard.added.median;
@@ -97,12 +119,16 @@ export async function run({ quick, log }) {
 
   const calls = batches * perBatch;
   const markdown = [
-    table(['subject', 'µs/call (median of batch means)', 'p10–p90', 'added vs stub µs', 'added p10–p90', 'ratio vs stub'], rows, 'lrrrrr'),
+    table(
+      ['subject', 'µs/call (median of batch means)', 'p10–p90', 'added vs stub µs', 'added p10–p90', 'ratio vs stub'],
+      rows,
+      'lrrrrr',
+    ),
     '',
-    `${calls.toLocaleString('en')} calls per subject (${batches} batches × ${perBatch.toLocaleString('en')}) after ${warmup.toLocaleString('en')} warm-up calls; `
-      + `\`${URL_}\` with \`${JSON.stringify(INIT)}\`, a valid token (no refresh due), the stub resolving one ready \`Response\`. `
-      + `Each subject runs in its own phase, its batches alternating with stub batches; "added" is each batch's difference from the stub batch beside it, `
-      + `so a subject pays for its own garbage, not another's. keycard/ky is ky + auth.fetch, i.e. what \`createAuthKy\` costs in total.`,
+    `${calls.toLocaleString('en')} calls per subject (${batches} batches × ${perBatch.toLocaleString('en')}) after ${warmup.toLocaleString('en')} warm-up calls; ` +
+      `\`${URL_}\` with \`${JSON.stringify(INIT)}\`, a valid token (no refresh due), the stub resolving one ready \`Response\`. ` +
+      `Each subject runs in its own phase, its batches alternating with stub batches; "added" is each batch's difference from the stub batch beside it, ` +
+      `so a subject pays for its own garbage, not another's. keycard/ky is ky + auth.fetch, i.e. what \`createAuthKy\` costs in total.`,
     '',
     `Goal: keycard adds ≤ ${GOAL_US} µs per call: ${fmt(added, 2)} µs ${verdict(added <= GOAL_US)}; ky with a header hook adds ${fmt(stats.ky.added.median, 1)} µs (${fmt(stats.ky.added.median / Math.max(added, 0.01), 0)}× keycard's).`,
   ].join('\n');
@@ -111,8 +137,20 @@ export async function run({ quick, log }) {
     title: 'Per-request overhead',
     markdown,
     data: { calls, stats },
-    goals: [{ name: `auth.fetch adds ≤ ${GOAL_US} µs/call`, ok: added <= GOAL_US, detail: `${fmt(added, 2)} µs (p10–p90 ${fmt(stats.keycard.added.p10, 2)}–${fmt(stats.keycard.added.p90, 2)})` }],
-    summary: { stub: base.median, keycard: stats.keycard.perCall.median, added, ky: stats.ky.added.median, request: stats.request.added.median },
+    goals: [
+      {
+        name: `auth.fetch adds ≤ ${GOAL_US} µs/call`,
+        ok: added <= GOAL_US,
+        detail: `${fmt(added, 2)} µs (p10–p90 ${fmt(stats.keycard.added.p10, 2)}–${fmt(stats.keycard.added.p90, 2)})`,
+      },
+    ],
+    summary: {
+      stub: base.median,
+      keycard: stats.keycard.perCall.median,
+      added,
+      ky: stats.ky.added.median,
+      request: stats.request.added.median,
+    },
     quick,
   };
 }

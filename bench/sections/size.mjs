@@ -14,7 +14,9 @@ const BUDGET = { core: 4096, react: 1024 };
 const keycardPlugin = {
   name: 'keycard-dist',
   setup(b) {
-    b.onResolve({ filter: /^keycard(\/(react|query|ky))?$/ }, (args) => ({ path: keycardDist(args.path === 'keycard' ? 'index' : args.path.slice('keycard/'.length)) }));
+    b.onResolve({ filter: /^keycard(\/(react|query|ky))?$/ }, (args) => ({
+      path: keycardDist(args.path === 'keycard' ? 'index' : args.path.slice('keycard/'.length)),
+    }));
   },
 };
 
@@ -39,7 +41,11 @@ export const CASES = [
     external: ['ky'],
     code: `${CORE}\nimport { createAuthKy } from 'keycard/ky';\nexport const api = createAuthKy(auth);`,
   },
-  { id: 'ky-full', label: '`keycard` + `keycard/ky` + ky', code: `${CORE}\nimport { createAuthKy } from 'keycard/ky';\nexport const api = createAuthKy(auth);` },
+  {
+    id: 'ky-full',
+    label: '`keycard` + `keycard/ky` + ky',
+    code: `${CORE}\nimport { createAuthKy } from 'keycard/ky';\nexport const api = createAuthKy(auth);`,
+  },
   {
     id: 'keycloak',
     label: 'keycloak-js',
@@ -106,13 +112,17 @@ export async function measure(c, { dir = join(TMP, 'size') } = {}) {
   return {
     /** Bytes of minified output per package (`keycard` for its own files). */
     byPackage: used.reduce((acc, [path, v]) => {
-      const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1] ?? (path.startsWith('dist/') || path.includes('/dist/') ? 'keycard' : 'entry');
+      const pkg =
+        /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1] ??
+        (path.startsWith('dist/') || path.includes('/dist/') ? 'keycard' : 'entry');
       acc[pkg] = (acc[pkg] ?? 0) + v.bytesInOutput;
       return acc;
     }, {}),
     min: code.length,
     gzip: gzipSync(code, { level: 9 }).length,
-    brotli: brotliCompressSync(code, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: code.length } }).length,
+    brotli: brotliCompressSync(code, {
+      params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: code.length },
+    }).length,
     inputs: Object.keys(result.metafile.inputs),
   };
 }
@@ -144,15 +154,26 @@ export async function run({ quick, log }) {
   const rows = [];
   const row = (label, r, note = '') => rows.push([label, kb(r.min), kb(r.gzip), kb(r.brotli), note]);
   row(CASES[0].label, core, `budget ≤ 4.0 KB gzip ${verdict(core.gzip <= BUDGET.core)}`);
-  row('+ `keycard/react` on top (react external)', react, `budget ≤ 1.0 KB gzip ${verdict(react.gzip <= BUDGET.react)}`);
+  row(
+    '+ `keycard/react` on top (react external)',
+    react,
+    `budget ≤ 1.0 KB gzip ${verdict(react.gzip <= BUDGET.react)}`,
+  );
   for (const id of ['query', 'ky']) {
-    row(`+ \`keycard/${id}\` on top (${id === 'ky' ? 'ky' : '@tanstack/query-core'} external)`, { min: diff(id, 'min'), gzip: diff(id, 'gzip'), brotli: diff(id, 'brotli') });
+    row(`+ \`keycard/${id}\` on top (${id === 'ky' ? 'ky' : '@tanstack/query-core'} external)`, {
+      min: diff(id, 'min'),
+      gzip: diff(id, 'gzip'),
+      brotli: diff(id, 'brotli'),
+    });
   }
   row(CASES.find((c) => c.id === 'react').label, results.react, 'total, react external');
   row(CASES.find((c) => c.id === 'ky-full').label, results['ky-full'], `total, ky ${versionOf('ky')} included`);
   for (const c of CASES.filter((x) => x.pkg)) {
     const r = results[c.id];
-    const name = c.id === 'axios' ? `axios ${versionOf('axios')} + axios-auth-refresh ${versionOf('axios-auth-refresh')}` : `${c.pkg} ${versionOf(c.pkg) ?? ''}`;
+    const name =
+      c.id === 'axios'
+        ? `axios ${versionOf('axios')} + axios-auth-refresh ${versionOf('axios-auth-refresh')}`
+        : `${c.pkg} ${versionOf(c.pkg) ?? ''}`;
     if (r.skipped) rows.push([c.label, '—', '—', '—', `skipped: ${r.skipped}`]);
     else row(c.label, r, `${name}; ${(r.gzip / core.gzip).toFixed(1)}× keycard`);
   }
@@ -160,23 +181,32 @@ export async function run({ quick, log }) {
   const markdown = [
     table(['bundle', 'min KB', 'gzip KB', 'brotli KB', 'notes'], rows, 'lrrrl'),
     '',
-    `Core bundle: ${core.byPackage.keycard} B of keycard + ${core.byPackage.jose ?? 0} B of jose (\`decodeJwt\` only) minified; react/ky/msw/@tanstack among its inputs: ${forbidden.length ? forbidden.join(', ') : 'none'} ${verdict(forbidden.length === 0)}. `
-      + 'Every case: esbuild bundle + minify, `format: esm`, `platform: browser`, `legalComments: none`, `process.env.NODE_ENV = "production"`; one entry file per case that imports the client and calls it (the code is in `bench/sections/size.mjs`). gzip level 9, brotli quality 11 (node:zlib). KB = 1024 B. "On top" rows are (keycard + entry) − keycard.',
+    `Core bundle: ${core.byPackage.keycard} B of keycard + ${core.byPackage.jose ?? 0} B of jose (\`decodeJwt\` only) minified; react/ky/msw/@tanstack among its inputs: ${forbidden.length ? forbidden.join(', ') : 'none'} ${verdict(forbidden.length === 0)}. ` +
+      'Every case: esbuild bundle + minify, `format: esm`, `platform: browser`, `legalComments: none`, `process.env.NODE_ENV = "production"`; one entry file per case that imports the client and calls it (the code is in `bench/sections/size.mjs`). gzip level 9, brotli quality 11 (node:zlib). KB = 1024 B. "On top" rows are (keycard + entry) − keycard.',
   ].join('\n');
 
   return {
     title: 'Bundle size',
     markdown,
-    data: { results: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, { ...v, inputs: undefined }])), react },
+    data: {
+      results: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, { ...v, inputs: undefined }])),
+      react,
+    },
     goals: [
       { name: 'core ≤ 4 KB gzip', ok: core.gzip <= BUDGET.core, detail: `${core.gzip} B` },
       { name: 'react entry ≤ 1 KB gzip on top', ok: react.gzip <= BUDGET.react, detail: `${react.gzip} B` },
-      { name: 'core bundle free of react/ky/msw/@tanstack', ok: forbidden.length === 0, detail: forbidden.join(', ') || 'none' },
+      {
+        name: 'core bundle free of react/ky/msw/@tanstack',
+        ok: forbidden.length === 0,
+        detail: forbidden.join(', ') || 'none',
+      },
     ],
     summary: {
       core: core.gzip,
       react: react.gzip,
-      competitors: Object.fromEntries(CASES.filter((c) => c.pkg && results[c.id].gzip).map((c) => [c.id, results[c.id].gzip])),
+      competitors: Object.fromEntries(
+        CASES.filter((c) => c.pkg && results[c.id].gzip).map((c) => [c.id, results[c.id].gzip]),
+      ),
     },
     quick,
   };

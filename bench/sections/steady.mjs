@@ -21,14 +21,24 @@ function fakeServer(clock, offsetMs) {
   let serial = 0;
   const serverNow = () => clock.now + offsetMs;
   const json = (status, body) =>
-    Promise.resolve(new Response(body === undefined ? null : JSON.stringify(body), { status, headers: { 'content-type': 'application/json', date: new Date(serverNow()).toUTCString() } }));
+    Promise.resolve(
+      new Response(body === undefined ? null : JSON.stringify(body), {
+        status,
+        headers: { 'content-type': 'application/json', date: new Date(serverNow()).toUTCString() },
+      }),
+    );
   const issue = () => {
     const nowS = Math.floor(serverNow() / 1000);
     for (const [token, exp] of live) if (exp <= nowS) live.delete(token);
     const access = jwt(nowS, LIFETIME_S);
     live.set(access, nowS + LIFETIME_S);
     refreshToken = `rt${++serial}`;
-    return json(200, { access_token: access, token_type: 'Bearer', expires_in: LIFETIME_S, refresh_token: refreshToken });
+    return json(200, {
+      access_token: access,
+      token_type: 'Bearer',
+      expires_in: LIFETIME_S,
+      refresh_token: refreshToken,
+    });
   };
   const fetch = (input, init = {}) => {
     const url = typeof input === 'string' ? input : input.url;
@@ -59,7 +69,13 @@ function fakeServer(clock, offsetMs) {
 }
 
 async function signedIn(createAuthClient, server) {
-  const auth = createAuthClient({ baseUrl: BASE, fetch: server.fetch, refreshToken: 'memory', channel: false, refreshLeadTime: LEAD_S });
+  const auth = createAuthClient({
+    baseUrl: BASE,
+    fetch: server.fetch,
+    refreshToken: 'memory',
+    channel: false,
+    refreshLeadTime: LEAD_S,
+  });
   await auth.login({ username: 'alice', password: 'wonderland' });
   return auth;
 }
@@ -85,7 +101,16 @@ async function day(createAuthClient, offsetMin, seconds) {
     const timersBefore = clock.pending();
     const status = auth.getState().status;
     auth.dispose();
-    return { offsetMin, seconds, ...server.stats, triggers, failed, status, timersBefore, timersAfter: clock.pending() };
+    return {
+      offsetMin,
+      seconds,
+      ...server.stats,
+      triggers,
+      failed,
+      status,
+      timersBefore,
+      timersAfter: clock.pending(),
+    };
   } finally {
     clock.uninstall();
   }
@@ -114,7 +139,15 @@ async function heap(createAuthClient, cycles, warmup) {
     const after = await settle();
     const refreshes = server.stats.refreshes - refreshesBefore;
     auth.dispose();
-    return { cycles, refreshes, before, after, growth: gc ? after - before : null, gc: Boolean(gc), api401s: server.stats.api401s };
+    return {
+      cycles,
+      refreshes,
+      before,
+      after,
+      growth: gc ? after - before : null,
+      gc: Boolean(gc),
+      api401s: server.stats.api401s,
+    };
   } finally {
     clock.uninstall();
   }
@@ -128,18 +161,24 @@ export async function run({ quick, log }) {
   for (const offset of [-10, 0, 10]) {
     const t0 = performance.now();
     runs.push(await day(createAuthClient, offset, seconds));
-    log(`  offset ${offset} min: ${runs.at(-1).refreshes} refreshes, ${runs.at(-1).api401s} 401s (${fmt((performance.now() - t0) / 1000)} s)`);
+    log(
+      `  offset ${offset} min: ${runs.at(-1).refreshes} refreshes, ${runs.at(-1).api401s} 401s (${fmt((performance.now() - t0) / 1000)} s)`,
+    );
   }
   const cycles = quick ? 200 : 10_000;
   const mem = await heap(createAuthClient, cycles, quick ? 50 : 1000);
-  log(`  heap: ${mem.gc ? `${fmt(mem.growth / 1024, 1)} KiB` : 'n/a (no --expose-gc)'} over ${mem.refreshes} refreshes`);
+  log(
+    `  heap: ${mem.gc ? `${fmt(mem.growth / 1024, 1)} KiB` : 'n/a (no --expose-gc)'} over ${mem.refreshes} refreshes`,
+  );
 
   const hours = seconds / 3600;
   const rows = runs.map((r) => [
     `${r.offsetMin > 0 ? '+' : ''}${r.offsetMin} min`,
     r.apiCalls.toLocaleString('en'),
     `${r.refreshes} ${verdict(Math.abs(r.refreshes - ideal) <= 1)}`,
-    Object.entries(r.triggers).map(([k, v]) => `${k} ${v}`).join(', ') || '—',
+    Object.entries(r.triggers)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ') || '—',
     r.refreshFailures,
     `${r.api401s} ${verdict(r.api401s === 0)}`,
     r.failed,
@@ -149,16 +188,28 @@ export async function run({ quick, log }) {
   const heapOk = mem.gc ? mem.growth < 1024 * 1024 : null;
   const markdown = [
     table(
-      ['server clock vs client', 'API requests', `refreshes (ideal ${ideal})`, 'by trigger', 'refresh failures', '401s at the API (goal 0)', 'non-200s returned', 'state at end', 'timers alive: before → after dispose()'],
+      [
+        'server clock vs client',
+        'API requests',
+        `refreshes (ideal ${ideal})`,
+        'by trigger',
+        'refresh failures',
+        '401s at the API (goal 0)',
+        'non-200s returned',
+        'state at end',
+        'timers alive: before → after dispose()',
+      ],
       rows,
       'lrrlrrrll',
     ),
     '',
-    `${hours} simulated hours per row at 1 request/s, ${LIFETIME_S} s JWTs (exp − iat), \`refreshLeadTime: ${LEAD_S}\` → ideal ${hours} h / (${LIFETIME_S} − ${LEAD_S}) s = ${ideal} refreshes. `
-      + `In-process fake server (rotating refresh tokens, reuse → 400) whose clock is offset from the client's; \`exp\` is checked on the server's clock. Fake clock (\`bench/lib/fake-clock.mjs\`), no vitest.`,
+    `${hours} simulated hours per row at 1 request/s, ${LIFETIME_S} s JWTs (exp − iat), \`refreshLeadTime: ${LEAD_S}\` → ideal ${hours} h / (${LIFETIME_S} − ${LEAD_S}) s = ${ideal} refreshes. ` +
+      `In-process fake server (rotating refresh tokens, reuse → 400) whose clock is offset from the client's; \`exp\` is checked on the server's clock. Fake clock (\`bench/lib/fake-clock.mjs\`), no vitest.`,
     '',
-    `Heap after ${mem.refreshes.toLocaleString('en')} refresh cycles (each: the refresh timer fires, one request; ${quick ? 50 : 1000} warm-up cycles first, forced GC before and after): `
-      + (mem.gc ? `${mem.growth >= 0 ? '+' : ''}${fmt(mem.growth / 1024, 1)} KiB (${fmt(mem.before / 1048576, 2)} → ${fmt(mem.after / 1048576, 2)} MiB) — goal < 1 MB ${verdict(heapOk)}.` : 'not measured (run with `node --expose-gc`).'),
+    `Heap after ${mem.refreshes.toLocaleString('en')} refresh cycles (each: the refresh timer fires, one request; ${quick ? 50 : 1000} warm-up cycles first, forced GC before and after): ` +
+      (mem.gc
+        ? `${mem.growth >= 0 ? '+' : ''}${fmt(mem.growth / 1024, 1)} KiB (${fmt(mem.before / 1048576, 2)} → ${fmt(mem.after / 1048576, 2)} MiB) — goal < 1 MB ${verdict(heapOk)}.`
+        : 'not measured (run with `node --expose-gc`).'),
   ].join('\n');
 
   return {
@@ -166,12 +217,33 @@ export async function run({ quick, log }) {
     markdown,
     data: { ideal, runs, heap: mem },
     goals: [
-      { name: `${ideal} refreshes per ${hours} h at every skew`, ok: runs.every((r) => Math.abs(r.refreshes - ideal) <= 1 && r.refreshFailures === 0), detail: runs.map((r) => `${r.offsetMin}:${r.refreshes}`).join(' ') },
-      { name: '0 401s at the API', ok: runs.every((r) => r.api401s === 0), detail: runs.map((r) => `${r.offsetMin}:${r.api401s}`).join(' ') },
-      { name: 'no timers left after dispose()', ok: runs.every((r) => r.timersAfter === 0), detail: runs.map((r) => `${r.timersBefore}→${r.timersAfter}`).join(' ') },
-      { name: `heap growth < 1 MB over ${cycles.toLocaleString('en')} refreshes`, ok: heapOk, detail: mem.gc ? `${fmt(mem.growth / 1024, 1)} KiB over ${mem.refreshes}` : 'no --expose-gc' },
+      {
+        name: `${ideal} refreshes per ${hours} h at every skew`,
+        ok: runs.every((r) => Math.abs(r.refreshes - ideal) <= 1 && r.refreshFailures === 0),
+        detail: runs.map((r) => `${r.offsetMin}:${r.refreshes}`).join(' '),
+      },
+      {
+        name: '0 401s at the API',
+        ok: runs.every((r) => r.api401s === 0),
+        detail: runs.map((r) => `${r.offsetMin}:${r.api401s}`).join(' '),
+      },
+      {
+        name: 'no timers left after dispose()',
+        ok: runs.every((r) => r.timersAfter === 0),
+        detail: runs.map((r) => `${r.timersBefore}→${r.timersAfter}`).join(' '),
+      },
+      {
+        name: `heap growth < 1 MB over ${cycles.toLocaleString('en')} refreshes`,
+        ok: heapOk,
+        detail: mem.gc ? `${fmt(mem.growth / 1024, 1)} KiB over ${mem.refreshes}` : 'no --expose-gc',
+      },
     ],
-    summary: { ideal, refreshes: runs.map((r) => r.refreshes), api401s: runs.map((r) => r.api401s), heapKiB: mem.gc ? mem.growth / 1024 : null },
+    summary: {
+      ideal,
+      refreshes: runs.map((r) => r.refreshes),
+      api401s: runs.map((r) => r.api401s),
+      heapKiB: mem.gc ? mem.growth / 1024 : null,
+    },
     quick,
   };
 }

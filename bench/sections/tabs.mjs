@@ -12,7 +12,16 @@ import { CHROMIUM, ROOT, TMP, fmt, keycardDist, sleep, table, verdict } from '..
 const LEAD_S = 1;
 /** When keycard refreshes a token of `lifetimeS`: `lead` before expiry, never before half its life. */
 const periodMs = (lifetimeS) => Math.max(lifetimeS / 2, lifetimeS - LEAD_S) * 1000;
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 const PAGE = `<!doctype html>
 <meta charset="utf-8">
@@ -31,8 +40,20 @@ async function site() {
   const dir = join(TMP, 'tabs-site');
   mkdirSync(dir, { recursive: true });
   // KEYCARD_BENCH_SRC=dir tries a changed copy of src/ (its index.ts) without a build.
-  const entry = process.env.KEYCARD_BENCH_SRC ? join(resolve(process.env.KEYCARD_BENCH_SRC), 'index.ts') : keycardDist('index');
-  await build({ entryPoints: [entry], bundle: true, minify: true, format: 'iife', globalName: 'keycard', platform: 'browser', outfile: join(dir, 'keycard.js'), nodePaths: [join(ROOT, 'node_modules')], logLevel: 'silent' });
+  const entry = process.env.KEYCARD_BENCH_SRC
+    ? join(resolve(process.env.KEYCARD_BENCH_SRC), 'index.ts')
+    : keycardDist('index');
+  await build({
+    entryPoints: [entry],
+    bundle: true,
+    minify: true,
+    format: 'iife',
+    globalName: 'keycard',
+    platform: 'browser',
+    outfile: join(dir, 'keycard.js'),
+    nodePaths: [join(ROOT, 'node_modules')],
+    logLevel: 'silent',
+  });
   writeFileSync(join(dir, 'index.html'), PAGE);
   return dir;
 }
@@ -41,7 +62,11 @@ async function runTabs(chromium, createServer, staticDir, count, periods, lifeti
   const PERIOD_MS = periodMs(lifetimeS);
   const server = await createServer({ tokenLifetime: lifetimeS, refreshTokenMode: 'cookie', staticDir });
   const profile = mkdtempSync(join(tmpdir(), 'keycard-bench-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS });
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ARGS,
+  });
   try {
     const pages = [context.pages()[0] ?? (await context.newPage())];
     while (pages.length < count) pages.push(await context.newPage());
@@ -63,7 +88,15 @@ async function runTabs(chromium, createServer, staticDir, count, periods, lifeti
     const stats = server.stats();
     const to = Date.now();
 
-    const tabs = await Promise.all(pages.map((page) => page.evaluate(async () => ({ status: auth.getState().status, refreshedAt, api: (await auth.fetch('/api/me')).status }))));
+    const tabs = await Promise.all(
+      pages.map((page) =>
+        page.evaluate(async () => ({
+          status: auth.getState().status,
+          refreshedAt,
+          api: (await auth.fetch('/api/me')).status,
+        })),
+      ),
+    );
     return {
       count,
       locks,
@@ -102,9 +135,14 @@ export async function run({ quick, log }) {
   for (const count of counts) {
     const r = await runTabs(chromium, createServer, staticDir, count, periods, lifetimeS);
     results.push(r);
-    log(`  ${count} tab(s): ${r.refreshes} refreshes in ${fmt(r.windowMs / 1000)} s (ideal ${periods}), ${r.signedIn}/${count} signed in`);
+    log(
+      `  ${count} tab(s): ${r.refreshes} refreshes in ${fmt(r.windowMs / 1000)} s (ideal ${periods}), ${r.signedIn}/${count} signed in`,
+    );
   }
-  const version = /[\d.]+/.exec(execFileSync(CHROMIUM, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }))?.[0] ?? '?';
+  const version =
+    /[\d.]+/.exec(
+      execFileSync(CHROMIUM, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }),
+    )?.[0] ?? '?';
 
   const rows = results.map((r) => [
     r.count,
@@ -117,20 +155,43 @@ export async function run({ quick, log }) {
     r.startup,
   ]);
   const markdown = [
-    table(['tabs', `refreshes in window (ideal ${periods})`, 'per refresh period (goal 1)', 'refresh failures', '401s at API', 'own refreshes by tab (in window)', 'tabs signed in at end (+ /api/me 200)', 'start-up refreshes (restores)'], rows, 'rrrrrlrr'),
+    table(
+      [
+        'tabs',
+        `refreshes in window (ideal ${periods})`,
+        'per refresh period (goal 1)',
+        'refresh failures',
+        '401s at API',
+        'own refreshes by tab (in window)',
+        'tabs signed in at end (+ /api/me 200)',
+        'start-up refreshes (restores)',
+      ],
+      rows,
+      'rrrrrlrr',
+    ),
     '',
-    `Chromium ${version} headless (playwright-core, fresh \`--user-data-dir\` per row, ${ARGS.join(' ')}), Web Locks + BroadcastChannel: ${results[0]?.locks ? 'yes' : 'no'}. `
-      + `Each tab loads an IIFE bundle of \`dist/index.mjs\` from the reference server (same origin, cookie mode, ${lifetimeS} s tokens, \`refreshLeadTime: ${LEAD_S}\` → a refresh every ${PERIOD_MS / 1000} s). `
-      + `All tabs open, tab 1 logs in (the others get its tokens over BroadcastChannel), then the others call \`restore()\` as an app would; counting starts right after a refresh and lasts ${periods} refresh period${periods > 1 ? 's' : ''} + ½ (${fmt((periods * PERIOD_MS + PERIOD_MS / 2) / 1000)} s), i.e. ${fmt((periods * PERIOD_MS + PERIOD_MS / 2) / 1000 / lifetimeS, 1)} token lifetimes. `
-      + `Refresh-token rotation with reuse detection is on, so two tabs refreshing with the same cookie would end the session (refresh failures, tabs signed out).`,
+    `Chromium ${version} headless (playwright-core, fresh \`--user-data-dir\` per row, ${ARGS.join(' ')}), Web Locks + BroadcastChannel: ${results[0]?.locks ? 'yes' : 'no'}. ` +
+      `Each tab loads an IIFE bundle of \`dist/index.mjs\` from the reference server (same origin, cookie mode, ${lifetimeS} s tokens, \`refreshLeadTime: ${LEAD_S}\` → a refresh every ${PERIOD_MS / 1000} s). ` +
+      `All tabs open, tab 1 logs in (the others get its tokens over BroadcastChannel), then the others call \`restore()\` as an app would; counting starts right after a refresh and lasts ${periods} refresh period${periods > 1 ? 's' : ''} + ½ (${fmt((periods * PERIOD_MS + PERIOD_MS / 2) / 1000)} s), i.e. ${fmt((periods * PERIOD_MS + PERIOD_MS / 2) / 1000 / lifetimeS, 1)} token lifetimes. ` +
+      `Refresh-token rotation with reuse detection is on, so two tabs refreshing with the same cookie would end the session (refresh failures, tabs signed out).`,
   ].join('\n');
   return {
     title,
-    markdown: process.env.KEYCARD_BENCH_SRC ? `${markdown}\n\nBuilt from ${process.env.KEYCARD_BENCH_SRC} (KEYCARD_BENCH_SRC), not dist/.` : markdown,
+    markdown: process.env.KEYCARD_BENCH_SRC
+      ? `${markdown}\n\nBuilt from ${process.env.KEYCARD_BENCH_SRC} (KEYCARD_BENCH_SRC), not dist/.`
+      : markdown,
     data: { version, results },
     goals: [
-      { name: 'one refresh per period regardless of tab count', ok: results.every((r) => r.refreshes === r.periods), detail: results.map((r) => `${r.count}:${r.refreshes}`).join(' ') },
-      { name: 'every tab stays signed in', ok: results.every((r) => r.signedIn === r.count && r.refreshFailures === 0), detail: results.map((r) => `${r.count}:${r.signedIn}`).join(' ') },
+      {
+        name: 'one refresh per period regardless of tab count',
+        ok: results.every((r) => r.refreshes === r.periods),
+        detail: results.map((r) => `${r.count}:${r.refreshes}`).join(' '),
+      },
+      {
+        name: 'every tab stays signed in',
+        ok: results.every((r) => r.signedIn === r.count && r.refreshFailures === 0),
+        detail: results.map((r) => `${r.count}:${r.signedIn}`).join(' '),
+      },
     ],
     summary: Object.fromEntries(results.map((r) => [r.count, r.refreshes])),
     quick,

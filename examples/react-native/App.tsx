@@ -42,7 +42,11 @@ function Login() {
       // The reference server sends the refresh token in the JSON body (not a cookie) when asked.
       await login({ username, password, refresh_token_in_body: true });
     } catch (error) {
-      setFailure(error instanceof AuthError && error.code === 'invalid_credentials' ? 'Wrong username or password.' : `Cannot reach ${BASE_URL}.`);
+      setFailure(
+        error instanceof AuthError && error.code === 'invalid_credentials'
+          ? 'Wrong username or password.'
+          : `Cannot reach ${BASE_URL}.`,
+      );
       setBusy(false);
     }
   }
@@ -50,8 +54,20 @@ function Login() {
   return (
     <View style={styles.card}>
       <Text style={styles.title}>Sign in</Text>
-      <TextInput style={styles.input} value={username} onChangeText={setUsername} placeholder="Username" autoCapitalize="none" />
-      <TextInput style={styles.input} value={password} onChangeText={setPassword} placeholder="Password" secureTextEntry />
+      <TextInput
+        style={styles.input}
+        value={username}
+        onChangeText={setUsername}
+        placeholder="Username"
+        autoCapitalize="none"
+      />
+      <TextInput
+        style={styles.input}
+        value={password}
+        onChangeText={setPassword}
+        placeholder="Password"
+        secureTextEntry
+      />
       {failure && <Text style={styles.error}>{failure}</Text>}
       <Button title={busy ? 'Signing in…' : 'Sign in'} onPress={signIn} disabled={busy} />
     </View>

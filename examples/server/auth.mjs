@@ -33,7 +33,16 @@ export const REFRESH_COOKIE = 'keycard_rt';
  * @param {AuthDeps} deps
  * @returns {Record<string, (ctx: RouteContext) => Promise<void> | void>}
  */
-export function authRoutes({ refreshTokenMode, refreshTokenLifetime, tokenLifetime, takeFault, users, tokens, sessions, stats }) {
+export function authRoutes({
+  refreshTokenMode,
+  refreshTokenLifetime,
+  tokenLifetime,
+  takeFault,
+  users,
+  tokens,
+  sessions,
+  stats,
+}) {
   /**
    * @param {Record<string, unknown>} body
    * @param {'login' | 'refresh' | 'logout'} call
@@ -57,7 +66,10 @@ export function authRoutes({ refreshTokenMode, refreshTokenLifetime, tokenLifeti
     return transport === 'body' || req.headers['x-requested-with'] === 'keycard';
   }
   const forbidden = () =>
-    new HttpError(403, { error: 'forbidden', error_description: 'cookie-mode auth requests need X-Requested-With: keycard' });
+    new HttpError(403, {
+      error: 'forbidden',
+      error_description: 'cookie-mode auth requests need X-Requested-With: keycard',
+    });
 
   /**
    * @param {import('node:http').IncomingMessage} req
@@ -67,7 +79,14 @@ export function authRoutes({ refreshTokenMode, refreshTokenLifetime, tokenLifeti
   function refreshCookie(req, value, maxAge) {
     const secure = isLocalHttp(req) ? [] : ['Secure'];
     // Path=/auth: the browser sends it to the auth endpoints only, never to /api.
-    return [`${REFRESH_COOKIE}=${value}`, 'HttpOnly', ...secure, 'SameSite=Strict', 'Path=/auth', `Max-Age=${maxAge}`].join('; ');
+    return [
+      `${REFRESH_COOKIE}=${value}`,
+      'HttpOnly',
+      ...secure,
+      'SameSite=Strict',
+      'Path=/auth',
+      `Max-Age=${maxAge}`,
+    ].join('; ');
   }
 
   /**
@@ -81,7 +100,8 @@ export function authRoutes({ refreshTokenMode, refreshTokenLifetime, tokenLifeti
     /** @type {Record<string, unknown>} */
     const body = { access_token: token, token_type: 'Bearer', expires_in: lifetime };
     if (transport === 'body') body.refresh_token = refreshToken;
-    const headers = transport === 'cookie' ? { 'Set-Cookie': refreshCookie(req, refreshToken, refreshTokenLifetime) } : undefined;
+    const headers =
+      transport === 'cookie' ? { 'Set-Cookie': refreshCookie(req, refreshToken, refreshTokenLifetime) } : undefined;
     sendJson(res, 200, body, headers);
   }
 
@@ -120,7 +140,10 @@ export function authRoutes({ refreshTokenMode, refreshTokenLifetime, tokenLifeti
       case 'hang': // never answer; the client's timeout has to end it (close() drops the socket)
         return;
       case 'invalid_grant':
-        return sendJson(res, 400, { error: 'invalid_grant', error_description: 'refresh token rejected (injected fault)' });
+        return sendJson(res, 400, {
+          error: 'invalid_grant',
+          error_description: 'refresh token rejected (injected fault)',
+        });
     }
   }
 
@@ -131,7 +154,10 @@ export function authRoutes({ refreshTokenMode, refreshTokenLifetime, tokenLifeti
       const user = await users.verify(ctx.body.username, ctx.body.password);
       if (!user) {
         stats.record('login_failure', typeof ctx.body.username === 'string' ? ctx.body.username : '?');
-        return sendJson(ctx.res, 401, { error: 'invalid_credentials', error_description: 'wrong username or password' });
+        return sendJson(ctx.res, 401, {
+          error: 'invalid_credentials',
+          error_description: 'wrong username or password',
+        });
       }
       stats.record('login', user.sub);
       await sendTokens(ctx, user, sessions.start(user.sub), transport);

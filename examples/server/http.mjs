@@ -40,7 +40,13 @@ export function readJson(req, limit) {
       // Answer at once and stop buffering; resume() drains the rest unread.
       req.off('data', onData);
       req.resume();
-      reject(new HttpError(413, { error: 'payload_too_large', error_description: `body over ${limit} bytes` }, { Connection: 'close' }));
+      reject(
+        new HttpError(
+          413,
+          { error: 'payload_too_large', error_description: `body over ${limit} bytes` },
+          { Connection: 'close' },
+        ),
+      );
     };
     req.on('data', onData);
     req.on('error', reject);

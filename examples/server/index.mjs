@@ -56,7 +56,8 @@ export async function createServer(options = {}) {
 
   const users = await createUserTable(options.users ?? DEFAULT_USERS);
   const tokens = await createTokenIssuer({ now });
-  if (!Number.isFinite(refreshTokenReuseGrace) || refreshTokenReuseGrace < 0) throw new TypeError('refreshTokenReuseGrace must be a number of seconds ≥ 0');
+  if (!Number.isFinite(refreshTokenReuseGrace) || refreshTokenReuseGrace < 0)
+    throw new TypeError('refreshTokenReuseGrace must be a number of seconds ≥ 0');
   const sessions = createSessionStore({ now, lifetime: refreshTokenLifetime, reuseGrace: refreshTokenReuseGrace });
   const stats = createStats(now);
 
@@ -64,7 +65,8 @@ export async function createServer(options = {}) {
     /** @param {{ tokenLifetime?: unknown, clockOffset?: unknown }} [patch] */
     configure(patch = {}) {
       const { tokenLifetime = config.tokenLifetime, clockOffset = config.clockOffset } = patch;
-      if (!Number.isInteger(tokenLifetime) || Number(tokenLifetime) < 1) throw new TypeError('tokenLifetime must be a whole number of seconds ≥ 1');
+      if (!Number.isInteger(tokenLifetime) || Number(tokenLifetime) < 1)
+        throw new TypeError('tokenLifetime must be a whole number of seconds ≥ 1');
       if (!Number.isFinite(clockOffset)) throw new TypeError('clockOffset must be a number of seconds');
       Object.assign(config, { tokenLifetime, clockOffset });
       return { ...config };
@@ -97,9 +99,19 @@ export async function createServer(options = {}) {
       sendJson(res, 204);
     },
     'GET /admin/faults': ({ res }) => sendJson(res, 200, { ...faults }),
-    'POST /admin/faults': ({ res, body }) => sendJson(res, 200, badRequestOnTypeError(() => controls.setFaults(body))),
+    'POST /admin/faults': ({ res, body }) =>
+      sendJson(
+        res,
+        200,
+        badRequestOnTypeError(() => controls.setFaults(body)),
+      ),
     'GET /admin/config': ({ res }) => sendJson(res, 200, { ...config }),
-    'POST /admin/config': ({ res, body }) => sendJson(res, 200, badRequestOnTypeError(() => controls.configure(body))),
+    'POST /admin/config': ({ res, body }) =>
+      sendJson(
+        res,
+        200,
+        badRequestOnTypeError(() => controls.configure(body)),
+      ),
   };
 
   /** @type {Map<string, (ctx: RouteContext) => unknown>} */
@@ -167,7 +179,8 @@ export async function createServer(options = {}) {
       return;
     }
     const isRead = req.method === 'GET' || req.method === 'HEAD';
-    if (staticDir && isRead && !SERVER_PATHS.test(pathname) && (await serveStatic(req, res, staticDir, pathname))) return;
+    if (staticDir && isRead && !SERVER_PATHS.test(pathname) && (await serveStatic(req, res, staticDir, pathname)))
+      return;
     // Browsers ask for /favicon.ico on their own; a 404 would be a red line in the demo's console.
     if (staticDir && isRead && pathname === '/favicon.ico') return void res.writeHead(204).end();
     throw new HttpError(404, { error: 'not_found' });
@@ -209,7 +222,8 @@ function badRequestOnTypeError(fn) {
   try {
     return fn();
   } catch (error) {
-    if (error instanceof TypeError) throw new HttpError(400, { error: 'invalid_request', error_description: error.message });
+    if (error instanceof TypeError)
+      throw new HttpError(400, { error: 'invalid_request', error_description: error.message });
     throw error;
   }
 }

@@ -15,7 +15,15 @@ const COUNTERS = /** @type {const} */ ({
 /** @typedef {keyof typeof COUNTERS} EventType */
 /** @typedef {import('./index.mjs').Stats} Stats */
 
-const zero = () => ({ logins: 0, loginFailures: 0, refreshes: 0, refreshFailures: 0, logouts: 0, apiCalls: 0, api401s: 0 });
+const zero = () => ({
+  logins: 0,
+  loginFailures: 0,
+  refreshes: 0,
+  refreshFailures: 0,
+  logouts: 0,
+  apiCalls: 0,
+  api401s: 0,
+});
 
 /**
  * @param {() => number} now epoch ms on the server's clock, for event timestamps

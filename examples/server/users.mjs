@@ -4,7 +4,9 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 
-const scryptAsync = /** @type {(password: string, salt: Buffer, keylen: number) => Promise<Buffer>} */ (promisify(scrypt));
+const scryptAsync = /** @type {(password: string, salt: Buffer, keylen: number) => Promise<Buffer>} */ (
+  promisify(scrypt)
+);
 const KEY_LENGTH = 32;
 
 /** @typedef {import('./index.mjs').UserRecord} UserRecord */
@@ -29,7 +31,11 @@ export async function createUserTable(records) {
   const table = new Map();
   for (const { username, password, name = username, roles = [] } of records) {
     const salt = randomBytes(16);
-    table.set(username, { user: { sub: username, name, roles }, salt, hash: await scryptAsync(password, salt, KEY_LENGTH) });
+    table.set(username, {
+      user: { sub: username, name, roles },
+      salt,
+      hash: await scryptAsync(password, salt, KEY_LENGTH),
+    });
   }
   // An unknown username still costs one scrypt, so timing doesn't tell which names exist.
   const nobody = { user: null, salt: randomBytes(16), hash: randomBytes(KEY_LENGTH) };

@@ -32,7 +32,11 @@ const NPM_CLI = process.env.npm_execpath?.endsWith('.js')
 /** Runs a command; resolves with its output, rejects with it (and the command) on a non-zero exit. */
 function run(command, args, { cwd = ROOT, env = {} } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      cwd,
+      env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));
@@ -66,7 +70,10 @@ async function step(name, task) {
 
 /** The lowest version of each range in package.json's engines.node, e.g. `^20.19.0 || >=22.12.0` → both. */
 function lowestNodes(range) {
-  return range.split('||').map((part) => /(\d+\.\d+\.\d+)/.exec(part)?.[1]).filter(Boolean);
+  return range
+    .split('||')
+    .map((part) => /(\d+\.\d+\.\d+)/.exec(part)?.[1])
+    .filter(Boolean);
 }
 
 /** A local Node of `version` from npm's node-<os>-<arch> package (what npm's `node` package installs, minus its install script). */
@@ -77,7 +84,12 @@ async function nodeBinary(version) {
   if (!existsSync(bin)) {
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, 'package.json'), '{ "private": true }\n');
-    noWarnings(`npm install ${pkg}@${version}`, await npm(['install', `${pkg}@${version}`, '--no-audit', '--no-fund', '--no-package-lock', '--prefer-offline'], { cwd: dir }));
+    noWarnings(
+      `npm install ${pkg}@${version}`,
+      await npm(['install', `${pkg}@${version}`, '--no-audit', '--no-fund', '--no-package-lock', '--prefer-offline'], {
+        cwd: dir,
+      }),
+    );
   }
   const reported = (await run(bin, ['--version'])).trim();
   if (reported !== `v${version}`) throw new Error(`${bin} is ${reported}, not v${version}`);
@@ -109,11 +121,26 @@ async function main() {
     await mkdir(dest, { recursive: true });
     const [packed] = JSON.parse(await npm(['pack', '--json', '--silent', '--pack-destination', dest]));
     const files = packed.files.map((f) => f.path);
-    const required = ['LICENSE', 'README.md', 'package.json', 'dist/index.mjs', 'dist/index.cjs', 'dist/index.d.mts', 'dist/index.d.cts', 'dist/react-client.mjs'];
-    for (const name of ['react', 'query', 'ky', 'testing', 'oauth']) required.push(`${name}/package.json`, `dist/${name}.mjs`, `dist/${name}.d.cts`);
+    const required = [
+      'LICENSE',
+      'README.md',
+      'package.json',
+      'dist/index.mjs',
+      'dist/index.cjs',
+      'dist/index.d.mts',
+      'dist/index.d.cts',
+      'dist/react-client.mjs',
+    ];
+    for (const name of ['react', 'query', 'ky', 'testing', 'oauth'])
+      required.push(`${name}/package.json`, `dist/${name}.mjs`, `dist/${name}.d.cts`);
     const missing = required.filter((f) => !files.includes(f));
-    const stray = files.filter((f) => !/^(dist\/|(react|query|ky|testing|oauth)\/package\.json$|LICENSE$|README\.md$|package\.json$)/.test(f));
-    if (missing.length || stray.length) throw new Error(`tarball: missing ${missing.join(', ') || 'nothing'}; unexpected ${stray.join(', ') || 'nothing'}`);
+    const stray = files.filter(
+      (f) => !/^(dist\/|(react|query|ky|testing|oauth)\/package\.json$|LICENSE$|README\.md$|package\.json$)/.test(f),
+    );
+    if (missing.length || stray.length)
+      throw new Error(
+        `tarball: missing ${missing.join(', ') || 'nothing'}; unexpected ${stray.join(', ') || 'nothing'}`,
+      );
     return join(dest, packed.filename);
   });
 
@@ -122,11 +149,18 @@ async function main() {
   const [lints, nodes, dirs] = await Promise.all([
     Promise.all([
       step('publint --strict', () => run(bin('publint'), ['run', tarball, '--strict'])),
-      step('attw --profile node16', () => run(bin('attw'), [tarball, '--profile', 'node16', '--format', 'table-flipped'])),
+      step('attw --profile node16', () =>
+        run(bin('attw'), [tarball, '--profile', 'node16', '--format', 'table-flipped']),
+      ),
     ]),
     step(`Node ${lowest.join(', ')} (the lowest engines claims)`, () => Promise.all(lowest.map(nodeBinary))),
     step('npm install: node, react18, vite-react, next (no warning)', () =>
-      Promise.all([install('node', tarball), install('react18', tarball), install('vite-react', tarball), install('next', tarball)]),
+      Promise.all([
+        install('node', tarball),
+        install('react18', tarball),
+        install('vite-react', tarball),
+        install('next', tarball),
+      ]),
     ),
   ]);
   noWarnings('publint', lints[0], /warning|error|suggestion/i);
@@ -136,17 +170,23 @@ async function main() {
   for (const node of [...nodes, process.execPath]) {
     const version = (await run(node, ['--version'])).trim();
     await step(`Node ${version}: ESM, CJS, mixed CJS/ESM AuthError`, async () => {
-      for (const file of ['esm.mjs', 'cjs.cjs', 'mixed.mjs']) quiet(`node ${file}`, await run(node, [file], { cwd: nodeDir }));
+      for (const file of ['esm.mjs', 'cjs.cjs', 'mixed.mjs'])
+        quiet(`node ${file}`, await run(node, [file], { cwd: nodeDir }));
     });
   }
 
   await step('React 18: keycard/react server-rendered and mounted', async () => {
-    for (const file of ['ssr.mjs', 'react18.mjs']) quiet(`node ${file}`, await run(process.execPath, [file], { cwd: react18Dir }));
+    for (const file of ['ssr.mjs', 'react18.mjs'])
+      quiet(`node ${file}`, await run(process.execPath, [file], { cwd: react18Dir }));
   });
 
   await step('TypeScript: bundler, node16, nodenext (ESM + CJS)', async () => {
     for (const mode of ['bundler', 'node16', 'nodenext']) {
-      await run(process.execPath, [join(nodeDir, 'node_modules/typescript/bin/tsc'), '-p', `ts/tsconfig.${mode}.json`], { cwd: nodeDir });
+      await run(
+        process.execPath,
+        [join(nodeDir, 'node_modules/typescript/bin/tsc'), '-p', `ts/tsconfig.${mode}.json`],
+        { cwd: nodeDir },
+      );
     }
   });
 
@@ -162,19 +202,32 @@ async function main() {
     const output = await run(process.execPath, ['node_modules/vite/bin/vite.js', 'build'], { cwd: viteDir });
     if (output.trim()) throw new Error(`vite build printed:\n${output}`);
     const assets = await readdir(join(viteDir, 'dist/assets'));
-    const js = await readFile(join(viteDir, 'dist/assets', assets.find((f) => f.endsWith('.js'))), 'utf8');
-    if (!js.includes('keycard') && !js.includes('X-Requested-With')) throw new Error('vite build: keycard is not in the bundle');
+    const js = await readFile(
+      join(
+        viteDir,
+        'dist/assets',
+        assets.find((f) => f.endsWith('.js')),
+      ),
+      'utf8',
+    );
+    if (!js.includes('keycard') && !js.includes('X-Requested-With'))
+      throw new Error('vite build: keycard is not in the bundle');
   });
 
   await step('Next.js app router: next build', async () => {
     // With CI set (as .ci/run sets it), Next warns that a fresh project has no .next build cache: true, and not
     // about keycard. Its ci-info takes any CI value as CI, so the variable is left out (spawn drops undefined
     // values); any other warning still fails the step.
-    const output = await run(process.execPath, ['node_modules/next/dist/bin/next', 'build'], { cwd: nextDir, env: { CI: undefined } });
+    const output = await run(process.execPath, ['node_modules/next/dist/bin/next', 'build'], {
+      cwd: nextDir,
+      env: { CI: undefined },
+    });
     noWarnings('next build', output);
     const html = await readFile(join(nextDir, '.next/server/app/index.html'), 'utf8');
-    if (!html.includes('<p id="same-user">true</p>')) throw new Error('next build: the server component did not call sameUser');
-    if (!html.includes('<p id="status">initializing</p>')) throw new Error('next build: the client component did not prerender useAuth');
+    if (!html.includes('<p id="same-user">true</p>'))
+      throw new Error('next build: the server component did not call sameUser');
+    if (!html.includes('<p id="status">initializing</p>'))
+      throw new Error('next build: the client component did not prerender useAuth');
   });
 
   console.log(`consumers: all passed in ${seconds(started)}`);

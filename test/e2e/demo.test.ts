@@ -7,7 +7,17 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { expiresAt, logEntries, open, refreshCookie, signIn, skipBrowserTests, startDemo, status, type Demo } from './harness';
+import {
+  expiresAt,
+  logEntries,
+  open,
+  refreshCookie,
+  signIn,
+  skipBrowserTests,
+  startDemo,
+  status,
+  type Demo,
+} from './harness';
 
 describe.skipIf(skipBrowserTests)('demo SPA in Chromium', () => {
   let demo: Demo;
@@ -29,7 +39,8 @@ describe.skipIf(skipBrowserTests)('demo SPA in Chromium', () => {
     const page = await context.newPage();
     const problems: string[] = [];
     page.on('console', (message) => {
-      if (message.type() === 'error' || message.type() === 'warning') problems.push(`${message.type()}: ${message.text()}`);
+      if (message.type() === 'error' || message.type() === 'warning')
+        problems.push(`${message.type()}: ${message.text()}`);
     });
     page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
     page.on('response', (response) => {
@@ -72,7 +83,9 @@ describe.skipIf(skipBrowserTests)('demo SPA in Chromium', () => {
     await signIn(page);
     const firstExpiry = await expiresAt(page);
 
-    await expect.poll(async () => (await logEntries(page, 'refresh', 'timer')).length, { timeout: 8000 }).toBeGreaterThanOrEqual(1);
+    await expect
+      .poll(async () => (await logEntries(page, 'refresh', 'timer')).length, { timeout: 8000 })
+      .toBeGreaterThanOrEqual(1);
     const [first] = await logEntries(page, 'refresh', 'timer');
     expect(first!.at).toBeLessThan(firstExpiry);
     expect(first!.at).toBeGreaterThan(firstExpiry - 2500);
@@ -132,7 +145,10 @@ describe.skipIf(skipBrowserTests)('demo SPA in Chromium', () => {
     // Refreshes fall due at ~2 s and ~4 s after that token arrived; by 5 s there must be two, not four.
     await expect.poll(() => Date.now(), { timeout: 8000 }).toBeGreaterThan(received + 5000);
     const { refreshes, refreshFailures } = demo.server.stats();
-    const timers = [...(await logEntries(first, 'refresh', 'timer')), ...(await logEntries(second, 'refresh', 'timer'))];
+    const timers = [
+      ...(await logEntries(first, 'refresh', 'timer')),
+      ...(await logEntries(second, 'refresh', 'timer')),
+    ];
     const all = timers.map((entry) => entry.at - received).sort((a, b) => a - b);
     // On a loaded machine the second tab may open after the first tab's first timer refresh (2 s after sign-in):
     // that one, and one that itself brought the shared token (at ~0 ms), came before the period measured here.
@@ -195,7 +211,13 @@ describe.skipIf(skipBrowserTests)('demo SPA in Chromium', () => {
     await page.getByTestId('burst-result').waitFor();
     await page.getByTestId('api-ok').waitFor();
 
-    for (const text of ['Signed in as Alice Liddell', 'Next refresh in', 'Token claims', '20 / 20', '401 → replayed GET /api/items']) {
+    for (const text of [
+      'Signed in as Alice Liddell',
+      'Next refresh in',
+      'Token claims',
+      '20 / 20',
+      '401 → replayed GET /api/items',
+    ]) {
       expect(await page.getByText(text).first().isVisible(), text).toBe(true);
     }
     const dir = fileURLToPath(new URL('../../test-results/', import.meta.url));

@@ -53,7 +53,8 @@ export interface Demo {
 
 /** Builds the SPA, starts the server (long-lived tokens until a test says otherwise) and launches Chromium. */
 export async function startDemo(): Promise<Demo> {
-  if (!executablePath) throw new Error('[keycard e2e] Chromium is required in CI: set CHROMIUM_PATH or install /usr/bin/chromium');
+  if (!executablePath)
+    throw new Error('[keycard e2e] Chromium is required in CI: set CHROMIUM_PATH or install /usr/bin/chromium');
   const outDir = await mkdtemp(join(tmpdir(), 'keycard-spa-'));
   const cleanups: Array<() => Promise<unknown>> = [() => rm(outDir, { recursive: true, force: true })];
   const close = async () => {
@@ -101,7 +102,11 @@ export async function refreshCookie(context: BrowserContext) {
 export async function logEntries(page: Page, type: string, trigger?: string) {
   const selector = `[data-testid="event-log"] li[data-type="${type}"]${trigger ? `[data-trigger="${trigger}"]` : ''}`;
   const entries = await page.locator(selector).evaluateAll((items) =>
-    items.map((li) => ({ at: Number(li.getAttribute('data-at')), count: Number(li.getAttribute('data-count')), text: li.textContent ?? '' })),
+    items.map((li) => ({
+      at: Number(li.getAttribute('data-at')),
+      count: Number(li.getAttribute('data-count')),
+      text: li.textContent ?? '',
+    })),
   );
   return entries.reverse();
 }

@@ -38,7 +38,12 @@ const killSession = () => server.revokeSession();
 describe('createAuthKy', () => {
   it('sends the token: the protected API answers', async () => {
     const api = createAuthKy(await signedIn(), { baseUrl: 'https://auth.test/' });
-    expect(await api.get('api/me').json<Echo>()).toMatchObject({ ok: true, sub: 'alice', method: 'GET', path: '/api/me' });
+    expect(await api.get('api/me').json<Echo>()).toMatchObject({
+      ok: true,
+      sub: 'alice',
+      method: 'GET',
+      path: '/api/me',
+    });
     expect(server.stats).toMatchObject({ apiCalls: 1, api401s: 0, refreshes: 0 });
   });
 
@@ -61,7 +66,10 @@ describe('createAuthKy', () => {
   it('throws HTTPError 401 only for the final failure, and never retries it', async () => {
     const api = createAuthKy(await signedIn(), { baseUrl: 'https://auth.test/' });
     killSession();
-    const error = await api.get('api/me').json().catch((e: unknown) => e);
+    const error = await api
+      .get('api/me')
+      .json()
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HTTPError);
     expect((error as HTTPError).response.status).toBe(401);
     expect(server.stats).toMatchObject({ apiCalls: 1, refreshes: 1 });
@@ -75,7 +83,9 @@ describe('createAuthKy', () => {
     await expect(api.get('api/one')).rejects.toBeInstanceOf(HTTPError);
     expect(server.stats.apiCalls).toBe(1);
 
-    await expect(api.get('api/two', { retry: { ...greedy, shouldRetry: () => true } })).rejects.toBeInstanceOf(HTTPError);
+    await expect(api.get('api/two', { retry: { ...greedy, shouldRetry: () => true } })).rejects.toBeInstanceOf(
+      HTTPError,
+    );
     expect(server.stats.apiCalls).toBe(2);
 
     // Taken out before the first attempt, not refused after ky's retry delay.
@@ -84,14 +94,21 @@ describe('createAuthKy', () => {
     expect(Date.now() - started).toBeLessThan(1000);
     expect(server.stats.apiCalls).toBe(3);
 
-    const extended = api.extend({ retry: { ...greedy, shouldRetry: () => true }, hooks: { init: [(o) => void (o.retry = greedy)] } });
+    const extended = api.extend({
+      retry: { ...greedy, shouldRetry: () => true },
+      hooks: { init: [(o) => void (o.retry = greedy)] },
+    });
     await expect(extended.get('api/three')).rejects.toBeInstanceOf(HTTPError);
     expect(server.stats.apiCalls).toBe(4);
   });
 
   it("keeps ky's own retry for other statuses", async () => {
     let calls = 0;
-    msw.use(http.get('https://auth.test/flaky', () => (++calls < 3 ? new HttpResponse(null, { status: 503 }) : HttpResponse.json({ ok: true }))));
+    msw.use(
+      http.get('https://auth.test/flaky', () =>
+        ++calls < 3 ? new HttpResponse(null, { status: 503 }) : HttpResponse.json({ ok: true }),
+      ),
+    );
     const api = createAuthKy(await signedIn(), { baseUrl: 'https://auth.test/', retry: { limit: 2, delay: () => 0 } });
     expect(await api.get('flaky').json()).toEqual({ ok: true });
     expect(calls).toBe(3);
@@ -100,7 +117,12 @@ describe('createAuthKy', () => {
 
   it('passes other options and hooks through', async () => {
     let seen: Headers | undefined;
-    msw.use(http.get('https://auth.test/headers', ({ request }) => ((seen = request.headers), HttpResponse.json({ ok: true }))));
+    msw.use(
+      http.get(
+        'https://auth.test/headers',
+        ({ request }) => ((seen = request.headers), HttpResponse.json({ ok: true })),
+      ),
+    );
     const order: string[] = [];
     const api = createAuthKy(await signedIn(), {
       baseUrl: 'https://auth.test/',
@@ -135,7 +157,12 @@ describe('createAuthKy', () => {
 
   it('never sends the token to another origin', async () => {
     let seen: string | null | undefined;
-    msw.use(http.get('https://elsewhere.test/x', ({ request }) => ((seen = request.headers.get('authorization')), HttpResponse.json({}))));
+    msw.use(
+      http.get(
+        'https://elsewhere.test/x',
+        ({ request }) => ((seen = request.headers.get('authorization')), HttpResponse.json({})),
+      ),
+    );
     const api = createAuthKy(await signedIn());
     await api.get('https://elsewhere.test/x').json();
     expect(seen).toBeNull();

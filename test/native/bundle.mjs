@@ -87,7 +87,8 @@ const indexed = (path) => {
 function resolveFile(prefix) {
   for (const candidate of [`${prefix}.${PLATFORM}`, prefix]) if (indexed(candidate)) return candidate;
   for (const ext of SOURCE_EXTS) {
-    for (const candidate of [`${prefix}.${PLATFORM}.${ext}`, `${prefix}.native.${ext}`, `${prefix}.${ext}`]) if (indexed(candidate)) return candidate;
+    for (const candidate of [`${prefix}.${PLATFORM}.${ext}`, `${prefix}.native.${ext}`, `${prefix}.${ext}`])
+      if (indexed(candidate)) return candidate;
   }
   return null;
 }
@@ -193,7 +194,13 @@ export async function bundle({ version, entry, nodeModules, aliases, profile, de
         const file = args.path.endsWith(MJS_AS_CJS) ? args.path.slice(0, -MJS_AS_CJS.length) : args.path;
         const source = readFileSync(file, 'utf8');
         // Transforms are cached by content, preset and profile (Metro caches them too).
-        const key = createHash('sha256').update(TRANSFORM_VERSION).update(presetId).update(profile).update(args.path).update(source).digest('hex');
+        const key = createHash('sha256')
+          .update(TRANSFORM_VERSION)
+          .update(presetId)
+          .update(profile)
+          .update(args.path)
+          .update(source)
+          .digest('hex');
         const cached = join(cacheRoot, 'babel', key.slice(0, 2), `${key}.json`);
         if (existsSync(cached)) {
           const hit = JSON.parse(readFileSync(cached, 'utf8'));
@@ -212,24 +219,24 @@ export async function bundle({ version, entry, nodeModules, aliases, profile, de
   const pool = createPool();
   const result = await esbuild
     .build({
-    entryPoints: [entry],
-    bundle: true,
-    write: false,
-    format: 'iife',
-    platform: 'neutral',
-    mainFields: MAIN_FIELDS,
-    conditions: ['react-native'],
-    nodePaths: nodeModules,
-    // Not this repo's tsconfig: its `paths` map `keycard` to the sources, and the app must get the published files.
-    tsconfigRaw: '{}',
-    define: { __DEV__: 'false', 'process.env.NODE_ENV': '"production"', global: 'globalThis', ...define },
-    // esbuild only joins modules; it must not lower or rewrite what babel produced.
-    target: 'esnext',
-    minify: false,
-    legalComments: 'none',
-    logLevel: 'silent',
-    plugins: [metro],
-  })
+      entryPoints: [entry],
+      bundle: true,
+      write: false,
+      format: 'iife',
+      platform: 'neutral',
+      mainFields: MAIN_FIELDS,
+      conditions: ['react-native'],
+      nodePaths: nodeModules,
+      // Not this repo's tsconfig: its `paths` map `keycard` to the sources, and the app must get the published files.
+      tsconfigRaw: '{}',
+      define: { __DEV__: 'false', 'process.env.NODE_ENV': '"production"', global: 'globalThis', ...define },
+      // esbuild only joins modules; it must not lower or rewrite what babel produced.
+      target: 'esnext',
+      minify: false,
+      legalComments: 'none',
+      logLevel: 'silent',
+      plugins: [metro],
+    })
     .finally(() => pool.close());
   return result.outputFiles[0].text;
 }

@@ -22,13 +22,18 @@ const RESTART = ['app restart restores from TokenStorage', 'logout empties the s
 
 const steps = (run: Launch) => run.events.filter((e) => e.kind === 'step').map((e) => e.value.name as string);
 const outcome = (run: Launch) => run.events.find((e) => e.kind === 'done' || e.kind === 'fail' || e.kind === 'stall');
-const describeFailure = (run: Launch) => JSON.stringify(outcome(run)?.value ?? { status: run.status, stderr: run.stderr.slice(-2000) });
+const describeFailure = (run: Launch) =>
+  JSON.stringify(outcome(run)?.value ?? { status: run.status, stderr: run.stderr.slice(-2000) });
 
 type Prepared = Awaited<ReturnType<typeof prepare>>;
 const preparing = new Map<RnVersion, Promise<Prepared | Error>>();
 // Both versions' downloads and bundles at once: one's npm waits overlap the other's babel work.
 beforeAll(() => {
-  for (const version of VERSIONS) preparing.set(version, prepare(version).catch((error: unknown) => error as Error));
+  for (const version of VERSIONS)
+    preparing.set(
+      version,
+      prepare(version).catch((error: unknown) => error as Error),
+    );
 });
 
 it('runs on the Hermes VM from npm (hermes-engine-cli)', () => {
@@ -65,7 +70,16 @@ describe.each(VERSIONS)('$name', (version: RnVersion) => {
     const files = prepared!.keycard.files;
     expect(files).toContain('package.json');
     // Without package exports, every subpath needs its own package.json in the published files.
-    if (!version.packageExports) expect(files).toEqual(expect.arrayContaining(['react/package.json', 'query/package.json', 'ky/package.json', 'testing/package.json', 'oauth/package.json']));
+    if (!version.packageExports)
+      expect(files).toEqual(
+        expect.arrayContaining([
+          'react/package.json',
+          'query/package.json',
+          'ky/package.json',
+          'testing/package.json',
+          'oauth/package.json',
+        ]),
+      );
   });
 
   it("has that version's globals and nothing more", () => {

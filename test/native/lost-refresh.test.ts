@@ -90,7 +90,9 @@ describe('a refresh response lost after the server committed the rotation', () =
     const net = losingFetch();
     const auth = client(storage, net.fetch);
     const listeners: Array<(state: string) => void> = [];
-    const appState = { addEventListener: (_: 'change', listener: (state: string) => void) => void listeners.push(listener) };
+    const appState = {
+      addEventListener: (_: 'change', listener: (state: string) => void) => void listeners.push(listener),
+    };
     bindAppState(auth, appState);
     await auth.login(CREDENTIALS);
     const first = items.get(KEY)!;
@@ -185,7 +187,9 @@ describe('the client stores a rotated refresh token before it uses or announces 
     await vi.waitFor(() => expect(release).not.toBeNull());
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(heard).toEqual([]);
-    expect(await Promise.race([auth.getAccessToken(), new Promise((resolve) => setTimeout(() => resolve('waiting'), 50))])).toBe('waiting');
+    expect(
+      await Promise.race([auth.getAccessToken(), new Promise((resolve) => setTimeout(() => resolve('waiting'), 50))]),
+    ).toBe('waiting');
     release!();
     await refreshing;
     expect(items.get(KEY)).toBe(rotated);

@@ -24,7 +24,10 @@ export async function unpack(spec, integrity, dir) {
   const tmp = `${dir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
-  const { stdout } = await execFile('npm', ['pack', spec, '--json', '--pack-destination', tmp], { cwd: tmp, encoding: 'utf8' });
+  const { stdout } = await execFile('npm', ['pack', spec, '--json', '--pack-destination', tmp], {
+    cwd: tmp,
+    encoding: 'utf8',
+  });
   const [info] = JSON.parse(stdout);
   if (info.integrity !== integrity) throw new Error(`${spec}: integrity ${info.integrity}, expected ${integrity}`);
   await execFile('tar', ['xzf', join(tmp, info.filename), '-C', tmp]);
@@ -45,7 +48,23 @@ export async function installInto(dir, dependencies) {
   const wanted = JSON.stringify(dependencies);
   if (existsSync(stamp) && readFileSync(stamp, 'utf8') === wanted) return;
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'keycard-hermes-fixture', private: true, dependencies }, null, 2));
-  await execFile('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--no-package-lock', '--omit=dev', '--omit=peer', '--loglevel=error'], { cwd: dir });
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify({ name: 'keycard-hermes-fixture', private: true, dependencies }, null, 2),
+  );
+  await execFile(
+    'npm',
+    [
+      'install',
+      '--ignore-scripts',
+      '--no-audit',
+      '--no-fund',
+      '--no-package-lock',
+      '--omit=dev',
+      '--omit=peer',
+      '--loglevel=error',
+    ],
+    { cwd: dir },
+  );
   writeFileSync(stamp, wanted);
 }

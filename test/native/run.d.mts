@@ -7,10 +7,15 @@ export declare function prepare(
   which?: 'run' | 'hermes-stable',
 ): Promise<{ file: string; fixture: string; rnDir: string; keycard: { integrity: string; files: string[] } }>;
 export interface Launch {
-  events: Array<{ kind: string; value: unknown }>;
+  // biome-ignore lint/suspicious/noExplicitAny: each event kind carries its own shape, read by the test that expects it
+  events: Array<{ kind: string; value: any }>;
   status: number | null;
   stdout: string;
   stderr: string;
 }
 export declare function launch(version: RnVersion, file: string, device: Record<string, unknown>): Launch;
-export declare function compileWithOwnHermesc(version: RnVersion, file: string, rnDir: string): Promise<{ status: number | null; stderr: string; version: string }>;
+export declare function compileWithOwnHermesc(
+  version: RnVersion,
+  file: string,
+  rnDir: string,
+): Promise<{ status: number | null; stderr: string; version: string }>;

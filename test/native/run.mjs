@@ -20,7 +20,10 @@ const BASE_URL = 'https://auth.example.com';
 
 /** The Hermes VM's own report of its version. */
 export function hermesVersion() {
-  const out = spawnSync(HERMES, ['-Xmicrotask-queue', '-'], { input: 'print(HermesInternal.getRuntimeProperties()["OSS Release Version"])', encoding: 'utf8' });
+  const out = spawnSync(HERMES, ['-Xmicrotask-queue', '-'], {
+    input: 'print(HermesInternal.getRuntimeProperties()["OSS Release Version"])',
+    encoding: 'utf8',
+  });
   return out.stdout.trim();
 }
 
@@ -32,9 +35,16 @@ function packKeycard() {
   packing ??= (async () => {
     const dir = join(cacheRoot, 'pack');
     mkdirSync(dir, { recursive: true });
-    const { stdout } = await execFile('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], { cwd: repoRoot, encoding: 'utf8' });
+    const { stdout } = await execFile('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+    });
     const [info] = JSON.parse(stdout);
-    return { tarball: join(dir, info.filename), integrity: info.integrity, files: info.files.map((/** @type {{path: string}} */ f) => f.path) };
+    return {
+      tarball: join(dir, info.filename),
+      integrity: info.integrity,
+      files: info.files.map((/** @type {{path: string}} */ f) => f.path),
+    };
   })();
   return packing;
 }
@@ -94,7 +104,12 @@ export async function prepare(version, which = 'run') {
     // The hermes-stable check: keycard and the app only (React Native's own code is compiled by its own hermesc anyway).
     const modules =
       which === 'run'
-        ? [join(here, 'host', 'device.js'), ...polyfills, join(rnDir, 'Libraries', 'Core', 'InitializeCore.js'), join(here, 'app', 'walk.tsx')]
+        ? [
+            join(here, 'host', 'device.js'),
+            ...polyfills,
+            join(rnDir, 'Libraries', 'Core', 'InitializeCore.js'),
+            join(here, 'app', 'walk.tsx'),
+          ]
         : ['keycard', 'keycard/react', app];
     writeFileSync(entry, modules.map((path) => `require(${JSON.stringify(path)});`).join('\n'));
     const code = await bundle({
@@ -107,7 +122,10 @@ export async function prepare(version, which = 'run') {
         '@empty': join(here, 'host', 'empty.js'),
       },
       define: { 'process.env.EXPO_PUBLIC_AUTH_URL': JSON.stringify(BASE_URL) },
-      only: which === 'run' ? undefined : [join(fixture, 'node_modules', 'keycard'), join(repoRoot, 'examples'), join(here, 'app')],
+      only:
+        which === 'run'
+          ? undefined
+          : [join(fixture, 'node_modules', 'keycard'), join(repoRoot, 'examples'), join(here, 'app')],
     });
     writeFileSync(file, code);
   }
@@ -120,11 +138,22 @@ export async function prepare(version, which = 'run') {
  * @param {Record<string, unknown>} device  phase, keychain, server state
  */
 export function launch(version, file, device) {
-  const config = { version: version.reactNative, bridgeless: version.bridgeless, engineBuiltins: version.engineBuiltins, start: Date.UTC(2026, 0, 15, 9), echoLogs: !!process.env.HERMES_LOGS, ...device };
+  const config = {
+    version: version.reactNative,
+    bridgeless: version.bridgeless,
+    engineBuiltins: version.engineBuiltins,
+    start: Date.UTC(2026, 0, 15, 9),
+    echoLogs: !!process.env.HERMES_LOGS,
+    ...device,
+  };
   const script = join(cacheRoot, 'bundles', `launch-${process.pid}-${config.phase}-${version.reactNative}.js`);
   writeFileSync(script, `var __DEVICE__ = ${JSON.stringify(config)};\n${readFileSync(file, 'utf8')}`);
   try {
-    const out = spawnSync(HERMES, ['-Xmicrotask-queue', script], { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });
+    const out = spawnSync(HERMES, ['-Xmicrotask-queue', script], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      maxBuffer: 64 * 1024 * 1024,
+    });
     /** @type {Array<{ kind: string, value: any }>} */
     const events = [];
     for (const line of out.stdout.split('\n')) {
@@ -140,13 +169,21 @@ export function launch(version, file, device) {
 /** Compiles `file` to bytecode with the version's own Hermes compiler (hermesc); returns its diagnostics. @param {import('./versions.mjs').RnVersion} version @param {string} file @param {string} rnDir */
 export async function compileWithOwnHermesc(version, file, rnDir) {
   const base = version.hermesc.spec
-    ? await unpack(version.hermesc.spec, /** @type {string} */ (version.hermesc.integrity), join(cacheRoot, version.hermesc.spec.replace('@', '-')))
+    ? await unpack(
+        version.hermesc.spec,
+        /** @type {string} */ (version.hermesc.integrity),
+        join(cacheRoot, version.hermesc.spec.replace('@', '-')),
+      )
     : rnDir;
   const hermesc = join(base, version.hermesc.path);
   const out = spawnSync(hermesc, ['-emit-binary', '-out', `${file}.hbc`, file], { encoding: 'utf8' });
   rmSync(`${file}.hbc`, { force: true });
   const version_ = spawnSync(hermesc, ['-version'], { encoding: 'utf8' }).stdout;
-  return { status: out.status, stderr: out.stderr, version: /Hermes release version: (\S+)/.exec(version_)?.[1] ?? version_.trim().split('\n')[0] };
+  return {
+    status: out.status,
+    stderr: out.stderr,
+    version: /Hermes release version: (\S+)/.exec(version_)?.[1] ?? version_.trim().split('\n')[0],
+  };
 }
 
 if (process.argv[1]?.endsWith('run.mjs')) {

@@ -30,12 +30,19 @@ async function typecheck(files: string[]): Promise<{ status: number | null; outp
       strict: true,
       noEmit: true,
       skipLibCheck: false,
-      paths: { keycard: [join(repoRoot, 'src', 'index.ts')], 'expo-secure-store': [join(dir, 'build', 'SecureStore.d.ts')] },
+      paths: {
+        keycard: [join(repoRoot, 'src', 'index.ts')],
+        'expo-secure-store': [join(dir, 'build', 'SecureStore.d.ts')],
+      },
     },
     files: files.map((file) => (file.startsWith('/') ? file : join(repoRoot, file))),
   };
   writeFileSync(join(work, 'tsconfig.json'), JSON.stringify(config));
-  const out = spawnSync(process.execPath, [join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(work, 'tsconfig.json')], { encoding: 'utf8' });
+  const out = spawnSync(
+    process.execPath,
+    [join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(work, 'tsconfig.json')],
+    { encoding: 'utf8' },
+  );
   return { status: out.status, output: out.stdout + out.stderr };
 }
 

@@ -27,7 +27,8 @@ function client() {
     },
   });
   /** The browser comes back from the provider to the redirect URI with `query`. */
-  const land = (query: Record<string, string>) => history.pushState(null, '', `/callback?tab=orders&${new URLSearchParams(query)}`);
+  const land = (query: Record<string, string>) =>
+    history.pushState(null, '', `/callback?tab=orders&${new URLSearchParams(query)}`);
   return { auth, navigations, exchanges, land };
 }
 
@@ -81,7 +82,10 @@ describe('in a browser', () => {
     await auth.loginWithRedirect();
     const state = new URL(navigations[0] as string).searchParams.get('state') as string;
     land({ error: 'access_denied', error_description: 'The user said no', state });
-    await expect(auth.handleRedirectCallback()).rejects.toMatchObject({ code: 'invalid_credentials', cause: { error: 'access_denied' } });
+    await expect(auth.handleRedirectCallback()).rejects.toMatchObject({
+      code: 'invalid_credentials',
+      cause: { error: 'access_denied' },
+    });
     expect(location.search).toBe('?tab=orders');
     expect(sessionStorage.length).toBe(0);
     expect(exchanges).toHaveLength(0);

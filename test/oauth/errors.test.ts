@@ -12,7 +12,11 @@ beforeAll(async () => {
 afterAll(() => op?.close());
 
 const PENDING_KEY = `keycard.oauth:${CLIENT_ID}`;
-const rejection = (promise: Promise<unknown>) => promise.then(() => expect.unreachable('should reject'), (error: unknown) => error as AuthError);
+const rejection = (promise: Promise<unknown>) =>
+  promise.then(
+    () => expect.unreachable('should reject'),
+    (error: unknown) => error as AuthError,
+  );
 const withParam = (url: string, name: string, value: string) => {
   const next = new URL(url);
   next.searchParams.set(name, value);
@@ -30,7 +34,10 @@ describe('the redirect back', () => {
 
     const error = await rejection(auth.handleRedirectCallback(callback));
     expect(error).toBeInstanceOf(AuthError);
-    expect(error).toMatchObject({ code: 'invalid_credentials', cause: { error: 'access_denied', error_description: expect.any(String) } });
+    expect(error).toMatchObject({
+      code: 'invalid_credentials',
+      cause: { error: 'access_denied', error_description: expect.any(String) },
+    });
     expect(transient.size).toBe(0);
     // Settled, not left 'initializing'.
     expect(auth.getState()).toMatchObject({ status: 'unauthenticated', user: null });
@@ -93,7 +100,10 @@ describe('the code exchange', () => {
     await auth.logout();
     transient.set(PENDING_KEY, saved);
     const other = setup(op, { transientStorage: transient });
-    expect(await rejection(other.auth.handleRedirectCallback(callback))).toMatchObject({ code: 'invalid_credentials', status: 400 });
+    expect(await rejection(other.auth.handleRedirectCallback(callback))).toMatchObject({
+      code: 'invalid_credentials',
+      status: 400,
+    });
   });
 
   it('rejects an ID token whose nonce is not the one this login sent', async () => {
@@ -125,7 +135,9 @@ describe('the code exchange', () => {
   });
 
   it('rejects a login response without id_token when openid was requested', async () => {
-    const { auth, authorize } = setup(op, { tamper: (url, body) => (url.endsWith('/token') ? { ...body, id_token: undefined } : body) });
+    const { auth, authorize } = setup(op, {
+      tamper: (url, body) => (url.endsWith('/token') ? { ...body, id_token: undefined } : body),
+    });
     expect(await rejection(auth.handleRedirectCallback(await authorize()))).toMatchObject({ code: 'invalid_response' });
     expect(auth.getState().status).toBe('unauthenticated');
   });
@@ -140,7 +152,9 @@ describe('the code exchange', () => {
 
 describe('provider metadata', () => {
   it('refuses a discovery document that names another issuer', async () => {
-    const { auth, navigations } = setup(op, { tamper: (url, body) => (url.includes('/.well-known/') ? { ...body, issuer: 'https://evil.example' } : body) });
+    const { auth, navigations } = setup(op, {
+      tamper: (url, body) => (url.includes('/.well-known/') ? { ...body, issuer: 'https://evil.example' } : body),
+    });
     expect(await rejection(auth.loginWithRedirect())).toMatchObject({ code: 'invalid_response' });
     expect(navigations).toHaveLength(0);
   });

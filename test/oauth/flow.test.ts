@@ -3,7 +3,14 @@
 // rotation, reuse detection, revocation and end-session on logout.
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { decodeJwt } from 'jose';
-import { ACCESS_TOKEN_TTL, CLIENT_ID, POST_LOGOUT_REDIRECT_URI, REDIRECT_URI, startProvider, type TestProvider } from './provider';
+import {
+  ACCESS_TOKEN_TTL,
+  CLIENT_ID,
+  POST_LOGOUT_REDIRECT_URI,
+  REDIRECT_URI,
+  startProvider,
+  type TestProvider,
+} from './provider';
 import { redeem, setup } from './setup';
 
 let op: TestProvider;
@@ -23,7 +30,14 @@ describe('login by redirect', () => {
     const url = new URL(navigations[0] as string);
     expect(`${url.origin}${url.pathname}`).toBe(`${op.issuer}/auth`);
     const q = Object.fromEntries(url.searchParams);
-    expect(q).toMatchObject({ response_type: 'code', client_id: CLIENT_ID, redirect_uri: REDIRECT_URI, code_challenge_method: 'S256', scope: 'openid offline_access profile email api:read', prompt: 'consent' });
+    expect(q).toMatchObject({
+      response_type: 'code',
+      client_id: CLIENT_ID,
+      redirect_uri: REDIRECT_URI,
+      code_challenge_method: 'S256',
+      scope: 'openid offline_access profile email api:read',
+      prompt: 'consent',
+    });
     expect(q.code_challenge).toMatch(/^[\w-]{43}$/);
     expect(q.state).toMatch(/^[\w-]{43}$/);
     expect(q.nonce).toMatch(/^[\w-]{43}$/);
@@ -43,10 +57,20 @@ describe('login by redirect', () => {
 
     const [exchange] = sentTo('/token');
     expect(exchange?.contentType).toBe('application/x-www-form-urlencoded');
-    expect(Object.fromEntries(exchange?.body ?? [])).toMatchObject({ grant_type: 'authorization_code', redirect_uri: REDIRECT_URI, client_id: CLIENT_ID });
+    expect(Object.fromEntries(exchange?.body ?? [])).toMatchObject({
+      grant_type: 'authorization_code',
+      redirect_uri: REDIRECT_URI,
+      client_id: CLIENT_ID,
+    });
     expect(exchange?.body.get('code_verifier')).toMatch(/^[\w-]{43}$/);
 
-    expect(authState.user).toMatchObject({ sub: 'alice', name: 'Alice Liddell', email: 'alice@example.com', iss: op.issuer, aud: CLIENT_ID });
+    expect(authState.user).toMatchObject({
+      sub: 'alice',
+      name: 'Alice Liddell',
+      email: 'alice@example.com',
+      iss: op.issuer,
+      aud: CLIENT_ID,
+    });
     expect(auth.getState()).toBe(authState);
     expect(refreshToken()).toEqual(expect.any(String));
     expect(events).toContainEqual({ type: 'login', user: authState.user, fromTab: false });
@@ -76,7 +100,11 @@ describe('refresh', () => {
 
     const refreshed = await auth.refresh();
     const [request] = sentTo('/token').slice(1);
-    expect(Object.fromEntries(request?.body ?? [])).toEqual({ grant_type: 'refresh_token', refresh_token: first, client_id: CLIENT_ID });
+    expect(Object.fromEntries(request?.body ?? [])).toEqual({
+      grant_type: 'refresh_token',
+      refresh_token: first,
+      client_id: CLIENT_ID,
+    });
     expect(refreshed.status).toBe('authenticated');
     expect(refreshed.user).toMatchObject({ sub: 'alice', name: 'Alice Liddell' });
     expect(refreshed.expiresAt).toBeGreaterThanOrEqual(authState.expiresAt as number);
@@ -88,7 +116,9 @@ describe('refresh', () => {
 
   it('keeps the refresh token when a refresh response carries none', async () => {
     let strip = false;
-    const { auth, signIn, refreshToken } = setup(op, { tamper: (url, body) => (strip && url.endsWith('/token') ? { ...body, refresh_token: undefined } : body) });
+    const { auth, signIn, refreshToken } = setup(op, {
+      tamper: (url, body) => (strip && url.endsWith('/token') ? { ...body, refresh_token: undefined } : body),
+    });
     await signIn();
     const held = refreshToken();
     strip = true;
@@ -140,7 +170,10 @@ describe('refresh', () => {
     await auth.refresh();
     refreshStore.set('keycard.refresh_token', old);
     const state = await auth.refresh();
-    expect(state).toMatchObject({ status: 'unauthenticated', error: expect.objectContaining({ code: 'session_expired' }) });
+    expect(state).toMatchObject({
+      status: 'unauthenticated',
+      error: expect.objectContaining({ code: 'session_expired' }),
+    });
     expect((await auth.fetch(op.api)).status).toBe(401);
   });
 });
@@ -153,7 +186,11 @@ describe('logout', () => {
     await auth.logout();
     expect(auth.getState()).toMatchObject({ status: 'unauthenticated', user: null, error: null });
     const [revocation] = sentTo('/token/revocation');
-    expect(Object.fromEntries(revocation?.body ?? [])).toEqual({ token: held, token_type_hint: 'refresh_token', client_id: CLIENT_ID });
+    expect(Object.fromEntries(revocation?.body ?? [])).toEqual({
+      token: held,
+      token_type_hint: 'refresh_token',
+      client_id: CLIENT_ID,
+    });
     expect(refreshToken()).toBeNull();
     expect(await redeem(op, held)).toEqual({ status: 400, error: 'invalid_grant' });
   });

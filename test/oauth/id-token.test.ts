@@ -14,13 +14,18 @@ const jwks = { keys: [{ ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256'
 
 const now = () => Math.floor(Date.now() / 1000);
 const sign = (claims: JWTPayload, { iat = now(), ttl = 300 } = {}) =>
-  new SignJWT({ iss: ISSUER, aud: CLIENT, sub: 'alice', iat, exp: iat + ttl, ...claims }).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).sign(privateKey);
+  new SignJWT({ iss: ISSUER, aud: CLIENT, sub: 'alice', iat, exp: iat + ttl, ...claims })
+    .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+    .sign(privateKey);
 
 let jwksFetches = 0;
-const verify = createIdTokenVerifier(() => async () => {
-  jwksFetches++;
-  return Response.json(jwks);
-}, 5000);
+const verify = createIdTokenVerifier(
+  () => async () => {
+    jwksFetches++;
+    return Response.json(jwks);
+  },
+  5000,
+);
 const expectations = (overrides: Partial<IdTokenExpectations> = {}): IdTokenExpectations => ({
   issuer: ISSUER,
   jwksUri: JWKS_URI,
@@ -29,7 +34,11 @@ const expectations = (overrides: Partial<IdTokenExpectations> = {}): IdTokenExpe
   where: 'POST https://id.test/token',
   ...overrides,
 });
-const rejection = (promise: Promise<unknown>) => promise.then(() => expect.unreachable('should reject'), (error: unknown) => error as { code: string; message: string });
+const rejection = (promise: Promise<unknown>) =>
+  promise.then(
+    () => expect.unreachable('should reject'),
+    (error: unknown) => error as { code: string; message: string },
+  );
 
 afterEach(() => {
   vi.useRealTimers();
@@ -57,7 +66,10 @@ describe('verifyIdToken', () => {
   });
 
   it('accepts several audiences when azp is this client, and a matching nonce', async () => {
-    const claims = await verify(await sign({ aud: [CLIENT, 'api'], azp: CLIENT, nonce: 'n' }), expectations({ nonce: 'n' }));
+    const claims = await verify(
+      await sign({ aud: [CLIENT, 'api'], azp: CLIENT, nonce: 'n' }),
+      expectations({ nonce: 'n' }),
+    );
     expect(claims.azp).toBe(CLIENT);
   });
 
@@ -81,7 +93,9 @@ describe('verifyIdToken', () => {
 
   it('rejects a token signed by another key, and a malformed one, without quoting them', async () => {
     const other = await generateKeyPair('ES256');
-    const forged = await new SignJWT({ iss: ISSUER, aud: CLIENT, sub: 'alice', iat: now(), exp: now() + 60 }).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).sign(other.privateKey);
+    const forged = await new SignJWT({ iss: ISSUER, aud: CLIENT, sub: 'alice', iat: now(), exp: now() + 60 })
+      .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+      .sign(other.privateKey);
     const error = await rejection(verify(forged, expectations()));
     expect(error.code).toBe('invalid_response');
     expect(error.message).not.toContain(forged.split('.')[1]);
@@ -96,7 +110,9 @@ describe('verifyIdToken', () => {
 
 describe('PKCE', () => {
   it('computes S256 as in RFC 7636 Appendix B', async () => {
-    expect(await s256('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk')).toBe('E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM');
+    expect(await s256('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk')).toBe(
+      'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+    );
   });
 
   it('makes 43-character URL-safe verifiers from 32 random bytes, never twice the same', () => {

@@ -4,7 +4,14 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createOAuthClient, type OAuthClientOptions } from 'keycard/oauth';
 
-const base = { clientId: 'app', redirectUri: 'com.example.app:/callback', discovery: false, authorizationEndpoint: 'https://id.test/authorize', tokenEndpoint: 'https://id.test/token', scope: 'offline_access' } satisfies OAuthClientOptions;
+const base = {
+  clientId: 'app',
+  redirectUri: 'com.example.app:/callback',
+  discovery: false,
+  authorizationEndpoint: 'https://id.test/authorize',
+  tokenEndpoint: 'https://id.test/token',
+  scope: 'offline_access',
+} satisfies OAuthClientOptions;
 
 function fakeProvider() {
   const posts: URLSearchParams[] = [];
@@ -17,9 +24,13 @@ function fakeProvider() {
 
 describe('createOAuthClient', () => {
   it('refuses incomplete or impossible options with a TypeError', () => {
-    expect(() => createOAuthClient({ ...base, clientId: undefined } as unknown as OAuthClientOptions)).toThrow(TypeError);
+    expect(() => createOAuthClient({ ...base, clientId: undefined } as unknown as OAuthClientOptions)).toThrow(
+      TypeError,
+    );
     expect(() => createOAuthClient({ ...base, tokenEndpoint: undefined })).toThrow(/issuer|tokenEndpoint/);
-    expect(() => createOAuthClient({ ...base, refreshToken: 'cookie' } as unknown as OAuthClientOptions)).toThrow(/memory/);
+    expect(() => createOAuthClient({ ...base, refreshToken: 'cookie' } as unknown as OAuthClientOptions)).toThrow(
+      /memory/,
+    );
     expect(() => createOAuthClient(undefined as unknown as OAuthClientOptions)).toThrow(TypeError);
     expect(() => createOAuthClient({ ...base, scope: 'openid' })).toThrow(/issuer/);
   });
@@ -43,7 +54,13 @@ describe('createOAuthClient', () => {
     const { authState, appState } = await auth.handleRedirectCallback(callback);
     expect(authState.status).toBe('authenticated');
     expect(appState).toEqual({ screen: 'Orders' });
-    expect(Object.fromEntries(posts[0] ?? [])).toEqual({ grant_type: 'authorization_code', code: 'c1', redirect_uri: base.redirectUri, code_verifier: expect.stringMatching(/^[\w-]{43}$/), client_id: 'app' });
+    expect(Object.fromEntries(posts[0] ?? [])).toEqual({
+      grant_type: 'authorization_code',
+      code: 'c1',
+      redirect_uri: base.redirectUri,
+      code_verifier: expect.stringMatching(/^[\w-]{43}$/),
+      client_id: 'app',
+    });
     expect(await auth.getAccessToken()).toBe('at-1');
   });
 
@@ -59,20 +76,36 @@ describe('createOAuthClient', () => {
     });
     await auth.loginWithRedirect({ params: { login_hint: 'alice', redirect_uri: 'https://evil.example' } });
     const q = new URL(opened).searchParams;
-    expect(Object.fromEntries(q)).toMatchObject({ resource: 'https://api.example.com', audience: 'orders', login_hint: 'alice', code_challenge_method: 'S256', redirect_uri: base.redirectUri, scope: 'offline_access' });
+    expect(Object.fromEntries(q)).toMatchObject({
+      resource: 'https://api.example.com',
+      audience: 'orders',
+      login_hint: 'alice',
+      code_challenge_method: 'S256',
+      redirect_uri: base.redirectUri,
+      scope: 'offline_access',
+    });
     expect(q.get('state')).not.toBe('fixed');
 
     await auth.handleRedirectCallback(`${base.redirectUri}?code=c&state=${q.get('state')}`);
     await auth.refresh();
     expect(posts.map((p) => p.get('resource'))).toEqual(['https://api.example.com', 'https://api.example.com']);
-    expect(Object.fromEntries(posts[1] ?? [])).toEqual({ grant_type: 'refresh_token', refresh_token: 'rt-1', client_id: 'app', resource: 'https://api.example.com' });
+    expect(Object.fromEntries(posts[1] ?? [])).toEqual({
+      grant_type: 'refresh_token',
+      refresh_token: 'rt-1',
+      client_id: 'app',
+      resource: 'https://api.example.com',
+    });
   });
 
   it('login(fields) is a plain token request: any grant, string fields only', async () => {
     const { posts, fetch } = fakeProvider();
     const auth = createOAuthClient({ ...base, fetch });
     await auth.login({ grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: 'd1' });
-    expect(Object.fromEntries(posts[0] ?? [])).toEqual({ grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: 'd1', client_id: 'app' });
+    expect(Object.fromEntries(posts[0] ?? [])).toEqual({
+      grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+      device_code: 'd1',
+      client_id: 'app',
+    });
     await expect(auth.login({ code: 42 })).rejects.toMatchObject({ name: 'AuthError', code: 'invalid_credentials' });
   });
 
@@ -89,7 +122,10 @@ describe('createOAuthClient', () => {
   it('warns once when offline_access was asked for but no refresh token came (the session would end with the token)', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     try {
-      const auth = createOAuthClient({ ...base, fetch: async () => Response.json({ access_token: 'at', expires_in: 60 }) });
+      const auth = createOAuthClient({
+        ...base,
+        fetch: async () => Response.json({ access_token: 'at', expires_in: 60 }),
+      });
       await auth.login({ code: 'a' });
       await auth.login({ code: 'b' });
       expect(warn).toHaveBeenCalledTimes(1);

@@ -25,7 +25,9 @@ export interface TestProvider {
 }
 
 const listen = (server: Server) =>
-  new Promise<string>((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
+  new Promise<string>((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)),
+  );
 const close = (server: Server) => new Promise<void>((resolve) => server.close(() => resolve()));
 
 // oidc-provider announces dev-only defaults (and Node 20 being older than it likes) on the console.
@@ -81,10 +83,21 @@ export async function startProvider(): Promise<TestProvider> {
     claims: { openid: ['sub'], profile: ['name'], email: ['email'] },
     findAccount: (_ctx: unknown, sub: string) =>
       ACCOUNTS[sub] ? { accountId: sub, claims: () => ({ sub, ...ACCOUNTS[sub] }) } : undefined,
-    ttl: { AccessToken: ACCESS_TOKEN_TTL, AuthorizationCode: 60, IdToken: 3600, RefreshToken: 86_400, Grant: 86_400, Interaction: 600, Session: 86_400 },
+    ttl: {
+      AccessToken: ACCESS_TOKEN_TTL,
+      AuthorizationCode: 60,
+      IdToken: 3600,
+      RefreshToken: 86_400,
+      Grant: 86_400,
+      Interaction: 600,
+      Session: 86_400,
+    },
     rotateRefreshToken: true,
-    issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(grant: string): boolean }, code: { scopes: Set<string> }) =>
-      client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
+    issueRefreshToken: async (
+      _ctx: unknown,
+      client: { grantTypeAllowed(grant: string): boolean },
+      code: { scopes: Set<string> },
+    ) => client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
     features: {
       devInteractions: { enabled: true },
       revocation: { enabled: true },
@@ -116,7 +129,9 @@ export async function startProvider(): Promise<TestProvider> {
       if (!token) throw new Error('no token');
       const { payload } = await jwtVerify(token, jwks, { issuer, audience: api, typ: 'at+jwt' });
       apiCalls.push({ status: 200, sub: payload.sub });
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ sub: payload.sub, scope: payload.scope }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ sub: payload.sub, scope: payload.scope }));
     } catch {
       apiCalls.push({ status: 401 });
       res.writeHead(401, { 'www-authenticate': 'Bearer error="invalid_token"' }).end();
@@ -165,7 +180,10 @@ export function createBrowser(): Browser {
     return response;
   }
 
-  async function visit(start: string, { login = 'alice', cancel = false, stopAt = REDIRECT_URI } = {}): Promise<string> {
+  async function visit(
+    start: string,
+    { login = 'alice', cancel = false, stopAt = REDIRECT_URI } = {},
+  ): Promise<string> {
     let url = start;
     let init: RequestInit = {};
     for (let hops = 0; hops < 20; hops++) {
@@ -187,7 +205,12 @@ export function createBrowser(): Browser {
         url = new URL(/href="([^"]*\/abort)"/.exec(html)?.[1] ?? '', url).href;
         continue;
       }
-      const fields: Record<string, string> = prompt === 'login' ? { prompt, login, password: 'any' } : prompt ? { prompt } : { xsrf: xsrf ?? '', logout: 'yes' };
+      const fields: Record<string, string> =
+        prompt === 'login'
+          ? { prompt, login, password: 'any' }
+          : prompt
+            ? { prompt }
+            : { xsrf: xsrf ?? '', logout: 'yes' };
       init = { method: 'POST', body: new URLSearchParams(fields) };
       url = new URL(action, url).href;
     }

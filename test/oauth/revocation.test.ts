@@ -12,8 +12,12 @@ beforeAll(async () => {
 afterAll(() => op?.close());
 
 /** The real provider, except that its revocation endpoint answers `answer` (or the network fails). */
-const refusing = (answer: () => Promise<Response>): typeof fetch => async (input, init) =>
-  new URL(input instanceof Request ? input.url : String(input)).pathname === '/token/revocation' ? answer() : fetch(input, init);
+const refusing =
+  (answer: () => Promise<Response>): typeof fetch =>
+  async (input, init) =>
+    new URL(input instanceof Request ? input.url : String(input)).pathname === '/token/revocation'
+      ? answer()
+      : fetch(input, init);
 
 describe('revocation outcome', () => {
   it('revoked: logout() resolves { revoked: true } and the provider refuses the refresh token afterwards', async () => {
@@ -28,27 +32,46 @@ describe('revocation outcome', () => {
   });
 
   const REFUSALS: Array<[string, () => Promise<Response>, Partial<Record<string, unknown>>]> = [
-    ['401 (revocation only for confidential clients)', async () => Response.json({ error: 'invalid_client' }, { status: 401 }), { reason: 'refused', status: 401 }],
-    ['400', async () => Response.json({ error: 'unsupported_token_type' }, { status: 400 }), { reason: 'refused', status: 400 }],
+    [
+      '401 (revocation only for confidential clients)',
+      async () => Response.json({ error: 'invalid_client' }, { status: 401 }),
+      { reason: 'refused', status: 401 },
+    ],
+    [
+      '400',
+      async () => Response.json({ error: 'unsupported_token_type' }, { status: 400 }),
+      { reason: 'refused', status: 400 },
+    ],
     ['503', async () => new Response('down', { status: 503 }), { reason: 'refused', status: 503 }],
-    ['a network failure', () => Promise.reject(new TypeError('fetch failed')), { reason: 'failed', error: expect.objectContaining({ name: 'AuthError', code: 'network' }) }],
-    ['a redirect', async () => new Response(null, { status: 307, headers: { Location: 'https://evil.test/revoke' } }), { reason: 'failed', error: expect.objectContaining({ code: 'invalid_response', status: 307 }) }],
+    [
+      'a network failure',
+      () => Promise.reject(new TypeError('fetch failed')),
+      { reason: 'failed', error: expect.objectContaining({ name: 'AuthError', code: 'network' }) },
+    ],
+    [
+      'a redirect',
+      async () => new Response(null, { status: 307, headers: { Location: 'https://evil.test/revoke' } }),
+      { reason: 'failed', error: expect.objectContaining({ code: 'invalid_response', status: 307 }) },
+    ],
   ];
 
-  it.each(REFUSALS)('refused with %s: logout completes locally, and the app is told the token was NOT revoked', async (_name, answer, expected) => {
-    const { auth, signIn, refreshToken } = setup(op, { fetch: refusing(answer) });
-    const told: RevocationResult[] = [];
-    auth.onRevocation((r) => told.push(r));
-    await signIn();
-    const held = refreshToken() as string;
-    const result = await auth.logout();
-    expect(result).toEqual({ revoked: false, ...expected });
-    expect(told).toEqual([result]);
-    expect(auth.getState()).toMatchObject({ status: 'unauthenticated', user: null, error: null });
-    expect(refreshToken()).toBeNull();
-    // What the app is warned about is true: the refresh token still works at the provider.
-    expect((await redeem(op, held)).status).toBe(200);
-  });
+  it.each(REFUSALS)(
+    'refused with %s: logout completes locally, and the app is told the token was NOT revoked',
+    async (_name, answer, expected) => {
+      const { auth, signIn, refreshToken } = setup(op, { fetch: refusing(answer) });
+      const told: RevocationResult[] = [];
+      auth.onRevocation((r) => told.push(r));
+      await signIn();
+      const held = refreshToken() as string;
+      const result = await auth.logout();
+      expect(result).toEqual({ revoked: false, ...expected });
+      expect(told).toEqual([result]);
+      expect(auth.getState()).toMatchObject({ status: 'unauthenticated', user: null, error: null });
+      expect(refreshToken()).toBeNull();
+      // What the app is warned about is true: the refresh token still works at the provider.
+      expect((await redeem(op, held)).status).toBe(200);
+    },
+  );
 
   it('with nothing to revoke (signed out) logout() says so', async () => {
     const { auth } = setup(op);

@@ -28,11 +28,19 @@ export function setup(op: TestProvider, options: Partial<OAuthClientOptions> & {
   const spyFetch: typeof fetch = async (input, init) => {
     const url = input instanceof Request ? input.url : String(input);
     const headers = new Headers(init?.headers);
-    sent.push({ method: init?.method ?? 'GET', url, body: new URLSearchParams(typeof init?.body === 'string' ? init.body : ''), contentType: headers.get('content-type') });
+    sent.push({
+      method: init?.method ?? 'GET',
+      url,
+      body: new URLSearchParams(typeof init?.body === 'string' ? init.body : ''),
+      contentType: headers.get('content-type'),
+    });
     const response = await fetch(input, init);
     if (!tamper || !response.headers.get('content-type')?.includes('json')) return response;
     const body = (await response.json()) as Record<string, unknown>;
-    return Response.json(tamper(url, body) ?? body, { status: response.status, headers: { date: response.headers.get('date') ?? '' } });
+    return Response.json(tamper(url, body) ?? body, {
+      status: response.status,
+      headers: { date: response.headers.get('date') ?? '' },
+    });
   };
 
   const auth = createOAuthClient({

@@ -37,7 +37,8 @@ async function setup(signIn = true) {
 const fetchMe = () =>
   queryClient.fetchQuery({
     queryKey: ['me'],
-    queryFn: async ({ signal }) => (await auth.fetch('https://auth.test/api/me', { signal })).json() as Promise<{ sub?: string }>,
+    queryFn: async ({ signal }) =>
+      (await auth.fetch('https://auth.test/api/me', { signal })).json() as Promise<{ sub?: string }>,
   });
 const cached = () => queryClient.getQueryData<{ sub?: string }>(['me']);
 
@@ -111,7 +112,10 @@ describe('bindQueryClient', () => {
   it('cancels queries in flight, so a late answer for the old user is dropped', async () => {
     await setup();
     let answer!: (value: string) => void;
-    const pending = queryClient.fetchQuery({ queryKey: ['slow'], queryFn: () => new Promise<string>((r) => (answer = r)) });
+    const pending = queryClient.fetchQuery({
+      queryKey: ['slow'],
+      queryFn: () => new Promise<string>((r) => (answer = r)),
+    });
     await vi.waitFor(() => expect(answer).toBeTypeOf('function'));
     await auth.logout();
     expect(isCancelledError(await pending.catch((e: unknown) => e))).toBe(true);

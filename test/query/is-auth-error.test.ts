@@ -74,7 +74,10 @@ describe('the documented retry recipe', () => {
   });
 
   it('works with a ky request that ends in a 401', async () => {
-    const error = await ky('https://api.test/me', { fetch: async () => new Response(null, { status: 401 }), retry: 0 }).catch((e: unknown) => e);
+    const error = await ky('https://api.test/me', {
+      fetch: async () => new Response(null, { status: 401 }),
+      retry: 0,
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HTTPError);
     expect(isAuthError(error)).toBe(true);
   });

@@ -2,10 +2,21 @@ import { describe, expect, it } from 'vitest';
 import { sameUser } from 'keycard/react';
 
 describe('sameUser', () => {
-  const alice = { sub: 'alice', name: 'Alice', roles: ['admin'], org: { id: 7, tags: ['x'] }, iat: 1, exp: 301, nbf: 1, jti: 'a' };
+  const alice = {
+    sub: 'alice',
+    name: 'Alice',
+    roles: ['admin'],
+    org: { id: 7, tags: ['x'] },
+    iat: 1,
+    exp: 301,
+    nbf: 1,
+    jti: 'a',
+  };
 
   it('ignores iat, exp, nbf and jti, and compares the rest deeply', () => {
-    expect(sameUser(alice, { ...alice, roles: ['admin'], org: { id: 7, tags: ['x'] }, iat: 2, exp: 302, nbf: 2, jti: 'b' })).toBe(true);
+    expect(
+      sameUser(alice, { ...alice, roles: ['admin'], org: { id: 7, tags: ['x'] }, iat: 2, exp: 302, nbf: 2, jti: 'b' }),
+    ).toBe(true);
     expect(sameUser(alice, { sub: 'alice', name: 'Alice', roles: ['admin'], org: { tags: ['x'], id: 7 } })).toBe(true);
   });
 

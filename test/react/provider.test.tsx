@@ -7,7 +7,9 @@ import { AuthError, createAuthClient, type AuthClient } from 'keycard';
 import { createMockAuthServer } from 'keycard/testing';
 import { AuthProvider, useAuth, useAuthClient } from 'keycard/react';
 
-const server = createMockAuthServer({ users: [{ username: 'alice', password: 'wonderland', claims: { name: 'Alice' } }] });
+const server = createMockAuthServer({
+  users: [{ username: 'alice', password: 'wonderland', claims: { name: 'Alice' } }],
+});
 const msw = setupServer(...server.handlers);
 const clients: AuthClient[] = [];
 const newClient = () => {
@@ -55,10 +57,20 @@ describe('AuthProvider', () => {
     await server.issueTokens('alice');
     const auth = newClient();
     const restore = vi.spyOn(auth, 'restore');
-    const first = render(<AuthProvider client={auth}><Status /></AuthProvider>);
+    const first = render(
+      <AuthProvider client={auth}>
+        <Status />
+      </AuthProvider>,
+    );
     await waitFor(() => expect(screen.getByTestId('status').textContent).toBe('authenticated:Alice:-'));
     first.unmount();
-    render(<StrictMode><AuthProvider client={auth}><Status /></AuthProvider></StrictMode>);
+    render(
+      <StrictMode>
+        <AuthProvider client={auth}>
+          <Status />
+        </AuthProvider>
+      </StrictMode>,
+    );
     await act(() => new Promise((r) => setTimeout(r, 20)));
     expect(screen.getByTestId('status').textContent).toBe('authenticated:Alice:-');
     expect(restore).toHaveBeenCalledTimes(1);
@@ -68,7 +80,13 @@ describe('AuthProvider', () => {
   it('settles as unauthenticated when there is no session to restore', async () => {
     const auth = newClient();
     const restore = vi.spyOn(auth, 'restore');
-    render(<StrictMode><AuthProvider client={auth}><Status /></AuthProvider></StrictMode>);
+    render(
+      <StrictMode>
+        <AuthProvider client={auth}>
+          <Status />
+        </AuthProvider>
+      </StrictMode>,
+    );
     await waitFor(() => expect(screen.getByTestId('status').textContent).toBe('unauthenticated:-:-'));
     expect(restore).toHaveBeenCalledTimes(1);
     expect(server.stats.refreshes).toBe(1);
@@ -78,7 +96,13 @@ describe('AuthProvider', () => {
     const auth = newClient();
     await auth.login({ username: 'alice', password: 'wonderland' });
     const restore = vi.spyOn(auth, 'restore');
-    render(<StrictMode><AuthProvider client={auth}><Status /></AuthProvider></StrictMode>);
+    render(
+      <StrictMode>
+        <AuthProvider client={auth}>
+          <Status />
+        </AuthProvider>
+      </StrictMode>,
+    );
     await act(() => new Promise((r) => setTimeout(r, 20)));
     expect(screen.getByTestId('status').textContent).toBe('authenticated:Alice:-');
     expect(restore).not.toHaveBeenCalled();
@@ -88,11 +112,23 @@ describe('AuthProvider', () => {
   it('restores each client once when the provider switches clients', async () => {
     const a = newClient();
     const b = newClient();
-    const view = render(<AuthProvider client={a}><Status /></AuthProvider>);
+    const view = render(
+      <AuthProvider client={a}>
+        <Status />
+      </AuthProvider>,
+    );
     await waitFor(() => expect(server.stats.refreshes).toBe(1));
-    view.rerender(<AuthProvider client={b}><Status /></AuthProvider>);
+    view.rerender(
+      <AuthProvider client={b}>
+        <Status />
+      </AuthProvider>,
+    );
     await waitFor(() => expect(server.stats.refreshes).toBe(2));
-    view.rerender(<AuthProvider client={a}><Status /></AuthProvider>);
+    view.rerender(
+      <AuthProvider client={a}>
+        <Status />
+      </AuthProvider>,
+    );
     await act(() => new Promise((r) => setTimeout(r, 20)));
     expect(server.stats.refreshes).toBe(2);
   });
@@ -120,7 +156,12 @@ describe('useAuth', () => {
     expect(await result.current.getAccessToken()).toMatch(/^ey/);
 
     await act(() => result.current.logout());
-    expect(result.current).toMatchObject({ status: 'unauthenticated', isAuthenticated: false, user: null, error: null });
+    expect(result.current).toMatchObject({
+      status: 'unauthenticated',
+      isAuthenticated: false,
+      user: null,
+      error: null,
+    });
     expect(server.stats.logouts).toBe(1);
   });
 
@@ -128,7 +169,9 @@ describe('useAuth', () => {
     const auth = newClient();
     const { result } = renderHook(() => useAuth(), { wrapper: wrapper(auth) });
     await waitFor(() => expect(result.current.status).toBe('unauthenticated'));
-    const failure = await act(() => result.current.login({ username: 'alice', password: 'nope' }).catch((e: unknown) => e));
+    const failure = await act(() =>
+      result.current.login({ username: 'alice', password: 'nope' }).catch((e: unknown) => e),
+    );
     expect(failure).toBeInstanceOf(AuthError);
     expect((failure as AuthError).code).toBe('invalid_credentials');
     expect(result.current.status).toBe('unauthenticated');
@@ -143,7 +186,8 @@ describe('useAuth', () => {
     const [after, other] = result.current;
     expect(after).not.toBe(before);
     expect(other).toBe(after);
-    for (const key of ['login', 'logout', 'refresh', 'getAccessToken', 'fetch'] as const) expect(after[key]).toBe(before[key]);
+    for (const key of ['login', 'logout', 'refresh', 'getAccessToken', 'fetch'] as const)
+      expect(after[key]).toBe(before[key]);
   });
 
   it('useAuthClient returns the provided client', () => {

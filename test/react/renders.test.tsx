@@ -33,7 +33,9 @@ async function mount(children: React.ReactNode) {
   const count = (id: string) => void (renders[id] = (renders[id] ?? 0) + 1);
   render(
     <AuthProvider client={auth}>
-      <Profiler id="tree" onRender={(id) => count(id)}>{children}</Profiler>
+      <Profiler id="tree" onRender={(id) => count(id)}>
+        {children}
+      </Profiler>
     </AuthProvider>,
   );
   return { renders, count };
@@ -101,7 +103,12 @@ describe('render counts', () => {
       counts.auth++;
       return <p>{String(useAuth().user?.name)}</p>;
     }
-    await mount(<><Expiry /><Name /></>);
+    await mount(
+      <>
+        <Expiry />
+        <Name />
+      </>,
+    );
     const start = { ...counts };
     const next = await plainRefresh();
     expect(screen.getByTestId('exp').textContent).toBe(String(next.expiresAt));

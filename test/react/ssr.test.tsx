@@ -44,7 +44,11 @@ describe('server rendering', () => {
     expect(auth.getState().status).toBe('authenticated');
     fetch.mockClear();
 
-    const html = renderToString(<AuthProvider client={auth}><App /></AuthProvider>);
+    const html = renderToString(
+      <AuthProvider client={auth}>
+        <App />
+      </AuthProvider>,
+    );
     expect(html).toBe('<main>initializing|null|false|null|null</main>');
     expect(fetch).not.toHaveBeenCalled();
   });

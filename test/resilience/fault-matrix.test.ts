@@ -27,19 +27,89 @@ interface Outcome {
 
 const OUTCOMES: Outcome[] = [
   { name: '200 with tokens', reply: (issue) => issue(), kind: 'ok' },
-  { name: '400 invalid_grant', reply: () => Response.json({ error: 'invalid_grant' }, { status: 400 }), kind: 'ended', code: 'session_expired', status: 400 },
-  { name: '401', reply: () => Response.json({ error: 'invalid_token' }, { status: 401 }), kind: 'ended', code: 'session_expired', status: 401 },
-  { name: '500', reply: () => new Response('oops', { status: 500 }), kind: 'transient', code: 'network', status: 500, retryIn: BACKOFF_MS },
-  { name: '503 + Retry-After: 7', reply: () => new Response(null, { status: 503, headers: { 'Retry-After': '7' } }), kind: 'transient', code: 'network', status: 503, retryIn: 7_000 },
-  { name: '429', reply: () => new Response(null, { status: 429 }), kind: 'transient', code: 'network', status: 429, retryIn: BACKOFF_MS },
-  { name: 'network error', reply: () => Promise.reject(new TypeError('fetch failed')), kind: 'transient', code: 'network', retryIn: BACKOFF_MS },
-  { name: 'hang → timeout', reply: () => new Promise<Response>(() => {}), kind: 'transient', code: 'network', retryIn: BACKOFF_MS, hang: true },
-  { name: 'HTML 200 (a proxy page)', reply: () => new Response('<html>502</html>', { headers: { 'Content-Type': 'text/html' } }), kind: 'transient', code: 'invalid_response', status: 200, retryIn: BACKOFF_MS },
-  { name: 'malformed JSON', reply: () => new Response('{"access_token":', { headers: { 'Content-Type': 'application/json' } }), kind: 'transient', code: 'invalid_response', status: 200, retryIn: BACKOFF_MS },
-  { name: 'missing access_token', reply: () => Response.json({ token_type: 'Bearer' }), kind: 'transient', code: 'invalid_response', status: 200, retryIn: BACKOFF_MS },
+  {
+    name: '400 invalid_grant',
+    reply: () => Response.json({ error: 'invalid_grant' }, { status: 400 }),
+    kind: 'ended',
+    code: 'session_expired',
+    status: 400,
+  },
+  {
+    name: '401',
+    reply: () => Response.json({ error: 'invalid_token' }, { status: 401 }),
+    kind: 'ended',
+    code: 'session_expired',
+    status: 401,
+  },
+  {
+    name: '500',
+    reply: () => new Response('oops', { status: 500 }),
+    kind: 'transient',
+    code: 'network',
+    status: 500,
+    retryIn: BACKOFF_MS,
+  },
+  {
+    name: '503 + Retry-After: 7',
+    reply: () => new Response(null, { status: 503, headers: { 'Retry-After': '7' } }),
+    kind: 'transient',
+    code: 'network',
+    status: 503,
+    retryIn: 7_000,
+  },
+  {
+    name: '429',
+    reply: () => new Response(null, { status: 429 }),
+    kind: 'transient',
+    code: 'network',
+    status: 429,
+    retryIn: BACKOFF_MS,
+  },
+  {
+    name: 'network error',
+    reply: () => Promise.reject(new TypeError('fetch failed')),
+    kind: 'transient',
+    code: 'network',
+    retryIn: BACKOFF_MS,
+  },
+  {
+    name: 'hang → timeout',
+    reply: () => new Promise<Response>(() => {}),
+    kind: 'transient',
+    code: 'network',
+    retryIn: BACKOFF_MS,
+    hang: true,
+  },
+  {
+    name: 'HTML 200 (a proxy page)',
+    reply: () => new Response('<html>502</html>', { headers: { 'Content-Type': 'text/html' } }),
+    kind: 'transient',
+    code: 'invalid_response',
+    status: 200,
+    retryIn: BACKOFF_MS,
+  },
+  {
+    name: 'malformed JSON',
+    reply: () => new Response('{"access_token":', { headers: { 'Content-Type': 'application/json' } }),
+    kind: 'transient',
+    code: 'invalid_response',
+    status: 200,
+    retryIn: BACKOFF_MS,
+  },
+  {
+    name: 'missing access_token',
+    reply: () => Response.json({ token_type: 'Bearer' }),
+    kind: 'transient',
+    code: 'invalid_response',
+    status: 200,
+    retryIn: BACKOFF_MS,
+  },
 ];
 
-type Caller = { kind: 'none' } | { kind: 'fetch'; promise: Promise<Response> } | { kind: 'token'; promise: Promise<string | null> };
+type Caller =
+  | { kind: 'none' }
+  | { kind: 'fetch'; promise: Promise<Response> }
+  | { kind: 'token'; promise: Promise<string | null> };
 interface Trigger {
   name: string;
   /** Sets the scene and starts the refresh; returns what a caller is waiting on. */
@@ -103,9 +173,12 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-const settled = async <T,>(promise: Promise<T>) => {
+const settled = async <T>(promise: Promise<T>) => {
   let done = false;
-  promise.then(() => (done = true), () => (done = true));
+  promise.then(
+    () => (done = true),
+    () => (done = true),
+  );
   await vi.advanceTimersByTimeAsync(0);
   return done;
 };
@@ -125,7 +198,10 @@ describe.each(TRIGGERS)('refresh started by $name', (trigger) => {
     const caller = await trigger.fire(auth, server);
     const firedAt = Date.now();
     const pending = caller.kind === 'none' ? Promise.resolve() : (caller.promise as Promise<unknown>);
-    const result = pending.then((value) => ({ value }), (error: unknown) => ({ error }));
+    const result = pending.then(
+      (value) => ({ value }),
+      (error: unknown) => ({ error }),
+    );
     if (!outcome.hang) await vi.advanceTimersByTimeAsync(0);
     if (outcome.hang) {
       // Nothing gives before the timeout: not the caller, not the state.
@@ -139,8 +215,15 @@ describe.each(TRIGGERS)('refresh started by $name', (trigger) => {
 
     // 1. The state.
     const state = auth.getState();
-    if (outcome.kind === 'ok') expect(state).toMatchObject({ status: 'authenticated', error: null, expiresAt: Date.now() + LIFETIME_MS });
-    if (outcome.kind === 'ended') expect(state).toMatchObject({ status: 'unauthenticated', user: null, expiresAt: null, error: { code: outcome.code, status: outcome.status } });
+    if (outcome.kind === 'ok')
+      expect(state).toMatchObject({ status: 'authenticated', error: null, expiresAt: Date.now() + LIFETIME_MS });
+    if (outcome.kind === 'ended')
+      expect(state).toMatchObject({
+        status: 'unauthenticated',
+        user: null,
+        expiresAt: null,
+        error: { code: outcome.code, status: outcome.status },
+      });
     if (outcome.kind === 'transient') expect(state).toBe(before);
 
     // 2. What the caller got.
@@ -151,7 +234,8 @@ describe.each(TRIGGERS)('refresh started by $name', (trigger) => {
     if (want === 'new token') expect((got as { value: string }).value).not.toBe(oldToken);
     if (want === 'old token') expect((got as { value: string }).value).toBe(oldToken);
     if (want === 'null') expect((got as { value: null }).value).toBeNull();
-    if (want === 'rejects') expect((got as { error: AuthError }).error).toMatchObject({ name: 'AuthError', code: outcome.code });
+    if (want === 'rejects')
+      expect((got as { error: AuthError }).error).toMatchObject({ name: 'AuthError', code: outcome.code });
 
     // 3. The retry scheduled, and that it fires then (the server answers properly from now on).
     if (outcome.kind === 'ended') {

@@ -106,7 +106,11 @@ describe('a device that slept past expiry', () => {
       const { server, auth: client, first } = await signedIn();
       vi.setSystemTime(T0 + 2 * 3_600_000); // slept two hours; the token expired long ago
       wake();
-      const responses = await Promise.all([client.fetch(API), client.fetch(API), client.getAccessToken().then(() => client.fetch(API))]);
+      const responses = await Promise.all([
+        client.fetch(API),
+        client.fetch(API),
+        client.getAccessToken().then(() => client.fetch(API)),
+      ]);
       expect(responses.map((r) => r.status)).toEqual([200, 200, 200]);
       expect(server.refreshes).toBe(1);
       expect(server.api).not.toContain(first); // the expired token was never sent
@@ -118,8 +122,13 @@ describe('a device that slept past expiry', () => {
 describe('warnings in a browser', () => {
   it('a plain-http page origin (which gets the token by default) is warned about once', () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
-    const clients = [createAuthClient({ baseUrl: BASE, channel: false }), createAuthClient({ baseUrl: BASE, channel: false })];
+    const clients = [
+      createAuthClient({ baseUrl: BASE, channel: false }),
+      createAuthClient({ baseUrl: BASE, channel: false }),
+    ];
     for (const c of clients) c.dispose();
-    expect(warn.mock.calls.map((c) => String(c[0]))).toEqual([expect.stringMatching(/^\[keycard\] http:\/\/shop\.example\.test is plain http/)]);
+    expect(warn.mock.calls.map((c) => String(c[0]))).toEqual([
+      expect.stringMatching(/^\[keycard\] http:\/\/shop\.example\.test is plain http/),
+    ]);
   });
 });

@@ -16,7 +16,11 @@ import { ALLOWED, BASE, DENIED, FAULTS, PASSWORD, World, type Fault } from './si
 const RUNS = Number(process.env.KEYCARD_RUNS ?? 3000);
 const FIXED_SEED = 20261128;
 const SEED =
-  process.env.KEYCARD_SEED === 'random' ? undefined : process.env.KEYCARD_SEED === undefined ? FIXED_SEED : Number(process.env.KEYCARD_SEED);
+  process.env.KEYCARD_SEED === 'random'
+    ? undefined
+    : process.env.KEYCARD_SEED === undefined
+      ? FIXED_SEED
+      : Number(process.env.KEYCARD_SEED);
 const PATH = process.env.KEYCARD_PATH;
 /** fc.commands' own replay key, printed in the counterexample as replayPath="…". */
 const REPLAY = process.env.KEYCARD_REPLAY;
@@ -53,7 +57,19 @@ interface Call {
 }
 
 /** What the histories exercised, printed after the run (a model that never reaches a corner proves nothing there). */
-const stats = { histories: 0, commands: 0, refreshes: 0, failures: 0, apiWithToken: 0, api401: 0, replays: 0, expiredSends: 0, stateChecks: 0, logoutLost: 0, twoTabs: 0 };
+const stats = {
+  histories: 0,
+  commands: 0,
+  refreshes: 0,
+  failures: 0,
+  apiWithToken: 0,
+  api401: 0,
+  replays: 0,
+  expiredSends: 0,
+  stateChecks: 0,
+  logoutLost: 0,
+  twoTabs: 0,
+};
 
 const unhandled: unknown[] = [];
 const onUnhandled = (reason: unknown) => void unhandled.push(reason);
@@ -83,9 +99,13 @@ class Real {
       if (sent.kind !== 'refresh') return;
       const tab = this.tabs.find((t) => t?.id === sent.client);
       const b = tab?.backoff;
-      if (b && Date.now() >= b.from && Date.now() < b.until) this.world.violate(`tab ${sent.client} refreshed ${b.until - Date.now()} ms before its retry was due`);
+      if (b && Date.now() >= b.from && Date.now() < b.until)
+        this.world.violate(`tab ${sent.client} refreshed ${b.until - Date.now()} ms before its retry was due`);
     };
-    vi.useFakeTimers({ now: Date.UTC(2026, 0, 1, 12), toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    vi.useFakeTimers({
+      now: Date.UTC(2026, 0, 1, 12),
+      toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'],
+    });
     vi.stubGlobal('BroadcastChannel', this.world.broadcastChannel());
     vi.stubGlobal('navigator', { locks: this.world.locks });
     vi.spyOn(Math, 'random').mockImplementation(this.world.rand);
@@ -127,7 +147,12 @@ class Real {
   async signIn(): Promise<void> {
     const tab = this.tabs[0] as Tab;
     this.world.note('> login (setup)');
-    this.track('login', tab, tab.client.login({ username: 'alice', password: PASSWORD, call: 'setup' }), 'login(setup)');
+    this.track(
+      'login',
+      tab,
+      tab.client.login({ username: 'alice', password: PASSWORD, call: 'setup' }),
+      'login(setup)',
+    );
     await this.world.advance(50);
     await this.settle();
   }
@@ -173,7 +198,8 @@ class Real {
   /** Invariant 2 for getAccessToken: it never hands out a token this client knows to be expired. */
   checkFresh(token: string, who: string): void {
     const issued = this.world.issued.get(token);
-    if (issued?.deliveredAt != null && Date.now() >= issued.deliveredAt + issued.lifetimeMs) this.world.violate(`${who} returned a token it knew to be expired`);
+    if (issued?.deliveredAt != null && Date.now() >= issued.deliveredAt + issued.lifetimeMs)
+      this.world.violate(`${who} returned a token it knew to be expired`);
   }
 
   async settle(): Promise<void> {
@@ -194,11 +220,16 @@ class Real {
 
   check(): void {
     const { world } = this;
-    const fail = (message: string) => expect.fail(`${message}\nviolations: ${world.violations.join('; ')}${history(world)}`);
+    const fail = (message: string) =>
+      expect.fail(`${message}\nviolations: ${world.violations.join('; ')}${history(world)}`);
     if (world.violations.length > 0) fail('invariant violated');
     if (unhandled.length > 0) fail(`unhandled rejection: ${String(unhandled[0])}`);
     for (const call of this.calls) {
-      if (!call.settled && world.awake - call.started > (call.kind === 'login' || call.kind === 'fetch' ? LONG_BOUND_MS : BOUND_MS)) fail(`${call.name} still pending after ${world.awake - call.started} ms`);
+      if (
+        !call.settled &&
+        world.awake - call.started > (call.kind === 'login' || call.kind === 'fetch' ? LONG_BOUND_MS : BOUND_MS)
+      )
+        fail(`${call.name} still pending after ${world.awake - call.started} ms`);
       if (!call.settled && call.abortedAt !== undefined) fail(`${call.name} ignored its abort`);
       if (call.error === undefined) continue;
       const e = call.error as { name?: string; code?: string };
@@ -206,8 +237,11 @@ class Real {
         call.kind === 'fetch'
           ? (call.abortedAt !== undefined && e.name === 'AbortError') || e instanceof TypeError
           : call.kind === 'login'
-            ? e instanceof AuthError && ['invalid_credentials', 'network', 'invalid_response', 'unauthenticated'].includes(e.code as string)
-            : (call.kind === 'token' || call.kind === 'refresh') && e instanceof AuthError && ['network', 'invalid_response'].includes(e.code as string);
+            ? e instanceof AuthError &&
+              ['invalid_credentials', 'network', 'invalid_response', 'unauthenticated'].includes(e.code as string)
+            : (call.kind === 'token' || call.kind === 'refresh') &&
+              e instanceof AuthError &&
+              ['network', 'invalid_response'].includes(e.code as string);
       if (!ok) fail(`${call.name} rejected with ${e.name}: ${String((e as Error).message)} (code ${e.code})`);
     }
     // Invariant 4: a request goes out at most twice (first try + one replay), with the same body each time.
@@ -226,17 +260,25 @@ class Real {
     // back in while others stay out (RESILIENCE.md, known limits). Nothing to check about states from then on.
     if (this.world.logoutLost) return;
     const zombies = this.world.zombies();
-    if (zombies.length > 0) expect.fail(`the user logged out, but the server still honours session(s) ${zombies.join(', ')}${history(this.world)}`);
+    if (zombies.length > 0)
+      expect.fail(
+        `the user logged out, but the server still honours session(s) ${zombies.join(', ')}${history(this.world)}`,
+      );
     const decision = this.world.decision();
     for (const tab of this.tabs.filter((t): t is Tab => t !== null)) {
       const state: AuthState = tab.client.getState();
-      const transientRestore = state.status === 'unauthenticated' && !tab.everAuthenticated && ['network', 'invalid_response'].includes(state.error?.code as string);
+      const transientRestore =
+        state.status === 'unauthenticated' &&
+        !tab.everAuthenticated &&
+        ['network', 'invalid_response'].includes(state.error?.code as string);
       const ok =
         decision?.kind === 'grant'
           ? state.status === 'authenticated' || transientRestore
           : state.status !== 'authenticated';
       if (!ok) {
-        expect.fail(`tab ${tab.id} is ${state.status} (${state.error?.code ?? 'no error'}) but the last session decision was ${decision?.kind ?? 'none'} (${decision?.why ?? ''})${history(this.world)}`);
+        expect.fail(
+          `tab ${tab.id} is ${state.status} (${state.error?.code ?? 'no error'}) but the last session decision was ${decision?.kind ?? 'none'} (${decision?.why ?? ''})${history(this.world)}`,
+        );
       }
     }
   }
@@ -248,7 +290,9 @@ class Real {
     stats.refreshes += world.sent.filter((s) => s.kind === 'refresh').length;
     stats.apiWithToken += world.sent.filter((s) => s.kind === 'api' && s.authorization).length;
     stats.api401 += world.sent.filter((s) => s.kind === 'api' && s.authorization && s.outcome === 'ended').length;
-    stats.replays += [...new Set(world.sent.map((s) => s.call))].filter((c) => c && world.sent.filter((s) => s.call === c).length === 2).length;
+    stats.replays += [...new Set(world.sent.map((s) => s.call))].filter(
+      (c) => c && world.sent.filter((s) => s.call === c).length === 2,
+    ).length;
     stats.expiredSends += world.expiredSends;
     if (world.logoutLost) stats.logoutLost++;
     if (this.ids > 1) stats.twoTabs++;
@@ -263,8 +307,13 @@ class Real {
     const pending = this.calls.filter((c) => !c.settled);
     if (pending.length > 0) expect.fail(`never settled: ${pending.map((c) => c.name).join(', ')}${history(world)}`);
     if (!this.quiescent()) {
-      const busy = [...world.sent.filter((r) => !r.done && r.kind !== 'api').map((r) => `${r.kind} #${r.id}`), ...this.calls.filter((c) => !c.settled).map((c) => c.name)];
-      expect.fail(`the world never went quiet: ${world.messagesInFlight} messages, ${world.locks.held.size} locks held; busy: ${busy.join(', ')}${history(world)}`);
+      const busy = [
+        ...world.sent.filter((r) => !r.done && r.kind !== 'api').map((r) => `${r.kind} #${r.id}`),
+        ...this.calls.filter((c) => !c.settled).map((c) => c.name),
+      ];
+      expect.fail(
+        `the world never went quiet: ${world.messagesInFlight} messages, ${world.locks.held.size} locks held; busy: ${busy.join(', ')}${history(world)}`,
+      );
     }
     this.checkStates();
     for (const slot of [0, 1]) this.close(slot);
@@ -336,13 +385,18 @@ const apiCommand = fc
       const id = `c${++serial}`;
       const url = `${origin}/api/${id}`;
       const controller = abortAfter === null ? undefined : new AbortController();
-      const headers: Record<string, string> = { 'X-Call': id, 'Content-Type': 'application/json', ...(slow ? { 'X-Slow': '1' } : {}) };
+      const headers: Record<string, string> = {
+        'X-Call': id,
+        'Content-Type': 'application/json',
+        ...(slow ? { 'X-Slow': '1' } : {}),
+      };
       const payload = JSON.stringify({ call: id });
       const init: RequestInit = { method, headers, signal: controller?.signal };
       let promise: Promise<Response>;
       if (method === 'GET') promise = tab.client.fetch(url, init);
       else if (body === 'request') promise = tab.client.fetch(new Request(url, { ...init, body: payload }));
-      else if (body === 'stream') promise = tab.client.fetch(url, { ...init, body: new Blob([payload]).stream(), duplex: 'half' } as RequestInit);
+      else if (body === 'stream')
+        promise = tab.client.fetch(url, { ...init, body: new Blob([payload]).stream(), duplex: 'half' } as RequestInit);
       else promise = tab.client.fetch(url, { ...init, body: payload });
       const call = real.track('fetch', tab, promise, `${name}#${id}`);
       if (controller) {
@@ -358,7 +412,12 @@ const login = (good: boolean) =>
   slot.map((s) =>
     onTab(s, good ? 'login' : 'login(wrong password)', (tab, real) => {
       const id = `l${++serial}`;
-      real.track('login', tab, tab.client.login({ username: 'alice', password: good ? PASSWORD : 'nope', call: id }), `login(tab${tab.id} ${id})`).id = id;
+      real.track(
+        'login',
+        tab,
+        tab.client.login({ username: 'alice', password: good ? PASSWORD : 'nope', call: id }),
+        `login(tab${tab.id} ${id})`,
+      ).id = id;
     }),
   );
 
@@ -367,54 +426,111 @@ const weighted: Array<[number, fc.Arbitrary<Cmd>]> = [
   [8, apiCommand],
   [3, login(true)],
   [1, login(false)],
-  [1, slot.map((s) =>
-    onTab(s, 'logout', (tab, real) => {
-      // A logout while a login is still in flight in another tab is pinned by regressions.test.ts; racing a third
-      // action against its cleanup is a known limit (RESILIENCE.md), so the model doesn't go there.
-      if (real.calls.some((c) => c.kind === 'login' && !c.settled && c.tab !== tab)) return;
-      real.supersede(tab);
-      real.world.userLogout(tab.id, `logout in tab ${tab.id}`);
-      real.track('logout', tab, tab.client.logout(), `logout(tab${tab.id})`);
-    }),
-  )],
+  [
+    1,
+    slot.map((s) =>
+      onTab(s, 'logout', (tab, real) => {
+        // A logout while a login is still in flight in another tab is pinned by regressions.test.ts; racing a third
+        // action against its cleanup is a known limit (RESILIENCE.md), so the model doesn't go there.
+        if (real.calls.some((c) => c.kind === 'login' && !c.settled && c.tab !== tab)) return;
+        real.supersede(tab);
+        real.world.userLogout(tab.id, `logout in tab ${tab.id}`);
+        real.track('logout', tab, tab.client.logout(), `logout(tab${tab.id})`);
+      }),
+    ),
+  ],
   // refresh(), resume() and restore() may skip the backoff: the app asked for it.
-  [1, slot.map((s) => onTab(s, 'restore', (tab, real) => void ((tab.backoff = null), real.track('restore', tab, tab.client.restore(), `restore(tab${tab.id})`))))],
-  [1, slot.map((s) => onTab(s, 'refresh', (tab, real) => void ((tab.backoff = null), real.track('refresh', tab, tab.client.refresh(), `refresh(tab${tab.id})`))))],
-  [2, slot.map((s) => onTab(s, 'getAccessToken', (tab, real) => void real.track('token', tab, tab.client.getAccessToken(), `getAccessToken(tab${tab.id})`)))],
+  [
+    1,
+    slot.map((s) =>
+      onTab(
+        s,
+        'restore',
+        (tab, real) =>
+          void ((tab.backoff = null), real.track('restore', tab, tab.client.restore(), `restore(tab${tab.id})`)),
+      ),
+    ),
+  ],
+  [
+    1,
+    slot.map((s) =>
+      onTab(
+        s,
+        'refresh',
+        (tab, real) =>
+          void ((tab.backoff = null), real.track('refresh', tab, tab.client.refresh(), `refresh(tab${tab.id})`)),
+      ),
+    ),
+  ],
+  [
+    2,
+    slot.map((s) =>
+      onTab(
+        s,
+        'getAccessToken',
+        (tab, real) => void real.track('token', tab, tab.client.getAccessToken(), `getAccessToken(tab${tab.id})`),
+      ),
+    ),
+  ],
   [1, slot.map((s) => onTab(s, 'resume', (tab) => void ((tab.backoff = null), tab.client.resume())))],
-  [1, fc.constant<Cmd>({
-    check: (m) => !m.second,
-    async run(m, real) {
-      m.second = true;
-      const tab = real.open(1);
-      real.track('restore', tab, tab.client.restore(), `restore(tab${tab.id}, page load)`);
-      await real.settle();
-    },
-    toString: () => 'openTab',
-  })],
-  [1, fc.constant<Cmd>({
-    check: (m) => m.second,
-    async run(m, real) {
-      m.second = false;
-      real.close(1);
-      await real.settle();
-    },
-    toString: () => 'closeTab',
-  })],
+  [
+    1,
+    fc.constant<Cmd>({
+      check: (m) => !m.second,
+      async run(m, real) {
+        m.second = true;
+        const tab = real.open(1);
+        real.track('restore', tab, tab.client.restore(), `restore(tab${tab.id}, page load)`);
+        await real.settle();
+      },
+      toString: () => 'openTab',
+    }),
+  ],
+  [
+    1,
+    fc.constant<Cmd>({
+      check: (m) => m.second,
+      async run(m, real) {
+        m.second = false;
+        real.close(1);
+        await real.settle();
+      },
+      toString: () => 'closeTab',
+    }),
+  ],
   [3, fc.integer({ min: 1, max: 100 }).map(advance)],
   [2, fc.integer({ min: 100, max: 20_000 }).map(advance)],
   [1, fc.integer({ min: 20_000, max: 600_000 }).map(advance)],
-  [1, fc.oneof(fc.integer({ min: 1, max: 90 }).map((m) => m * 60_000), fc.integer({ min: 1, max: 12 }).map((h) => h * HOUR)).map((ms) => onWorld(`sleep(${ms / 60_000}min)`, (r) => (r.world.sleep(ms), r.passedRetries())))],
-  [1, fc.integer({ min: -12, max: 12 }).filter((h) => h !== 0).map((h) => onWorld(`clockJump(${h}h)`, (r) => (r.world.jump(h * HOUR), r.passedRetries())))],
+  [
+    1,
+    fc
+      .oneof(
+        fc.integer({ min: 1, max: 90 }).map((m) => m * 60_000),
+        fc.integer({ min: 1, max: 12 }).map((h) => h * HOUR),
+      )
+      .map((ms) => onWorld(`sleep(${ms / 60_000}min)`, (r) => (r.world.sleep(ms), r.passedRetries()))),
+  ],
+  [
+    1,
+    fc
+      .integer({ min: -12, max: 12 })
+      .filter((h) => h !== 0)
+      .map((h) => onWorld(`clockJump(${h}h)`, (r) => (r.world.jump(h * HOUR), r.passedRetries()))),
+  ],
   [2, fc.constant(onWorld('revokeAccessTokens', (r) => r.world.revokeAccess()))],
   [1, fc.constant(onWorld('killSessions', (r) => r.world.killSessions()))],
-  [2, fc.tuple(fc.constantFrom<Fault>(...FAULTS), fc.integer({ min: 1, max: 3 }), fc.boolean(), fc.constantFrom(1, 5, 30)).map(([fault, count, sticky, retryAfter]) =>
-    onWorld(sticky ? `fault(${fault} until healed)` : `fault(${fault} x${count})`, (r) => {
-      r.world.retryAfter = retryAfter;
-      if (sticky) r.world.sticky = fault;
-      else r.world.faults.push(...Array<Fault>(count).fill(fault));
-    }),
-  )],
+  [
+    2,
+    fc
+      .tuple(fc.constantFrom<Fault>(...FAULTS), fc.integer({ min: 1, max: 3 }), fc.boolean(), fc.constantFrom(1, 5, 30))
+      .map(([fault, count, sticky, retryAfter]) =>
+        onWorld(sticky ? `fault(${fault} until healed)` : `fault(${fault} x${count})`, (r) => {
+          r.world.retryAfter = retryAfter;
+          if (sticky) r.world.sticky = fault;
+          else r.world.faults.push(...Array<Fault>(count).fill(fault));
+        }),
+      ),
+  ],
   [1, fc.constant(onWorld('heal', (r) => void ((r.world.faults = []), (r.world.sticky = null))))],
   [1, fc.boolean().map((offline) => onWorld(offline ? 'offline' : 'online', (r) => void (r.world.offline = offline)))],
 ];
@@ -430,7 +546,11 @@ const VARIANTS: Record<string, Partial<Record<keyof Config, fc.Arbitrary<unknown
   cookie: { mode: fc.constant('cookie'), delivery: fc.constantFrom('latent', 'ordered') },
   'memory, ordered delivery': { mode: fc.constant('memory'), delivery: fc.constant('ordered') },
   'memory, latent delivery': { mode: fc.constant('memory'), delivery: fc.constant('latent') },
-  'skewed clocks': { mode: fc.constantFrom('cookie', 'memory'), delivery: fc.constantFrom('latent', 'ordered'), clocks: fc.constant('skewed') },
+  'skewed clocks': {
+    mode: fc.constantFrom('cookie', 'memory'),
+    delivery: fc.constantFrom('latent', 'ordered'),
+    clocks: fc.constant('skewed'),
+  },
 };
 const config = (variant: string): fc.Arbitrary<Config> =>
   fc.record({
@@ -447,45 +567,79 @@ const config = (variant: string): fc.Arbitrary<Config> =>
 
 /** KEYCARD_VARIANT=<name> runs one variant only (for long searches). */
 const only = process.env.KEYCARD_VARIANT;
-it.each(Object.keys(VARIANTS).filter((v) => !only || v === only))(`keeps every invariant over ${RUNS} random histories: %s (one or two tabs, faults, clock jumps)`, async (variant) => {
-  const started = Date.now();
-  let runs = 0;
-  await fc.assert(
-    fc.asyncProperty(config(variant), fc.commands(commands, { maxCommands: 40, size: 'max', replayPath: REPLAY }), async (cfg, cmds) => {
-      runs++;
-      const real = new Real(cfg);
-      try {
-        if (cfg.signedIn) await real.signIn();
-        await fc.asyncModelRun(() => ({ model: { second: false }, real }), cmds);
-        await real.finish();
-      } finally {
-        real.teardown();
-      }
-    }),
-    { numRuns: RUNS, seed: SEED, path: PATH, endOnFailure: PATH !== undefined },
-  );
-  console.info(`model (${variant}): ${runs} histories in ${Date.now() - started} ms; exercised so far: ${JSON.stringify(stats)}`);
-}, 600_000);
+it.each(Object.keys(VARIANTS).filter((v) => !only || v === only))(
+  `keeps every invariant over ${RUNS} random histories: %s (one or two tabs, faults, clock jumps)`,
+  async (variant) => {
+    const started = Date.now();
+    let runs = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        config(variant),
+        fc.commands(commands, { maxCommands: 40, size: 'max', replayPath: REPLAY }),
+        async (cfg, cmds) => {
+          runs++;
+          const real = new Real(cfg);
+          try {
+            if (cfg.signedIn) await real.signIn();
+            await fc.asyncModelRun(() => ({ model: { second: false }, real }), cmds);
+            await real.finish();
+          } finally {
+            real.teardown();
+          }
+        },
+      ),
+      { numRuns: RUNS, seed: SEED, path: PATH, endOnFailure: PATH !== undefined },
+    );
+    console.info(
+      `model (${variant}): ${runs} histories in ${Date.now() - started} ms; exercised so far: ${JSON.stringify(stats)}`,
+    );
+  },
+  600_000,
+);
 
 it('dispose() in the middle of anything leaves no timer, no pending call and no unhandled rejection', async () => {
   const moments: Array<[string, (real: Real, tabs: Tab[]) => void, closing?: number[]]> = [
-    ['a refresh hangs', (r, [a]) => void ((r.world.sticky = 'hang'), r.track('refresh', a!, a!.client.refresh(), 'refresh'))],
-    ['waiting for the lock another tab holds', (r, [a, b]) => {
-      r.world.sticky = 'hang';
-      r.track('refresh', b!, b!.client.refresh(), 'refresh(b)');
-      r.track('refresh', a!, a!.client.refresh(), 'refresh(a)');
-    }, [0]],
-    ['a login is in flight', (r, [a]) => void r.track('login', a!, a!.client.login({ username: 'alice', password: PASSWORD }), 'login')],
+    [
+      'a refresh hangs',
+      (r, [a]) => void ((r.world.sticky = 'hang'), r.track('refresh', a!, a!.client.refresh(), 'refresh')),
+    ],
+    [
+      'waiting for the lock another tab holds',
+      (r, [a, b]) => {
+        r.world.sticky = 'hang';
+        r.track('refresh', b!, b!.client.refresh(), 'refresh(b)');
+        r.track('refresh', a!, a!.client.refresh(), 'refresh(a)');
+      },
+      [0],
+    ],
+    [
+      'a login is in flight',
+      (r, [a]) => void r.track('login', a!, a!.client.login({ username: 'alice', password: PASSWORD }), 'login'),
+    ],
     ['a logout is in flight', (r, [a]) => void r.track('logout', a!, a!.client.logout(), 'logout')],
-    ['a retry waits out its backoff', (r, [a]) => void ((r.world.faults = ['503']), r.track('refresh', a!, a!.client.refresh(), 'refresh'))],
-    ['a request waits for a refresh', (r, [a]) => {
-      r.world.sticky = 'hang';
-      r.world.sleep(HOUR);
-      r.track('fetch', a!, a!.client.fetch(`${BASE}/api/x`), 'fetch');
-    }],
+    [
+      'a retry waits out its backoff',
+      (r, [a]) => void ((r.world.faults = ['503']), r.track('refresh', a!, a!.client.refresh(), 'refresh')),
+    ],
+    [
+      'a request waits for a refresh',
+      (r, [a]) => {
+        r.world.sticky = 'hang';
+        r.world.sleep(HOUR);
+        r.track('fetch', a!, a!.client.fetch(`${BASE}/api/x`), 'fetch');
+      },
+    ],
   ];
   for (const [name, start, closing = [0, 1]] of moments) {
-    const real = new Real({ seed: 7, mode: 'cookie', delivery: 'latent', clocks: 'shared', lifetime: 300, lead: 60, signedIn: true });
+    const real = new Real({
+      seed: 7,
+      mode: 'cookie',
+      delivery: 'latent',
+      clocks: 'shared',
+      lifetime: 300,
+      lead: 60,
+      signedIn: true,
+    });
     try {
       await real.signIn();
       real.open(1);
@@ -501,7 +655,10 @@ it('dispose() in the middle of anything leaves no timer, no pending call and no 
       expect(vi.getTimerCount() - real.world.timers.size, name).toBeLessThanOrEqual(others);
       // The disposed tabs' calls settle (requests they already sent finish like any fetch would).
       await real.world.advance(100);
-      expect(real.calls.filter((c) => !c.settled && closed.includes(c.tab)).map((c) => c.name), name).toEqual([]);
+      expect(
+        real.calls.filter((c) => !c.settled && closed.includes(c.tab)).map((c) => c.name),
+        name,
+      ).toEqual([]);
       expect(unhandled, name).toEqual([]);
     } finally {
       real.teardown();

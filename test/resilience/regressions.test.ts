@@ -20,7 +20,9 @@ afterEach(() => {
 });
 
 /** A browser with `tabs` tabs on one channel, signed in (login in tab 0, shared with the others) unless `cold`. */
-async function setup(options: Partial<WorldOptions> & { tabs?: number; cold?: boolean; channel?: string | false } = {}) {
+async function setup(
+  options: Partial<WorldOptions> & { tabs?: number; cold?: boolean; channel?: string | false } = {},
+) {
   const w = new World({ mode: 'cookie', lifetime: 300, seed: 1, delivery: 'latent', ...options });
   vi.useFakeTimers({ now: T0, toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
   vi.stubGlobal('BroadcastChannel', w.broadcastChannel());
@@ -29,7 +31,14 @@ async function setup(options: Partial<WorldOptions> & { tabs?: number; cold?: bo
   w.latency = () => 5;
   w.messageDelay = 2;
   const open = (i: number) => {
-    const client = createAuthClient({ baseUrl: BASE, apiOrigins: ALLOWED, refreshToken: w.mode, fetch: w.fetchFor(i), channel: options.channel ?? 'regressions', ...{ clock: w.clockFor(i) } });
+    const client = createAuthClient({
+      baseUrl: BASE,
+      apiOrigins: ALLOWED,
+      refreshToken: w.mode,
+      fetch: w.fetchFor(i),
+      channel: options.channel ?? 'regressions',
+      ...{ clock: w.clockFor(i) },
+    });
     clients.push(client);
     return client;
   };
@@ -45,10 +54,14 @@ async function setup(options: Partial<WorldOptions> & { tabs?: number; cold?: bo
 
 const alive = (w: World) => [...w.sessions.values()].filter((s) => s.alive).length;
 
-const refreshesAfter = (w: World, client: number, seq: number) => w.sent.filter((s) => s.client === client && s.kind === 'refresh' && s.seq > seq);
+const refreshesAfter = (w: World, client: number, seq: number) =>
+  w.sent.filter((s) => s.client === client && s.kind === 'refresh' && s.seq > seq);
 
 it('a 401 that outlives a device sleep is replayed with a fresh token, not a newer one that expired meanwhile', async () => {
-  const { w, tabs: [a] } = await setup({ lifetime: 20 });
+  const {
+    w,
+    tabs: [a],
+  } = await setup({ lifetime: 20 });
   w.latency = (s) => (s.kind === 'api' ? 2_000 : 5);
   w.revokeAccess();
   const response = a!.fetch(`${BASE}/api/slow`); // the server answers 401, slowly
@@ -64,7 +77,10 @@ it('a 401 that outlives a device sleep is replayed with a fresh token, not a new
 });
 
 it('after a logout, a tab ignores a refresh another tab made before it heard (even when the server never heard the logout)', async () => {
-  const { w, tabs: [a, b] } = await setup({ tabs: 2 });
+  const {
+    w,
+    tabs: [a, b],
+  } = await setup({ tabs: 2 });
   w.dropLogouts = true;
   w.messageDelay = 300; // longer than a tab granted the lock waits for news, so b refreshes before it hears
   const out = a!.logout();
@@ -77,7 +93,10 @@ it('after a logout, a tab ignores a refresh another tab made before it heard (ev
 });
 
 it('a refresh queued for the lock when the user logs out is never sent', async () => {
-  const { w, tabs: [a, b] } = await setup({ tabs: 2 });
+  const {
+    w,
+    tabs: [a, b],
+  } = await setup({ tabs: 2 });
   w.latency = (s) => (s.client === 1 && s.kind === 'refresh' ? 100 : 5);
   const held = b!.refresh(); // b holds the lock for 100 ms
   await w.advance(0);
@@ -92,7 +111,10 @@ it('a refresh queued for the lock when the user logs out is never sent', async (
 });
 
 it('a login called before a logout in another tab, but sent after it, is ended on the server too', async () => {
-  const { w, tabs: [a, b] } = await setup({ tabs: 2 });
+  const {
+    w,
+    tabs: [a, b],
+  } = await setup({ tabs: 2 });
   w.latency = (s) => (s.kind === 'refresh' ? 30 : 5);
   w.messageDelay = 100;
   const refreshed = b!.refresh(); // b's refresh holds the lock; b's login waits for it
@@ -108,7 +130,10 @@ it('a login called before a logout in another tab, but sent after it, is ended o
 });
 
 it('a refresh that waited for a login, then for another tab, uses the login\u2019s tokens and still refreshes them when they fell due', async () => {
-  const { w, tabs: [a, b] } = await setup({ tabs: 2, lifetime: 20 });
+  const {
+    w,
+    tabs: [a, b],
+  } = await setup({ tabs: 2, lifetime: 20 });
   w.latency = (s) => (s.client === 1 && s.kind === 'refresh' ? 500 : 10);
   const login = a!.login(alice); // holds the lock
   await w.advance(0);
@@ -132,7 +157,10 @@ it('a refresh that waited for a login, then for another tab, uses the login\u201
 });
 
 it('a refresh that waited for a login still yields to a logout made meanwhile', async () => {
-  const { w, tabs: [a] } = await setup();
+  const {
+    w,
+    tabs: [a],
+  } = await setup();
   w.dropLogouts = true; // the server keeps the session: a refresh now would renew it
   w.latency = (s) => (s.kind === 'login' ? 50 : 5);
   const login = a!.login({ username: 'alice', password: 'wrong' }).catch((e: unknown) => e);
@@ -148,7 +176,10 @@ it('a refresh that waited for a login still yields to a logout made meanwhile', 
 
 it('logout() while a login is in flight: the session that login made is ended on the server too', async () => {
   // No channel, so no lock: the logout's own call goes out at once, before the login's cookie lands.
-  const { w, tabs: [a] } = await setup({ channel: false });
+  const {
+    w,
+    tabs: [a],
+  } = await setup({ channel: false });
   w.latency = (s) => (s.kind === 'login' ? 50 : 5);
   const login = a!.login(alice).catch((e: unknown) => e);
   await w.advance(0);
@@ -161,7 +192,10 @@ it('logout() while a login is in flight: the session that login made is ended on
 });
 
 it('a login superseded by a logout while it queued is never sent', async () => {
-  const { w, tabs: [a] } = await setup();
+  const {
+    w,
+    tabs: [a],
+  } = await setup();
   w.latency = (s) => (s.kind === 'refresh' ? 50 : 5);
   const refreshed = a!.refresh(); // the login queues behind it
   await w.advance(0);
@@ -174,7 +208,10 @@ it('a login superseded by a logout while it queued is never sent', async () => {
 });
 
 it('without a channel (React Native), a login right after logout() waits for the logout call', async () => {
-  const { w, tabs: [a] } = await setup({ channel: false });
+  const {
+    w,
+    tabs: [a],
+  } = await setup({ channel: false });
   w.latency = (s) => (s.kind === 'logout' ? 50 : 5);
   const out = a!.logout();
   const login = a!.login(alice);
@@ -186,7 +223,10 @@ it('without a channel (React Native), a login right after logout() waits for the
 });
 
 it('a login in another tab right after a logout keeps its cookie (the logout call goes first, under the lock)', async () => {
-  const { w, tabs: [a, b] } = await setup({ tabs: 2 });
+  const {
+    w,
+    tabs: [a, b],
+  } = await setup({ tabs: 2 });
   w.latency = (s) => (s.kind === 'logout' ? 50 : 5);
   w.messageDelay = 1;
   const out = a!.logout();
@@ -203,7 +243,10 @@ it('a login in another tab right after a logout keeps its cookie (the logout cal
 });
 
 it('a refusal another tab got before a login here (its message arriving late) does not end that login', async () => {
-  const { w, tabs: [a, b] } = await setup({ tabs: 2, cold: true });
+  const {
+    w,
+    tabs: [a, b],
+  } = await setup({ tabs: 2, cold: true });
   w.messageDelay = 100;
   const restored = b!.restore(); // no session yet: 401; b tells the others, slowly
   await w.advance(0);
@@ -214,7 +257,11 @@ it('a refusal another tab got before a login here (its message arriving late) do
 });
 
 it('a tab with no session yet that is told the session is over tells the other tabs', async () => {
-  const { w, tabs: [a], open } = await setup();
+  const {
+    w,
+    tabs: [a],
+    open,
+  } = await setup();
   w.killSessions();
   const b = open(1);
   const restored = b.restore();
@@ -225,7 +272,11 @@ it('a tab with no session yet that is told the session is over tells the other t
 });
 
 it('memory mode: a new tab handed an expired token by another tab refreshes it before use', async () => {
-  const { w, tabs: [a], open } = await setup({ mode: 'memory', delivery: 'ordered', lifetime: 20 });
+  const {
+    w,
+    tabs: [a],
+    open,
+  } = await setup({ mode: 'memory', delivery: 'ordered', lifetime: 20 });
   w.sleep(HOUR); // a's token expired while the device slept; nothing ran
   w.latency = (s) => (s.kind === 'refresh' && s.client === 0 ? 30 : 5);
   w.faults = ['500'];
@@ -243,7 +294,11 @@ it('memory mode: a new tab handed an expired token by another tab refreshes it b
 });
 
 it('memory mode: a new tab whose sync answer lands while its own restore finds no refresh token keeps it, and logs nobody out', async () => {
-  const { w, tabs: [a], open } = await setup({ mode: 'memory', delivery: 'ordered' });
+  const {
+    w,
+    tabs: [a],
+    open,
+  } = await setup({ mode: 'memory', delivery: 'ordered' });
   const b = open(1);
   const restored = b.restore();
   await w.advance(50);
@@ -253,7 +308,10 @@ it('memory mode: a new tab whose sync answer lands while its own restore finds n
 });
 
 it('a refresh already in flight when login() is called may still end the old session if that login fails', async () => {
-  const { w, tabs: [a] } = await setup();
+  const {
+    w,
+    tabs: [a],
+  } = await setup();
   w.killSessions();
   w.latency = (s) => (s.kind === 'refresh' ? 50 : 5);
   const refreshed = a!.refresh();
@@ -277,7 +335,7 @@ it('tabs whose timers fire together refresh once, even when the lock is handed o
   expect(w.violations).toEqual([]);
 });
 
-it('a tab that queued behind another tab\'s failed refresh refreshes by itself before the token expires', async () => {
+it("a tab that queued behind another tab's failed refresh refreshes by itself before the token expires", async () => {
   const { w, tabs } = await setup({ tabs: 2, lifetime: 20 });
   w.messageDelay = 50;
   w.retryAfter = 30; // the failing tab won't be back before expiry
@@ -293,7 +351,10 @@ it('a tab that queued behind another tab\'s failed refresh refreshes by itself b
 });
 
 it('a timer refresh queued behind another tab when the user logs out is neither sent nor put off for later', async () => {
-  const { w, tabs: [, b] } = await setup({ tabs: 2, lifetime: 20 });
+  const {
+    w,
+    tabs: [, b],
+  } = await setup({ tabs: 2, lifetime: 20 });
   w.messageDelay = 50;
   w.latency = (s) => (s.kind === 'refresh' ? 100 : 5);
   await w.advance(9_900);
@@ -308,7 +369,10 @@ it('a timer refresh queued behind another tab when the user logs out is neither 
 });
 
 it('a caller waiting on a timer refresh queued behind another tab is not put off: it gets a refreshed token', async () => {
-  const { w, tabs: [, b] } = await setup({ tabs: 2, lifetime: 20 });
+  const {
+    w,
+    tabs: [, b],
+  } = await setup({ tabs: 2, lifetime: 20 });
   w.messageDelay = 50;
   w.latency = (s) => (s.kind === 'refresh' ? 100 : 5);
   await w.advance(9_900);
@@ -321,8 +385,12 @@ it('a caller waiting on a timer refresh queued behind another tab is not put off
   expect(w.violations).toEqual([]);
 });
 
-it('a login in a new tab whose restore queued behind another tab\'s hanging refreshes settles within 50 s', async () => {
-  const { w, tabs: [a], open } = await setup({ lifetime: 20 });
+it("a login in a new tab whose restore queued behind another tab's hanging refreshes settles within 50 s", async () => {
+  const {
+    w,
+    tabs: [a],
+    open,
+  } = await setup({ lifetime: 20 });
   w.sticky = 'hang'; // the refresh endpoint stops answering; each refresh times out after 10 s
   w.sleep(60_000);
   const token = a!.getAccessToken().catch((e: unknown) => e); // tab 0 refreshes and holds the lock
@@ -345,7 +413,10 @@ it('a login in a new tab whose restore queued behind another tab\'s hanging refr
 
 for (const mode of ['memory', 'cookie'] as const) {
   it(`${mode} mode: two tabs refreshing at once, the lock handed over before the broadcast lands, make one refresh and keep the session`, async () => {
-    const { w, tabs: [a, b] } = await setup({ tabs: 2, mode, delivery: 'latent' });
+    const {
+      w,
+      tabs: [a, b],
+    } = await setup({ tabs: 2, mode, delivery: 'latent' });
     w.messageDelay = 50; // the broadcast trails the lock hand-off (a polyfill granting in a microtask, Chromium at times)
     w.latency = () => 20;
     const seq = w.seq;
@@ -359,7 +430,11 @@ for (const mode of ['memory', 'cookie'] as const) {
 }
 
 it('memory mode: a new tab asking for the session while another tab refreshes gets the rotated refresh token, not the one being spent', async () => {
-  const { w, tabs: [a], open } = await setup({ mode: 'memory', lifetime: 20 });
+  const {
+    w,
+    tabs: [a],
+    open,
+  } = await setup({ mode: 'memory', lifetime: 20 });
   w.latency = (s) => (s.kind === 'refresh' ? 100 : 5);
   w.messageDelay = 2;
   w.sleep(60_000); // a's token is due
@@ -376,7 +451,11 @@ it('memory mode: a new tab asking for the session while another tab refreshes ge
 });
 
 it('memory mode: a logout in a new tab that has not got the refresh token yet still ends the session on the server', async () => {
-  const { w, tabs: [a], open } = await setup({ mode: 'memory', lifetime: 300 });
+  const {
+    w,
+    tabs: [a],
+    open,
+  } = await setup({ mode: 'memory', lifetime: 300 });
   w.messageDelay = 50; // the hand-over of the refresh token is still on its way
   const b = open(1);
   void b.restore();
@@ -388,8 +467,11 @@ it('memory mode: a logout in a new tab that has not got the refresh token yet st
   expect(alive(w)).toBe(0);
 });
 
-it('memory mode: a tab refreshing with the old session\'s refresh token while another tab\'s login lands keeps the new session', async () => {
-  const { w, tabs: [a, b] } = await setup({ tabs: 2, mode: 'memory', delivery: 'latent' });
+it("memory mode: a tab refreshing with the old session's refresh token while another tab's login lands keeps the new session", async () => {
+  const {
+    w,
+    tabs: [a, b],
+  } = await setup({ tabs: 2, mode: 'memory', delivery: 'latent' });
   w.killSessions(); // the server ends the session; b still holds its refresh token
   w.messageDelay = 50; // a's login reaches b after b's refresh went out
   w.latency = (s) => (s.kind === 'refresh' ? 100 : 5);
@@ -404,8 +486,11 @@ it('memory mode: a tab refreshing with the old session\'s refresh token while an
   expect(w.violations).toEqual([]);
 });
 
-it('cookie mode: a refusal of the cookie another tab\'s login just set ends that session in every tab, though the login\'s news lands while the refresh is out (seed 164091736)', async () => {
-  const { w, tabs: [a, b] } = await setup({ tabs: 2, lifetime: 20 });
+it("cookie mode: a refusal of the cookie another tab's login just set ends that session in every tab, though the login's news lands while the refresh is out (seed 164091736)", async () => {
+  const {
+    w,
+    tabs: [a, b],
+  } = await setup({ tabs: 2, lifetime: 20 });
   w.latency = (s) => (s.kind === 'refresh' ? 100 : 5);
   w.messageDelay = 150; // a's login news reaches b while b's refresh is out (after b's 100 ms wait for news)
   const login = a!.login(alice); // holds the lane
@@ -420,8 +505,12 @@ it('cookie mode: a refusal of the cookie another tab\'s login just set ends that
   expect(b!.getState().error?.code).toBe('session_expired');
 });
 
-it('a login granted the lane right after another tab\'s refused restore keeps its session, though its clock is an hour behind (skewed-clock seed 928463841)', async () => {
-  const { w, tabs: [a], open } = await setup({ cold: true, clocks: 'skewed' });
+it("a login granted the lane right after another tab's refused restore keeps its session, though its clock is an hour behind (skewed-clock seed 928463841)", async () => {
+  const {
+    w,
+    tabs: [a],
+    open,
+  } = await setup({ cold: true, clocks: 'skewed' });
   w.pauseClock(0, HOUR); // tab 0's clock stood still through an hour's sleep
   w.latency = (s) => (s.kind === 'refresh' ? 30 : 5);
   w.messageDelay = 20; // tab 1's news lands after the lane hand-off, and after tab 0's login is answered
@@ -435,7 +524,11 @@ it('a login granted the lane right after another tab\'s refused restore keeps it
 });
 
 it('a wrong password while the start-up restore still waits on the server leaves the start-up to that restore (model seed 1144558357)', async () => {
-  const { w, tabs: [a], open } = await setup();
+  const {
+    w,
+    tabs: [a],
+    open,
+  } = await setup();
   w.sticky = 'hang'; // refreshes hang until their timeout
   void a!.refresh().catch(() => {}); // tab 0 holds the lane
   await w.advance(0);

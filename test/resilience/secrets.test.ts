@@ -36,18 +36,42 @@ const ANSWERS: Array<[string, () => Response | Promise<Response>]> = [
   ['500', () => new Response(leaky('oops '), { status: 500 })],
   ['503 + Retry-After', () => new Response(leaky(), { status: 503, headers: { 'Retry-After': '7' } })],
   ['429', () => new Response(leaky(), { status: 429 })],
-  ['a network error quoting the request', () => Promise.reject(new TypeError(`fetch failed: ${leaky()}`, { cause: new Error(leaky('socket: ')) }))],
-  ['an error object with the token in its properties', () => Promise.reject(Object.assign(new Error('x'), { code: live.access, body: leaky(), name: live.refresh }))],
-  ['HTML 200 (a proxy page)', () => new Response(`${leaky()}<html></html>`, { headers: { 'Content-Type': 'text/html' } })],
-  ['malformed JSON', () => new Response(`{"a":1 ${leaky()}"access_token":"${live.access}"`, { headers: { 'Content-Type': 'application/json' } })],
+  [
+    'a network error quoting the request',
+    () => Promise.reject(new TypeError(`fetch failed: ${leaky()}`, { cause: new Error(leaky('socket: ')) })),
+  ],
+  [
+    'an error object with the token in its properties',
+    () => Promise.reject(Object.assign(new Error('x'), { code: live.access, body: leaky(), name: live.refresh })),
+  ],
+  [
+    'HTML 200 (a proxy page)',
+    () => new Response(`${leaky()}<html></html>`, { headers: { 'Content-Type': 'text/html' } }),
+  ],
+  [
+    'malformed JSON',
+    () =>
+      new Response(`{"a":1 ${leaky()}"access_token":"${live.access}"`, {
+        headers: { 'Content-Type': 'application/json' },
+      }),
+  ],
   ['missing access_token', () => Response.json({ token_type: 'Bearer', note: leaky() })],
   ['a JSON array', () => Response.json([leaky()])],
   ['an absurd expires_in', () => Response.json({ access_token: `${live.access}x`, expires_in: -1, note: leaky() })],
-  ['a JWT with a broken payload', () => Response.json({ access_token: `eyJhbGciOiJIUzI1NiJ9.${Buffer.from(leaky()).toString('base64url')}.c2ln` })],
+  [
+    'a JWT with a broken payload',
+    () => Response.json({ access_token: `eyJhbGciOiJIUzI1NiJ9.${Buffer.from(leaky()).toString('base64url')}.c2ln` }),
+  ],
   ['a token with CR/LF', () => Response.json({ access_token: `${live.access}\r\nX-Leak: ${leaky()}` })],
   ['a non-ASCII token', () => Response.json({ access_token: `${live.access}é${leaky()}` })],
-  ['a refresh_token that is a number', () => Response.json({ access_token: live.access, refresh_token: 7, note: leaky() })],
-  ['a redirect', () => new Response(leaky(), { status: 307, headers: { Location: `https://evil.test/${live.refresh}` } })],
+  [
+    'a refresh_token that is a number',
+    () => Response.json({ access_token: live.access, refresh_token: 7, note: leaky() }),
+  ],
+  [
+    'a redirect',
+    () => new Response(leaky(), { status: 307, headers: { Location: `https://evil.test/${live.refresh}` } }),
+  ],
 ];
 
 /** Every string reachable from `value`: message, stack, each own property, down every cause. */
@@ -67,7 +91,8 @@ function strings(value: unknown, seen = new Set<unknown>()): string[] {
 function expectClean(error: unknown) {
   expect(error).toBeInstanceOf(AuthError);
   const text = strings(error).join('\n');
-  for (const secret of secrets) if (secret) expect(text, `an error carries a secret (${secret.slice(0, 24)}…)`).not.toContain(secret);
+  for (const secret of secrets)
+    if (secret) expect(text, `an error carries a secret (${secret.slice(0, 24)}…)`).not.toContain(secret);
 }
 
 let auth: AuthClient;

@@ -11,12 +11,28 @@ import { vi } from 'vitest';
 export const BASE = 'https://auth.test';
 export const ALLOWED = ['https://auth.test', 'https://api.test'];
 /** Look-alikes of the allowed origins: none may ever see a token. */
-export const DENIED = ['https://evil.test', 'http://api.test', 'https://api.test:8443', 'https://api.test.evil.test', 'https://auth.test.evil.test'];
+export const DENIED = [
+  'https://evil.test',
+  'http://api.test',
+  'https://api.test:8443',
+  'https://api.test.evil.test',
+  'https://auth.test.evil.test',
+];
 export const PASSWORD = 'wonderland';
 
 /** What the refresh endpoint can do instead of answering properly. */
 export type Fault = '500' | '503' | '429' | 'network' | 'hang' | 'html' | 'malformed' | 'missing' | 'invalid_grant';
-export const FAULTS: Fault[] = ['500', '503', '429', 'network', 'hang', 'html', 'malformed', 'missing', 'invalid_grant'];
+export const FAULTS: Fault[] = [
+  '500',
+  '503',
+  '429',
+  'network',
+  'hang',
+  'html',
+  'malformed',
+  'missing',
+  'invalid_grant',
+];
 
 /** mulberry32: small, fast, good enough to drive latencies and jitter. */
 export function prng(seed: number): () => number {
@@ -97,7 +113,12 @@ export interface WorldOptions {
 
 /** An in-process Web Locks manager (exclusive mode, `signal` honoured), like one browser profile's. */
 function createLocks() {
-  type Entry = { run: () => Promise<unknown>; resolve: (v: unknown) => void; reject: (e: unknown) => void; granted: boolean };
+  type Entry = {
+    run: () => Promise<unknown>;
+    resolve: (v: unknown) => void;
+    reject: (e: unknown) => void;
+    granted: boolean;
+  };
   const queues = new Map<string, Entry[]>();
   const held = new Set<string>();
   const pump = (name: string) => {
@@ -117,13 +138,23 @@ function createLocks() {
   return {
     held,
     waiting: () => [...queues.values()].reduce((n, q) => n + q.length, 0),
-    request<T>(name: string, options: { signal?: AbortSignal; ifAvailable?: boolean }, callback: (lock: unknown) => Promise<T>): Promise<T> {
+    request<T>(
+      name: string,
+      options: { signal?: AbortSignal; ifAvailable?: boolean },
+      callback: (lock: unknown) => Promise<T>,
+    ): Promise<T> {
       // As in browsers: ifAvailable calls back with null at once when the lock is held or queued for.
-      if (options.ifAvailable && (held.has(name) || (queues.get(name)?.length ?? 0) > 0)) return Promise.resolve().then(() => callback(null));
+      if (options.ifAvailable && (held.has(name) || (queues.get(name)?.length ?? 0) > 0))
+        return Promise.resolve().then(() => callback(null));
       return new Promise<T>((resolve, reject) => {
         const abortError = () => new DOMException('The lock request was aborted', 'AbortError');
         if (options.signal?.aborted) return reject(abortError());
-        const entry: Entry = { run: () => callback({ name }), resolve: resolve as (v: unknown) => void, reject, granted: false };
+        const entry: Entry = {
+          run: () => callback({ name }),
+          resolve: resolve as (v: unknown) => void,
+          reject,
+          granted: false,
+        };
         const queue = queues.get(name) ?? [];
         queues.set(name, queue);
         queue.push(entry);
@@ -169,7 +200,14 @@ export class World {
   readonly decisions: Decision[] = [];
   readonly violations: string[] = [];
   readonly locks = createLocks();
-  private channels = new Map<string, Set<{ closed: boolean; onmessage: ((e: { data: unknown }) => void) | null; queue: Array<{ data: unknown; done: () => void }> }>>();
+  private channels = new Map<
+    string,
+    Set<{
+      closed: boolean;
+      onmessage: ((e: { data: unknown }) => void) | null;
+      queue: Array<{ data: unknown; done: () => void }>;
+    }>
+  >();
   messagesInFlight = 0;
   logoutsInFlight = 0;
   private serial = 0;
@@ -277,7 +315,8 @@ export class World {
   /** The user logs out in `client`'s tab: every session that tab asked for so far must end. */
   userLogout(client: number, why: string): void {
     const seq = ++this.seq;
-    for (const session of this.sessions.values()) if (session.client === client && session.createdSeq < seq) session.loggedOut = true;
+    for (const session of this.sessions.values())
+      if (session.client === client && session.createdSeq < seq) session.loggedOut = true;
     this.decide(seq, 'end', '*', why);
   }
 
@@ -334,14 +373,18 @@ export class World {
           // Usually within a few ms; sometimes a busy tab takes much longer (races with the lock hand-off widen).
           // Each delivery hands over the receiver's oldest message, so the order holds whichever timer fires first
           // (a device sleep, which moves the clock but fires no timer, must not reorder them).
-          const latency = world.messageDelay ?? (world.rand() < 0.2 ? 10 + Math.floor(world.rand() * 60) : Math.floor(world.rand() * 8));
+          const latency =
+            world.messageDelay ??
+            (world.rand() < 0.2 ? 10 + Math.floor(world.rand() * 60) : Math.floor(world.rand() * 8));
           peer.queue.push({ data: copy, done: onDone });
           world.messagesInFlight++;
           world.later(latency, () => {
             const next = peer.queue.shift() as { data: unknown; done: () => void };
             world.messagesInFlight--;
             next.done();
-            world.note(`message ${(next.data as { type: string }).type} delivered${peer.closed ? ' to a closed tab' : ''}`);
+            world.note(
+              `message ${(next.data as { type: string }).type} delivered${peer.closed ? ' to a closed tab' : ''}`,
+            );
             if (!peer.closed) peer.onmessage?.({ data: next.data });
           });
         }
@@ -359,14 +402,25 @@ export class World {
   private mint(sid: string) {
     const iat = Math.floor(this.real() / 1000);
     const token = `${b64({ alg: 'ES256', typ: 'JWT' })}.${b64({ sub: 'alice', sid, iat, exp: iat + this.lifetime, jti: `a${++this.serial}` })}.c2ln`;
-    this.issued.set(token, { sid, expReal: (iat + this.lifetime) * 1000, lifetimeMs: this.lifetime * 1000, deliveredAt: null, revoked: false });
+    this.issued.set(token, {
+      sid,
+      expReal: (iat + this.lifetime) * 1000,
+      lifetimeMs: this.lifetime * 1000,
+      deliveredAt: null,
+      revoked: false,
+    });
     return token;
   }
 
   private grant(session: Session, sid: string) {
     session.rt = `rt-${++this.serial}`;
     const access = this.mint(sid);
-    const body = { access_token: access, token_type: 'Bearer', expires_in: this.lifetime, ...(this.mode === 'memory' ? { refresh_token: session.rt } : {}) };
+    const body = {
+      access_token: access,
+      token_type: 'Bearer',
+      expires_in: this.lifetime,
+      ...(this.mode === 'memory' ? { refresh_token: session.rt } : {}),
+    };
     return { status: 200, body: JSON.stringify(body), access, rt: session.rt };
   }
 
@@ -385,9 +439,17 @@ export class World {
       const signal = init?.signal ?? request?.signal;
       if (signal?.aborted) throw signal.reason;
       const path = url.pathname;
-      const kind: Sent['kind'] = url.origin === BASE && path.startsWith('/auth/') ? (path.slice(6) as Sent['kind']) : 'api';
+      const kind: Sent['kind'] =
+        url.origin === BASE && path.startsWith('/auth/') ? (path.slice(6) as Sent['kind']) : 'api';
       const bodyInit = init?.body ?? null;
-      const body = request && init?.body === undefined ? request.text() : typeof bodyInit === 'string' ? Promise.resolve(bodyInit) : bodyInit ? new Response(bodyInit).text() : Promise.resolve('');
+      const body =
+        request && init?.body === undefined
+          ? request.text()
+          : typeof bodyInit === 'string'
+            ? Promise.resolve(bodyInit)
+            : bodyInit
+              ? new Response(bodyInit).text()
+              : Promise.resolve('');
       body.catch(() => {});
       const sent: Sent = {
         id: this.sent.length,
@@ -404,13 +466,21 @@ export class World {
       };
       this.sent.push(sent);
       this.onSend?.(sent);
-      this.note(`tab ${client} sends #${sent.id} ${kind} ${url.origin}${path}${sent.authorization ? ` with ${sent.authorization.slice(-8)}` : ''}${kind === 'refresh' && this.mode === 'cookie' ? ` cookie ${this.jar}` : ''}`);
+      this.note(
+        `tab ${client} sends #${sent.id} ${kind} ${url.origin}${path}${sent.authorization ? ` with ${sent.authorization.slice(-8)}` : ''}${kind === 'refresh' && this.mode === 'cookie' ? ` cookie ${this.jar}` : ''}`,
+      );
       const answer = await this.serve(sent, url, body);
       return this.deliver(sent, answer, signal);
     }) as typeof fetch;
   }
 
-  private async serve(sent: Sent, url: URL, bodyText: Promise<string>): Promise<{ status: number; body: string; headers?: Record<string, string>; onDeliver?: () => void } | 'network' | 'hang'> {
+  private async serve(
+    sent: Sent,
+    url: URL,
+    bodyText: Promise<string>,
+  ): Promise<
+    { status: number; body: string; headers?: Record<string, string>; onDeliver?: () => void } | 'network' | 'hang'
+  > {
     if (sent.kind === 'api') {
       const token = sent.authorization?.replace(/^Bearer /, '') ?? null;
       if (!ALLOWED.includes(url.origin)) {
@@ -422,11 +492,19 @@ export class World {
       const expired = issued?.deliveredAt != null && Date.now() >= issued.deliveredAt + issued.lifetimeMs;
       if (expired) this.expiredSends++;
       if (expired && !this.failing.has(sent.client) && !this.disposed.has(sent.client)) {
-        this.violate(`request #${sent.id} carried a token the client knew to be expired, though its refreshes were not failing`);
+        this.violate(
+          `request #${sent.id} carried a token the client knew to be expired, though its refreshes were not failing`,
+        );
       }
       if (this.offline) return 'network';
       const valid = issued && !issued.revoked && this.real() < issued.expReal;
-      return valid ? { status: 200, body: '{"ok":true}' } : { status: 401, body: '{"error":"invalid_token"}', headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' } };
+      return valid
+        ? { status: 200, body: '{"ok":true}' }
+        : {
+            status: 401,
+            body: '{"error":"invalid_token"}',
+            headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
+          };
     }
     const json = JSON.parse(await bodyText) as Record<string, unknown>;
     if (sent.kind === 'refresh') {
@@ -468,7 +546,8 @@ export class World {
     if (fault === '500') return { status: 500, body: 'Internal Server Error' };
     if (fault === '503') return { status: 503, body: '', headers: { 'Retry-After': String(this.retryAfter) } };
     if (fault === '429') return { status: 429, body: '' };
-    if (fault === 'html') return { status: 200, body: '<html>502 Bad Gateway</html>', headers: { 'Content-Type': 'text/html' } };
+    if (fault === 'html')
+      return { status: 200, body: '<html>502 Bad Gateway</html>', headers: { 'Content-Type': 'text/html' } };
     if (fault === 'malformed') return { status: 200, body: '{"access_token":' };
     if (fault === 'missing') return { status: 200, body: '{"token_type":"Bearer"}' };
     const ended = (status: number) => ({
@@ -495,7 +574,9 @@ export class World {
   /** `sid` null: the answer decides nothing (its login was superseded). */
   private granted(sent: Sent, access: string, rt: string, sid: string | null): void {
     (this.issued.get(access) as Issued).deliveredAt = Date.now();
-    this.note(`  ${access.slice(-12)} delivered, expires (device clock) ${new Date(Date.now() + this.lifetime * 1000).toISOString().slice(11, 19)}`);
+    this.note(
+      `  ${access.slice(-12)} delivered, expires (device clock) ${new Date(Date.now() + this.lifetime * 1000).toISOString().slice(11, 19)}`,
+    );
     if (this.mode === 'cookie') this.jar = rt; // Set-Cookie lands only when the response does
     if (sid !== null) this.lastGranted = sid;
     if (sid !== null) this.decide(sent.seq, 'grant', sid, `${sent.kind} #${sent.id}`);
@@ -522,11 +603,17 @@ export class World {
     return current;
   }
 
-  private deliver(sent: Sent, answer: Awaited<ReturnType<World['serve']>>, signal: AbortSignal | null | undefined): Promise<Response> {
+  private deliver(
+    sent: Sent,
+    answer: Awaited<ReturnType<World['serve']>>,
+    signal: AbortSignal | null | undefined,
+  ): Promise<Response> {
     return new Promise<Response>((resolve, reject) => {
       let handle: ReturnType<typeof setTimeout> | undefined;
       const finish = (outcome: Sent['outcome']) => {
-        this.note(`#${sent.id} ${outcome}${answer !== 'hang' && answer !== 'network' ? ` ${answer.status}` : ` ${answer}`}`);
+        this.note(
+          `#${sent.id} ${outcome}${answer !== 'hang' && answer !== 'network' ? ` ${answer.status}` : ` ${answer}`}`,
+        );
         sent.done = true;
         sent.outcome = outcome;
         signal?.removeEventListener('abort', onAbort);
@@ -542,16 +629,27 @@ export class World {
       if (answer === 'hang') return;
       // Slow API calls (X-Slow) stay in flight across sleeps, clock jumps and other tabs' refreshes.
       const slow = sent.kind === 'api' && sent.slow;
-      const latency = this.latency?.(sent) ?? (slow ? 500 + Math.floor(this.rand() * 2500) : 1 + Math.floor(this.rand() * 40));
+      const latency =
+        this.latency?.(sent) ?? (slow ? 500 + Math.floor(this.rand() * 2500) : 1 + Math.floor(this.rand() * 40));
       handle = this.later(latency, () => {
         if (answer === 'network') {
           finish('fail');
           return reject(new TypeError('fetch failed'));
         }
         const isTokens = answer.status === 200 && answer.onDeliver !== undefined;
-        finish(answer.status === 400 || answer.status === 401 ? 'ended' : isTokens || sent.kind !== 'refresh' ? 'ok' : 'fail');
+        finish(
+          answer.status === 400 || answer.status === 401
+            ? 'ended'
+            : isTokens || sent.kind !== 'refresh'
+              ? 'ok'
+              : 'fail',
+        );
         answer.onDeliver?.();
-        const headers = new Headers({ 'Content-Type': 'application/json', Date: new Date(this.real()).toUTCString(), ...answer.headers });
+        const headers = new Headers({
+          'Content-Type': 'application/json',
+          Date: new Date(this.real()).toUTCString(),
+          ...answer.headers,
+        });
         resolve(new Response(answer.status === 204 ? null : answer.body, { status: answer.status, headers }));
       });
     });

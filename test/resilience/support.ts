@@ -2,11 +2,15 @@
 // server behind an injected `fetch` (faster and more exact than msw for tables
 // of cases). The model test has its own, richer world in sim.ts.
 
-const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+const b64 = (value: unknown) =>
+  Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 
 /** A JWT-shaped token; keycard only decodes, so the signature is whatever `signature` says. */
-export const jwt = (claims: Record<string, unknown>, header: Record<string, unknown> = { alg: 'ES256', typ: 'JWT' }, signature = 'c2ln') =>
-  `${b64(header)}.${b64(claims)}.${signature}`;
+export const jwt = (
+  claims: Record<string, unknown>,
+  header: Record<string, unknown> = { alg: 'ES256', typ: 'JWT' },
+  signature = 'c2ln',
+) => `${b64(header)}.${b64(claims)}.${signature}`;
 
 let serial = 0;
 /** A token response on the current (fake) clock, `lifetime` seconds long. */
@@ -53,12 +57,16 @@ export function createServer(lifetime = 300) {
       // Like a real fetch, a pending answer rejects when the caller's signal (here: keycard's timeout) aborts.
       return Promise.race([
         Promise.resolve().then(() => reply(issue)),
-        new Promise<never>((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason), { once: true })),
+        new Promise<never>((_, reject) =>
+          signal?.addEventListener('abort', () => reject(signal.reason), { once: true }),
+        ),
       ]);
     }
     const token = new Headers(init?.headers).get('authorization')?.replace(/^Bearer /, '') ?? null;
     s.api.push(token);
-    return token && s.valid.has(token) ? Response.json({ ok: true }) : Response.json({ error: 'invalid_token' }, { status: 401 });
+    return token && s.valid.has(token)
+      ? Response.json({ ok: true })
+      : Response.json({ error: 'invalid_token' }, { status: 401 });
   };
   return Object.assign(s, { fetch: fetch as typeof globalThis.fetch, issue });
 }

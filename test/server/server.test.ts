@@ -130,8 +130,12 @@ describe('refresh and logout (cookie mode)', () => {
 
   it('gives the same successor in the JSON body too', async () => {
     const { json } = await login({ ...ALICE, refresh_token_in_body: true });
-    const lost = (await (await post('/auth/refresh', { refresh_token: json.refresh_token })).json()) as { refresh_token: string };
-    const retry = (await (await post('/auth/refresh', { refresh_token: json.refresh_token })).json()) as { refresh_token: string };
+    const lost = (await (await post('/auth/refresh', { refresh_token: json.refresh_token })).json()) as {
+      refresh_token: string;
+    };
+    const retry = (await (await post('/auth/refresh', { refresh_token: json.refresh_token })).json()) as {
+      refresh_token: string;
+    };
     expect(retry.refresh_token).toBe(lost.refresh_token);
   });
 
@@ -244,17 +248,23 @@ describe('API', () => {
   it.each([
     ['invalid', async () => 'not.a.jwt'],
     ['invalid', async () => `${(await login()).token.slice(0, -4)}AAAA`],
-    ['expired', async () => {
-      const { token } = await login();
-      server.configure({ clockOffset: 301 });
-      return token;
-    }],
-    ['revoked', async () => {
-      const { token } = await login();
-      const res = await post('/admin/revoke-access-tokens');
-      expect(((await res.json()) as { revoked: number }).revoked).toBeGreaterThan(0);
-      return token;
-    }],
+    [
+      'expired',
+      async () => {
+        const { token } = await login();
+        server.configure({ clockOffset: 301 });
+        return token;
+      },
+    ],
+    [
+      'revoked',
+      async () => {
+        const { token } = await login();
+        const res = await post('/admin/revoke-access-tokens');
+        expect(((await res.json()) as { revoked: number }).revoked).toBeGreaterThan(0);
+        return token;
+      },
+    ],
   ])('401s a token that is %s with error="invalid_token"', async (why, makeToken) => {
     const res = await api('/api/me', await makeToken());
     expect(res.status).toBe(401);
@@ -354,7 +364,15 @@ describe('stats', () => {
       api401s: 1,
     });
     const events = stats.events as Array<{ type: string; detail: string }>;
-    expect(events.map((e) => e.type)).toEqual(['login', 'login_failure', 'refresh', 'refresh_failure', 'logout', 'api', 'api_401']);
+    expect(events.map((e) => e.type)).toEqual([
+      'login',
+      'login_failure',
+      'refresh',
+      'refresh_failure',
+      'logout',
+      'api',
+      'api_401',
+    ]);
     expect(events[3]?.detail).toBe('refresh token reused');
     expect(server.stats().logins).toBe(1);
   });
@@ -401,7 +419,11 @@ describe('options', () => {
       expect(res.headers.get('access-control-expose-headers')).toContain('Date');
       const other = await fetch(`${s.url}/api/me`, { headers: { origin: 'https://evil.example' } });
       expect(other.headers.get('access-control-allow-origin')).toBeNull();
-      expect((await fetch(`${server.url}/api/me`, { headers: { origin: 'http://localhost:5173' } })).headers.get('access-control-allow-origin')).toBeNull();
+      expect(
+        (await fetch(`${server.url}/api/me`, { headers: { origin: 'http://localhost:5173' } })).headers.get(
+          'access-control-allow-origin',
+        ),
+      ).toBeNull();
     }));
 
   it('staticDir serves files with SPA fallback, but never for server paths or traversal', async () => {

@@ -27,7 +27,13 @@ describe.each([
     server.revokeAccessTokens();
     const response = await auth.fetch(`${BASE}/api/notes`, { method: 'POST', body: '{"text":"hi"}' });
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ ok: true, sub: 'alice', method: 'POST', path: '/api/notes', body: '{"text":"hi"}' });
+    expect(await response.json()).toEqual({
+      ok: true,
+      sub: 'alice',
+      method: 'POST',
+      path: '/api/notes',
+      body: '{"text":"hi"}',
+    });
     expect(server.stats).toEqual({ logins: 1, refreshes: 1, logouts: 0, apiCalls: 3, api401s: 1 });
   });
 

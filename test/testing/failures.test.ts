@@ -54,7 +54,13 @@ describe('failNextRefresh', () => {
     server.failNextRefresh('hang');
     const controller = new AbortController();
     const pending = refresh({ signal: controller.signal });
-    const outcome = await Promise.race([pending.then(() => 'answered', () => 'rejected'), new Promise((r) => setTimeout(r, 100, 'waiting'))]);
+    const outcome = await Promise.race([
+      pending.then(
+        () => 'answered',
+        () => 'rejected',
+      ),
+      new Promise((r) => setTimeout(r, 100, 'waiting')),
+    ]);
     expect(outcome).toBe('waiting');
     controller.abort();
     await expect(pending).rejects.toMatchObject({ name: 'AbortError' });

@@ -29,8 +29,10 @@ export function post(path: string, body: unknown = {}, init: RequestInit = {}): 
   });
 }
 
-export const login = (credentials: Record<string, unknown> = { username: 'alice', password: 'wonderland' }, init?: RequestInit) =>
-  post('/auth/login', credentials, { credentials: 'include', ...init });
+export const login = (
+  credentials: Record<string, unknown> = { username: 'alice', password: 'wonderland' },
+  init?: RequestInit,
+) => post('/auth/login', credentials, { credentials: 'include', ...init });
 
 export const api = (token: string | undefined, path = '/api/me', init: RequestInit = {}) =>
   fetch(new URL(path, BASE), { ...init, headers: token ? { Authorization: `Bearer ${token}` } : {} });

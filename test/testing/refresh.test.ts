@@ -55,7 +55,10 @@ describe('body mode', () => {
   });
 
   it('issueTokens() starts a session without a login request', async () => {
-    const server = mockServer({ refreshTokenMode: 'body', users: [{ username: 'bob', password: 'x', claims: { plan: 'pro' } }] });
+    const server = mockServer({
+      refreshTokenMode: 'body',
+      users: [{ username: 'bob', password: 'x', claims: { plan: 'pro' } }],
+    });
     const tokens = await server.issueTokens();
     expect(decodeJwt(tokens.access_token)).toMatchObject({ sub: 'bob', plan: 'pro' });
     expect((await refreshWith(tokens.refresh_token!)).status).toBe(200);
@@ -67,7 +70,9 @@ describe('cookie mode in Node (emulated jar)', () => {
   it('sets an HttpOnly, Secure, SameSite=Strict cookie scoped to /auth, and no refresh_token in JSON', async () => {
     mockServer();
     const response = await login();
-    expect(response.headers.get('set-cookie')).toMatch(/^keycard_rt=[\w-]+; HttpOnly; Secure; SameSite=Strict; Path=\/auth$/);
+    expect(response.headers.get('set-cookie')).toMatch(
+      /^keycard_rt=[\w-]+; HttpOnly; Secure; SameSite=Strict; Path=\/auth$/,
+    );
     expect((await response.json()).refresh_token).toBeUndefined();
   });
 

@@ -19,14 +19,17 @@ describe('login', () => {
 
   it('answers 401 invalid_credentials for a wrong password or unknown user', async () => {
     mockServer();
-    for (const credentials of [{ username: 'alice', password: 'nope' }, { username: 'bob', password: 'wonderland' }]) {
+    for (const credentials of [
+      { username: 'alice', password: 'nope' },
+      { username: 'bob', password: 'wonderland' },
+    ]) {
       const response = await login(credentials);
       expect(response.status).toBe(401);
       expect(await response.json()).toEqual({ error: 'invalid_credentials' });
     }
   });
 
-  it('puts a user\'s sub and extra claims in the token', async () => {
+  it("puts a user's sub and extra claims in the token", async () => {
     mockServer({ users: [{ username: 'root', password: 'toor', sub: 'u_1', claims: { roles: ['admin'] } }] });
     const { access_token } = await (await login({ username: 'root', password: 'toor' })).json();
     expect(decodeJwt(access_token)).toMatchObject({ sub: 'u_1', roles: ['admin'] });
@@ -35,19 +38,34 @@ describe('login', () => {
   it('refuses requests without X-Requested-With (403) or a JSON content type (415)', async () => {
     const server = mockServer();
     const credentials = JSON.stringify({ username: 'alice', password: 'wonderland' });
-    const noCsrf = await fetch(`${BASE}/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: credentials });
+    const noCsrf = await fetch(`${BASE}/auth/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: credentials,
+    });
     expect(noCsrf.status).toBe(403);
-    const form = await fetch(`${BASE}/auth/login`, { method: 'POST', headers: { 'X-Requested-With': 'keycard' }, body: credentials });
+    const form = await fetch(`${BASE}/auth/login`, {
+      method: 'POST',
+      headers: { 'X-Requested-With': 'keycard' },
+      body: credentials,
+    });
     expect(form.status).toBe(415);
     for (const path of ['/auth/refresh', '/auth/logout']) {
-      expect((await fetch(`${BASE}${path}`, { method: 'POST', body: '{}', headers: { 'Content-Type': 'application/json' } })).status).toBe(403);
+      expect(
+        (await fetch(`${BASE}${path}`, { method: 'POST', body: '{}', headers: { 'Content-Type': 'application/json' } }))
+          .status,
+      ).toBe(403);
     }
     expect(server.stats.logins).toBe(2);
   });
 
   it('serves custom endpoint paths', async () => {
     mockServer({ endpoints: { login: '/v1/session', refresh: '/v1/session/refresh', logout: '/v1/session/end' } });
-    const response = await post('/v1/session', { username: 'alice', password: 'wonderland' }, { credentials: 'include' });
+    const response = await post(
+      '/v1/session',
+      { username: 'alice', password: 'wonderland' },
+      { credentials: 'include' },
+    );
     expect(response.headers.get('set-cookie')).toContain('Path=/v1/session');
     expect((await post('/v1/session/refresh', {}, { credentials: 'include' })).status).toBe(200);
   });
@@ -101,7 +119,13 @@ describe('the protected API route', () => {
     for (const method of ['GET', 'POST', 'PUT', 'DELETE']) {
       const body = method === 'GET' ? undefined : `{"n":"${method}"}`;
       const response = await api(access_token, '/api/items/7?x=1', { method, body });
-      expect(await response.json()).toEqual({ ok: true, sub: 'alice', method, path: '/api/items/7?x=1', body: body ?? '' });
+      expect(await response.json()).toEqual({
+        ok: true,
+        sub: 'alice',
+        method,
+        path: '/api/items/7?x=1',
+        body: body ?? '',
+      });
     }
   });
 
@@ -132,7 +156,9 @@ describe('the protected API route', () => {
   it('lives at apiBaseUrl when given', async () => {
     mockServer({ apiBaseUrl: 'https://api.test/v1' });
     const { access_token } = await (await login()).json();
-    const response = await fetch('https://api.test/v1/api/me', { headers: { Authorization: `Bearer ${access_token}` } });
+    const response = await fetch('https://api.test/v1/api/me', {
+      headers: { Authorization: `Bearer ${access_token}` },
+    });
     expect(await response.json()).toMatchObject({ ok: true, path: '/v1/api/me' });
   });
 });

@@ -15,7 +15,9 @@ export function App() {
     <main data-status={status}>
       <header>
         <h1>keycard demo</h1>
-        <p className="muted">Access token in memory · refresh token in an HttpOnly cookie · one shared refresh for every tab and every 401</p>
+        <p className="muted">
+          Access token in memory · refresh token in an HttpOnly cookie · one shared refresh for every tab and every 401
+        </p>
       </header>
       {status === 'initializing' && <p className="card muted">Restoring your session…</p>}
       {status === 'unauthenticated' && <LoginForm sessionEnded={hadSession && error?.code === 'session_expired'} />}

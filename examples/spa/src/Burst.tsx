@@ -45,15 +45,21 @@ export function Burst() {
     <section className="card">
       <h3>One refresh for {CALLS} requests</h3>
       <p className="muted small">
-        Revokes your access token on the server (<code>POST /admin/revoke-access-tokens</code>), then fires {CALLS} parallel{' '}
-        <code>GET /api/items</code>. Every one of them gets a 401; keycard runs one refresh and replays them all.
+        Revokes your access token on the server (<code>POST /admin/revoke-access-tokens</code>), then fires {CALLS}{' '}
+        parallel <code>GET /api/items</code>. Every one of them gets a 401; keycard runs one refresh and replays them
+        all.
       </p>
       <button type="button" onClick={() => burst.mutate()} disabled={burst.isPending}>
         {burst.isPending ? 'Calling…' : `Revoke token + ${CALLS} parallel calls`}
       </button>
       {burst.isError && <p className="error">{burst.error.message}</p>}
       {result && (
-        <dl className="burst" data-testid="burst-result" data-succeeded={result.succeeded} data-refreshes={result.refreshesAfter - result.refreshesBefore}>
+        <dl
+          className="burst"
+          data-testid="burst-result"
+          data-succeeded={result.succeeded}
+          data-refreshes={result.refreshesAfter - result.refreshesBefore}
+        >
           <dt>Calls that succeeded</dt>
           <dd>
             <strong>

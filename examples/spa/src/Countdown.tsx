@@ -25,7 +25,8 @@ export function Countdown() {
     return typeof iat === 'number' && typeof exp === 'number' ? (exp - iat) * 1000 : null;
   });
   const now = useNow(100);
-  if (expiresAt === null || lifetime === null) return <p className="muted">This token has no expiry: it is used until a 401.</p>;
+  if (expiresAt === null || lifetime === null)
+    return <p className="muted">This token has no expiry: it is used until a 401.</p>;
 
   const refreshAt = expiresAt - Math.min(leadTime * 1000, lifetime / 2);
   const used = Math.min(1, Math.max(0, 1 - (expiresAt - now) / lifetime));
@@ -33,11 +34,18 @@ export function Countdown() {
     <div className="countdown" data-testid="countdown" data-expires-at={expiresAt} data-refresh-at={refreshAt}>
       <p>
         Next refresh in <strong data-testid="next-refresh">{seconds(refreshAt - now)}</strong>
-        <span className="muted"> · token expires in {seconds(expiresAt - now)} · lead time {leadTime} s</span>
+        <span className="muted">
+          {' '}
+          · token expires in {seconds(expiresAt - now)} · lead time {leadTime} s
+        </span>
       </p>
       <div className="bar" role="presentation">
         <div className="bar-fill" style={{ width: `${used * 100}%` }} />
-        <div className="bar-mark" style={{ left: `${(1 - (expiresAt - refreshAt) / lifetime) * 100}%` }} title="refresh" />
+        <div
+          className="bar-mark"
+          style={{ left: `${(1 - (expiresAt - refreshAt) / lifetime) * 100}%` }}
+          title="refresh"
+        />
       </div>
     </div>
   );

@@ -34,7 +34,11 @@ function describe(event: AuthEvent): string {
     case 'replay':
       return `401 → replayed ${event.method} ${new URL(event.url, location.href).pathname}`;
     case 'logout':
-      return { user: 'signed out', session_expired: 'session ended by the server', tab: 'session ended in another tab' }[event.reason];
+      return {
+        user: 'signed out',
+        session_expired: 'session ended by the server',
+        tab: 'session ended in another tab',
+      }[event.reason];
   }
 }
 
@@ -55,7 +59,8 @@ export function EventLog() {
       const trigger = 'trigger' in event ? event.trigger : undefined;
       setEntries((list) => {
         const [latest, ...rest] = list;
-        if (latest && latest.text === text && at - latest.at < COLLAPSE_MS) return [{ ...latest, at, count: latest.count + 1 }, ...rest];
+        if (latest && latest.text === text && at - latest.at < COLLAPSE_MS)
+          return [{ ...latest, at, count: latest.count + 1 }, ...rest];
         return [{ id: nextId++, at, type: event.type, trigger, text, count: 1 }, ...list].slice(0, MAX_ENTRIES);
       });
     });
@@ -67,7 +72,14 @@ export function EventLog() {
       {entries.length === 0 && <p className="muted small">Refreshes, 401 replays, logins and logouts appear here.</p>}
       <ol data-testid="event-log">
         {entries.map((entry) => (
-          <li key={entry.id} className={entry.type} data-type={entry.type} data-trigger={entry.trigger} data-at={entry.at} data-count={entry.count}>
+          <li
+            key={entry.id}
+            className={entry.type}
+            data-type={entry.type}
+            data-trigger={entry.trigger}
+            data-at={entry.at}
+            data-count={entry.count}
+          >
             <time>{clock(entry.at)}</time> {entry.text}
             {entry.count > 1 && <span className="count">×{entry.count}</span>}
           </li>

@@ -40,7 +40,9 @@ export function LoginForm({ sessionEnded }: { sessionEnded: boolean }) {
         Password <input name="password" type="password" defaultValue="wonderland" autoComplete="current-password" />
       </label>
       {failure && <p className="error">{failure}</p>}
-      <button type="submit" disabled={busy}>{busy ? 'Signing in…' : 'Sign in'}</button>
+      <button type="submit" disabled={busy}>
+        {busy ? 'Signing in…' : 'Sign in'}
+      </button>
       <p className="muted small">Demo users: alice / wonderland, bob / builder</p>
     </form>
   );

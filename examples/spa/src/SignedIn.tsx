@@ -18,7 +18,9 @@ export function SignedIn() {
           <button type="button" className="secondary" onClick={() => refresh().catch(() => {})}>
             Refresh now
           </button>
-          <button type="button" onClick={() => logout()}>Sign out</button>
+          <button type="button" onClick={() => logout()}>
+            Sign out
+          </button>
         </div>
       </section>
       <div className="grid">

@@ -14,13 +14,15 @@ export function VerifiedByApi() {
       <h3>API</h3>
       <p className="muted small">
         <code>GET /api/me</code> through <code>auth.fetch</code>
-        {pollInterval ? `, every ${pollInterval / 1000} s` : ''}. The server checks the signature, expiry and revocation.
+        {pollInterval ? `, every ${pollInterval / 1000} s` : ''}. The server checks the signature, expiry and
+        revocation.
       </p>
       {me.isPending && <p>Calling…</p>}
       {me.isError && <p className="error">{me.error.message}</p>}
       {me.isSuccess && (
         <p data-testid="api-ok">
-          <span className="ok">✓ accepted</span> token <code>{me.data.jti.slice(0, 8)}…</code> for <strong>{me.data.sub}</strong>
+          <span className="ok">✓ accepted</span> token <code>{me.data.jti.slice(0, 8)}…</code> for{' '}
+          <strong>{me.data.sub}</strong>
           <span className="muted small"> at {clock(me.dataUpdatedAt)}</span>
         </p>
       )}

@@ -21,7 +21,8 @@ const { createOAuthClient } = require('keycard/oauth');
     assert.equal((await res.json()).sub, 'alice');
     const refused = await auth.login({ username: 'alice', password: 'nope' }).catch((e) => e);
     assert.ok(refused instanceof AuthError);
-    for (const f of [sameUser, AuthProvider, bindQueryClient, createAuthKy, createOAuthClient]) assert.equal(typeof f, 'function');
+    for (const f of [sameUser, AuthProvider, bindQueryClient, createAuthKy, createOAuthClient])
+      assert.equal(typeof f, 'function');
     auth.dispose();
   } finally {
     msw.close();

@@ -37,7 +37,10 @@ try {
     const { status } = useAuth();
     return createElement('p', null, status);
   }
-  assert.equal(renderToString(createElement(AuthProvider, { client: auth }, createElement(Hello))), '<p>initializing</p>');
+  assert.equal(
+    renderToString(createElement(AuthProvider, { client: auth }, createElement(Hello))),
+    '<p>initializing</p>',
+  );
   assert.equal(sameUser({ sub: 'a', iat: 1 }, { sub: 'a', iat: 2 }), true);
   assert.equal(typeof bindAppState, 'function');
   assert.equal(typeof createOAuthClient, 'function');

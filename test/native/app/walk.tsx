@@ -18,7 +18,8 @@ import { keychain, writes } from './keychain';
 
 declare const __DEVICE__: { phase: 'first-launch' | 'restart'; server?: ServerState };
 
-const AppState = ((AppStateModule as unknown as { default?: unknown }).default ?? AppStateModule) as typeof AppStateModule;
+const AppState = ((AppStateModule as unknown as { default?: unknown }).default ??
+  AppStateModule) as typeof AppStateModule;
 const LIFETIME = 300;
 const server = createServer({
   baseUrl: BASE_URL,
@@ -53,7 +54,8 @@ function fail(message: string): never {
 }
 
 function expectEqual(actual: unknown, expected: unknown, what: string): void {
-  if (JSON.stringify(actual) !== JSON.stringify(expected)) fail(`${what}: got ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`);
+  if (JSON.stringify(actual) !== JSON.stringify(expected))
+    fail(`${what}: got ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`);
 }
 
 const screen = (renderer: ReactTestRenderer) => {
@@ -108,9 +110,19 @@ async function firstLaunch(): Promise<void> {
   expectEqual(server.stats.refreshes, 0, 'refresh requests without a stored token');
   step('restore with nothing stored');
 
-  const wrong = await latest!.login({ username: 'alice', password: 'nope', refresh_token_in_body: true }).catch((error: unknown) => error);
-  expectEqual([wrong instanceof AuthError, (wrong as AuthError).code, (wrong as Error).message], [true, 'invalid_credentials', (wrong as Error).message], 'a wrong password');
-  const state: AuthState = await latest!.login({ username: 'alice', password: 'wonderland', refresh_token_in_body: true });
+  const wrong = await latest!
+    .login({ username: 'alice', password: 'nope', refresh_token_in_body: true })
+    .catch((error: unknown) => error);
+  expectEqual(
+    [wrong instanceof AuthError, (wrong as AuthError).code, (wrong as Error).message],
+    [true, 'invalid_credentials', (wrong as Error).message],
+    'a wrong password',
+  );
+  const state: AuthState = await latest!.login({
+    username: 'alice',
+    password: 'wonderland',
+    refresh_token_in_body: true,
+  });
   expectEqual(state.status, 'authenticated', 'login');
   expectEqual(state.user?.name, 'Zoë Ångström ✓', 'user.name decoded from the JWT');
   await until('the screen to show the user', () => screen(renderer) === 'Hello, Zoë Ångström ✓');
@@ -120,7 +132,11 @@ async function firstLaunch(): Promise<void> {
 
   const response = await latest!.fetch(`${BASE_URL}/api/items`);
   const body = (await response.json()) as { items: Array<{ name: string }> };
-  expectEqual([response.status, body.items.length, server.stats.apiWithToken], [200, 2, 1], 'an API call with the token');
+  expectEqual(
+    [response.status, body.items.length, server.stats.apiWithToken],
+    [200, 2, 1],
+    'an API call with the token',
+  );
   step('request with the token');
 
   const before = Object.values(keychain)[0];
@@ -156,7 +172,11 @@ async function restart(): Promise<void> {
   const storedBefore = Object.values(keychain).length;
   const renderer = create(createElement(AuthProvider, { client: auth }, createElement(Resume), createElement(Probe)));
   await until('restore from the keychain', () => latest?.status !== 'initializing' && latest?.status !== undefined);
-  expectEqual([storedBefore, latest!.status, screen(renderer)], [1, 'authenticated', 'Hello, Zoë Ångström ✓'], 'restore from TokenStorage');
+  expectEqual(
+    [storedBefore, latest!.status, screen(renderer)],
+    [1, 'authenticated', 'Hello, Zoë Ångström ✓'],
+    'restore from TokenStorage',
+  );
   step('app restart restores from TokenStorage');
 
   const response = await latest!.fetch(`${BASE_URL}/api/items`);
@@ -164,7 +184,11 @@ async function restart(): Promise<void> {
 
   await latest!.logout();
   await until('the login screen', () => screen(renderer) === 'unauthenticated');
-  expectEqual([Object.keys(keychain).length, server.stats.logouts, server.liveFamilies()], [0, 1, 0], 'after logout: keychain, server');
+  expectEqual(
+    [Object.keys(keychain).length, server.stats.logouts, server.liveFamilies()],
+    [0, 1, 0],
+    'after logout: keychain, server',
+  );
   step('logout empties the storage');
 
   renderer.unmount();
@@ -175,6 +199,18 @@ async function restart(): Promise<void> {
 }
 
 (__DEVICE__.phase === 'first-launch' ? firstLaunch() : restart()).finally(device.finish).then(
-  () => device.emit('done', { facts, exceptions: device.exceptions, missingModules: device.missingModules, network: device.networkLog }),
-  (error: Error) => device.emit('fail', { message: error.message, stack: String(error.stack), logs: device.logs.slice(-20), network: device.networkLog }),
+  () =>
+    device.emit('done', {
+      facts,
+      exceptions: device.exceptions,
+      missingModules: device.missingModules,
+      network: device.networkLog,
+    }),
+  (error: Error) =>
+    device.emit('fail', {
+      message: error.message,
+      stack: String(error.stack),
+      logs: device.logs.slice(-20),
+      network: device.networkLog,
+    }),
 );

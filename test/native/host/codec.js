@@ -14,7 +14,11 @@ function base64(bytes) {
   var out = '';
   for (var i = 0; i < bytes.length; i += 3) {
     var n = (bytes[i] << 16) | ((bytes[i + 1] || 0) << 8) | (bytes[i + 2] || 0);
-    out += CHARS[n >> 18] + CHARS[(n >> 12) & 63] + (i + 1 < bytes.length ? CHARS[(n >> 6) & 63] : '=') + (i + 2 < bytes.length ? CHARS[n & 63] : '=');
+    out +=
+      CHARS[n >> 18] +
+      CHARS[(n >> 12) & 63] +
+      (i + 1 < bytes.length ? CHARS[(n >> 6) & 63] : '=') +
+      (i + 2 < bytes.length ? CHARS[n & 63] : '=');
   }
   return out;
 }

@@ -18,9 +18,11 @@ var CLI = {
   quit: globalThis.quit,
 };
 // Globals of the hermes CLI that an app's Hermes runtime doesn't have.
-['print', 'quit', 'gc', 'createHeapSnapshot', 'loadSegment', 'setTimeout', 'clearTimeout', 'setImmediate'].forEach(function (name) {
-  delete globalThis[name];
-});
+['print', 'quit', 'gc', 'createHeapSnapshot', 'loadSegment', 'setTimeout', 'clearTimeout', 'setImmediate'].forEach(
+  function (name) {
+    delete globalThis[name];
+  },
+);
 
 var config = globalThis.__DEVICE__; // written before the bundle by the test: { version, bridgeless, engineBuiltins, start }
 installEngineBuiltins(config.engineBuiltins);
@@ -95,7 +97,12 @@ var timers = new Map(); // id → { at, duration, repeats, fire }
 var nextHostTimerId = 1;
 
 function addTimer(id, duration, repeats, fire) {
-  timers.set(id, { at: clock.now + Math.max(0, duration), duration: Math.max(0, duration), repeats: repeats, fire: fire });
+  timers.set(id, {
+    at: clock.now + Math.max(0, duration),
+    duration: Math.max(0, duration),
+    repeats: repeats,
+    fire: fire,
+  });
   // Already due (a zero delay): fires on its own, as on a device; later ones wait for the clock to move.
   if (duration <= 0) post(fireDue);
 }
@@ -244,11 +251,17 @@ var Networking = {
       if (response === null) return; // the test made this response never arrive
       inFlight.delete(requestId);
       var headers = response.headers || {};
-      callJS('RCTDeviceEventEmitter', 'emit', ['didReceiveNetworkResponse', [requestId, response.status, headers, request.url]]);
+      callJS('RCTDeviceEventEmitter', 'emit', [
+        'didReceiveNetworkResponse',
+        [requestId, response.status, headers, request.url],
+      ]);
       var text = response.body || '';
       if (query.responseType === 'blob') {
         var blobId = storeBlob(text);
-        callJS('RCTDeviceEventEmitter', 'emit', ['didReceiveNetworkData', [requestId, { blobId: blobId, offset: 0, size: text.length, type: headers['Content-Type'] || '' }]]);
+        callJS('RCTDeviceEventEmitter', 'emit', [
+          'didReceiveNetworkData',
+          [requestId, { blobId: blobId, offset: 0, size: text.length, type: headers['Content-Type'] || '' }],
+        ]);
       } else if (text) {
         callJS('RCTDeviceEventEmitter', 'emit', ['didReceiveNetworkData', [requestId, text]]);
       }
@@ -292,7 +305,12 @@ var modules = {
       return {
         isTesting: false,
         isDisableAnimations: false,
-        reactNativeVersion: { major: Number(parts[0]), minor: Number(parts[1]), patch: Number(parts[2]), prerelease: null },
+        reactNativeVersion: {
+          major: Number(parts[0]),
+          minor: Number(parts[1]),
+          patch: Number(parts[2]),
+          prerelease: null,
+        },
         forceTouchAvailable: false,
         osVersion: '17.4',
         systemName: 'iOS',
@@ -435,7 +453,13 @@ function watchdog() {
   if (finished) return;
   idleTicks = queue.length === 0 && !scheduled ? idleTicks + 1 : 0;
   if (idleTicks > 500) {
-    emit('stall', { pendingTimers: Array.from(timers.values()).map(function (t) { return t.at - clock.now; }), network: networkLog, logs: logs.slice(-20) });
+    emit('stall', {
+      pendingTimers: Array.from(timers.values()).map(function (t) {
+        return t.at - clock.now;
+      }),
+      network: networkLog,
+      logs: logs.slice(-20),
+    });
     return;
   }
   CLI.setTimeout(watchdog, 0);

@@ -18,7 +18,8 @@ function invalid(message) {
 function atob(input) {
   var s = String(input).replace(/[\t\n\f\r ]/g, '');
   if (s.length % 4 === 0) s = s.replace(/==?$/, '');
-  if (s.length % 4 === 1 || /[^A-Za-z0-9+/]/.test(s)) throw invalid('Found invalid character when decoding base64 string');
+  if (s.length % 4 === 1 || /[^A-Za-z0-9+/]/.test(s))
+    throw invalid('Found invalid character when decoding base64 string');
   var out = '';
   var buffer = 0;
   var bits = 0;
@@ -42,7 +43,11 @@ function btoa(input) {
     var c = s.charCodeAt(i + 2);
     if (a > 255 || b > 255 || c > 255) throw invalid('Found invalid character when encoding base64 string');
     var n = (a << 16) | ((b || 0) << 8) | (c || 0);
-    out += CHARS[n >> 18] + CHARS[(n >> 12) & 63] + (i + 1 < s.length ? CHARS[(n >> 6) & 63] : '=') + (i + 2 < s.length ? CHARS[n & 63] : '=');
+    out +=
+      CHARS[n >> 18] +
+      CHARS[(n >> 12) & 63] +
+      (i + 1 < s.length ? CHARS[(n >> 6) & 63] : '=') +
+      (i + 2 < s.length ? CHARS[n & 63] : '=');
   }
   return out;
 }
@@ -74,7 +79,12 @@ function TextDecoder(label, options) {
   this.fatal = !!(options && options.fatal);
 }
 TextDecoder.prototype.decode = function (input) {
-  var bytes = input === undefined ? new Uint8Array(0) : input instanceof Uint8Array ? input : new Uint8Array(input.buffer || input);
+  var bytes =
+    input === undefined
+      ? new Uint8Array(0)
+      : input instanceof Uint8Array
+        ? input
+        : new Uint8Array(input.buffer || input);
   var out = '';
   for (var i = 0; i < bytes.length; ) {
     var b = bytes[i];
@@ -86,7 +96,12 @@ TextDecoder.prototype.decode = function (input) {
       if (next === undefined || (next & 0xc0) !== 0x80) ok = false;
       else cp = (cp << 6) | (next & 63);
     }
-    if (ok && ((need === 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (need === 3 && (cp < 0x10000 || cp > 0x10ffff)))) ok = false;
+    if (
+      ok &&
+      ((need === 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+        (need === 3 && (cp < 0x10000 || cp > 0x10ffff)))
+    )
+      ok = false;
     if (!ok) {
       if (this.fatal) throw new TypeError('The encoded data was not valid.');
       out += '\ufffd';
@@ -104,6 +119,11 @@ var ALL = { atob: atob, btoa: btoa, TextEncoder: TextEncoder, TextDecoder: TextD
 /** Defines `names` on the global object as an engine would (writable, configurable, not enumerable). */
 module.exports = function installEngineBuiltins(names) {
   names.forEach(function (name) {
-    Object.defineProperty(globalThis, name, { value: ALL[name], writable: true, configurable: true, enumerable: false });
+    Object.defineProperty(globalThis, name, {
+      value: ALL[name],
+      writable: true,
+      configurable: true,
+      enumerable: false,
+    });
   });
 };

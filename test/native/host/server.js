@@ -10,7 +10,13 @@ function createServer(options) {
   var base = options.baseUrl;
   var lifetime = options.accessTokenLifetime;
   var user = options.user;
-  var state = options.state || { serial: 0, families: {}, tokens: {}, revokedBefore: 0, stats: { logins: 0, refreshes: 0, logouts: 0, api: 0, api401: 0, apiWithToken: 0 } };
+  var state = options.state || {
+    serial: 0,
+    families: {},
+    tokens: {},
+    revokedBefore: 0,
+    stats: { logins: 0, refreshes: 0, logouts: 0, api: 0, api401: 0, apiWithToken: 0 },
+  };
   var lost = 0;
 
   function now() {
@@ -28,13 +34,20 @@ function createServer(options) {
   function accessToken() {
     var iat = Math.floor(now() / 1000);
     var header = codec.base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
-    var payload = codec.base64url(JSON.stringify({ sub: user.sub, name: user.name, iat: iat, exp: iat + lifetime, jti: random('at') }));
+    var payload = codec.base64url(
+      JSON.stringify({ sub: user.sub, name: user.name, iat: iat, exp: iat + lifetime, jti: random('at') }),
+    );
     var token = header + '.' + payload + '.' + codec.base64url('not-a-real-signature');
     state.tokens[token] = { exp: (iat + lifetime) * 1000, issued: state.serial };
     return token;
   }
   function grant(refreshToken) {
-    return json(200, { access_token: accessToken(), token_type: 'Bearer', expires_in: lifetime, refresh_token: refreshToken });
+    return json(200, {
+      access_token: accessToken(),
+      token_type: 'Bearer',
+      expires_in: lifetime,
+      refresh_token: refreshToken,
+    });
   }
 
   function rotate(token) {
@@ -63,7 +76,8 @@ function createServer(options) {
     if (request.method === 'POST' && path === '/auth/login') {
       state.stats.logins++;
       if (request.headers['x-requested-with'] !== 'keycard') return json(403, { error: 'csrf_header_missing' });
-      if (body.username !== user.username || body.password !== user.password) return json(401, { error: 'invalid_credentials' });
+      if (body.username !== user.username || body.password !== user.password)
+        return json(401, { error: 'invalid_credentials' });
       var first = random('rt');
       state.families[first] = { current: first, previous: null, graceUntil: 0, spent: [], revoked: false };
       return grant(first);

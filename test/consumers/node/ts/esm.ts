@@ -1,6 +1,13 @@
 // Type-checked under moduleResolution bundler, node16 and nodenext (an ES module: package.json says "type": "module").
 // The @ts-expect-error lines fail the check if an entry's types resolve to `any` or go missing.
-import { AuthError, createAuthClient, createJsonBackend, type AuthErrorCode, type AuthState, type JsonFields } from 'keycard';
+import {
+  AuthError,
+  createAuthClient,
+  createJsonBackend,
+  type AuthErrorCode,
+  type AuthState,
+  type JsonFields,
+} from 'keycard';
 import { AuthProvider, bindAppState, sameUser, useAuth, type UseAuthResult } from 'keycard/react';
 import { bindQueryClient, isAuthError } from 'keycard/query';
 import { createAuthKy } from 'keycard/ky';
@@ -8,7 +15,11 @@ import { createMockAuthServer } from 'keycard/testing';
 import { createOAuthClient } from 'keycard/oauth';
 
 const fields: JsonFields = { accessToken: 'access', refreshToken: 'refresh' };
-const auth = createAuthClient({ baseUrl: 'https://auth.test', refreshToken: 'memory', backend: (o) => createJsonBackend({ ...o, fields }) });
+const auth = createAuthClient({
+  baseUrl: 'https://auth.test',
+  refreshToken: 'memory',
+  backend: (o) => createJsonBackend({ ...o, fields }),
+});
 export const state: AuthState = auth.getState();
 export const code: AuthErrorCode = new AuthError('network', 'offline').code;
 // @ts-expect-error: code is a string union, not any
