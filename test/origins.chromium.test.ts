@@ -8,10 +8,10 @@ import type { AddressInfo } from 'node:net';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS } from './chromium';
 import { tokenBody } from './resilience/support';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CHROMIUM = '/usr/bin/chromium';
 
 interface Seen {
   method: string;
@@ -93,14 +93,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the allow-list in Chromium', () => {
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync', // playwright gives each launch a fresh profile
+        ...CHROMIUM_ARGS, // playwright gives each launch a fresh profile
         // evil.example is the foreign server (its port kept), as an attacker's name would be.
         '--host-resolver-rules=MAP evil.example 127.0.0.1',
       ],

@@ -8,19 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, CHROMIUM_ARGS as ARGS } from './chromium';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const PAGE = `<!doctype html><meta charset="utf-8"><script src="/keycard.js"></script>
 <script>window.auth = keycard.createAuthClient({ baseUrl: location.origin });</script>`;
 const BEHIND = `{ const now = performance.now.bind(performance); performance.now = () => now() - 7_200_000; }`;
