@@ -8,11 +8,25 @@ import type { AddressInfo } from 'node:net';
 import { build } from 'esbuild';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createAuthClient, createJsonBackend, sendAuthRequest, type AuthClient, type AuthEvent } from 'keycard';
+import { CHROMIUM, CHROMIUM_ARGS } from '../chromium';
 import { createServer, jwt, tokenBody } from './support';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CHROMIUM = '/usr/bin/chromium';
 const alice = { username: 'alice', password: 'wonderland' };
+
+/** The core as a page loads it: one script that defines `window.keycard`. */
+const buildPageScript = async () =>
+  (
+    await build({
+      entryPoints: [`${ROOT}src/index.ts`],
+      bundle: true,
+      format: 'iife',
+      globalName: 'keycard',
+      platform: 'browser',
+      write: false,
+      logLevel: 'silent',
+    })
+  ).outputFiles[0]!.text;
 
 const clients: AuthClient[] = [];
 const track = (auth: AuthClient) => (clients.push(auth), auth);
@@ -110,18 +124,9 @@ describe('redirects never carry the token to another origin', () => {
   it.skipIf(!existsSync(CHROMIUM))(
     'Chromium drops it too (Fetch spec, HTTP-redirect fetch; shipped in Chrome 119)',
     async () => {
-      const built = await build({
-        entryPoints: [`${ROOT}src/index.ts`],
-        bundle: true,
-        format: 'iife',
-        globalName: 'keycard',
-        platform: 'browser',
-        write: false,
-        logLevel: 'silent',
-      });
-      bundle = built.outputFiles[0]!.text;
+      bundle = await buildPageScript();
       const { chromium } = await import('playwright-core');
-      const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+      const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
       try {
         const page = await browser.newPage();
         await page.goto(`${a.origin}/`);
@@ -158,16 +163,7 @@ describe('the default channel is named after the session (Chromium)', () => {
   it.skipIf(!existsSync(CHROMIUM))(
     'two clients for different backends on one page never adopt each other’s tokens; same backend does',
     async () => {
-      const built = await build({
-        entryPoints: [`${ROOT}src/index.ts`],
-        bundle: true,
-        format: 'iife',
-        globalName: 'keycard',
-        platform: 'browser',
-        write: false,
-        logLevel: 'silent',
-      });
-      const code = built.outputFiles[0]!.text;
+      const code = await buildPageScript();
       const page = await listen((req, res) => {
         if (req.url === '/keycard.js') return res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(code);
         res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><script src="/keycard.js"></script>');
@@ -175,7 +171,7 @@ describe('the default channel is named after the session (Chromium)', () => {
       const { chromium } = await import('playwright-core');
       const browser = await chromium.launch({
         executablePath: CHROMIUM,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
+        args: CHROMIUM_ARGS,
       });
       try {
         const tab = await browser.newPage();
@@ -315,21 +311,12 @@ describe('auth requests never follow redirects (a 307 would re-post the refresh 
   it.skipIf(!existsSync(CHROMIUM))(
     'Chromium: the opaque redirect (type opaqueredirect, status 0) is a failed call and B sees nothing',
     async () => {
-      const built = await build({
-        entryPoints: [`${ROOT}src/index.ts`],
-        bundle: true,
-        format: 'iife',
-        globalName: 'keycard',
-        platform: 'browser',
-        write: false,
-        logLevel: 'silent',
-      });
-      pageBundle = built.outputFiles[0]!.text;
+      pageBundle = await buildPageScript();
       redirect = true;
       const { chromium } = await import('playwright-core');
       const browser = await chromium.launch({
         executablePath: CHROMIUM,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
+        args: CHROMIUM_ARGS,
       });
       try {
         const page = await browser.newPage();
