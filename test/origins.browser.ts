@@ -2,10 +2,9 @@
 // Chromium's own URL parser as the oracle, src/url.ts's own reading against it, and real requests.
 import fc from 'fast-check';
 import { createAuthClient } from '../src/index';
-import { createAuthFetch } from '../src/fetch';
-import { absolute, createOriginPolicy, type OriginRule } from '../src/origins';
+import type { OriginRule } from '../src/origins';
 import { toURL } from '../src/url';
-import { inputKind, PartialURL, urlString, type InputKind } from './url-cases';
+import { inputKind, PartialURL, recordingAuthFetch, urlString, type InputKind } from './url-cases';
 
 const PlatformURL = URL;
 
@@ -40,31 +39,11 @@ function make(kind: InputKind, s: string): unknown {
 async function decisions(list: Array<string | { re: string }> | null, runs: number) {
   const rule: OriginRule | undefined = list?.map((r) => (typeof r === 'string' ? r : new RegExp(r.re)));
   const baseUrl = 'https://auth.test';
-  const allowed = createOriginPolicy(rule, baseUrl);
   const origins = (rule ?? [baseUrl, location.href]).map((r) =>
     typeof r === 'string' ? new PlatformURL(r).origin : r,
   );
-  let sent: { input: unknown; authorization: string | null } | undefined;
-  const ok = new Response(null);
-  const authFetch = createAuthFetch({
-    fetch: () => async (input, init) => {
-      const headers = init?.headers;
-      sent = {
-        input,
-        authorization:
-          headers instanceof Headers
-            ? headers.get('authorization')
-            : ((headers as Record<string, string> | undefined)?.Authorization ?? null),
-      };
-      return ok;
-    },
-    allowed,
-    tokenNow: () => 'TOKEN',
-    waitForToken: async () => 'TOKEN',
-    tokenAfter401: async () => null,
-    onReplay: () => {},
-    absolute: (input) => absolute(input, baseUrl),
-  });
+  const send = recordingAuthFetch(rule, baseUrl);
+
   let attachedCount = 0;
   const result = await fc.check(
     fc.asyncProperty(urlString, inputKind, async (s, kind) => {
@@ -74,12 +53,11 @@ async function decisions(list: Array<string | { re: string }> | null, runs: numb
         !!url &&
         /^https?:$/.test(url.protocol) &&
         origins.some((o) => (typeof o === 'string' ? o === url.origin : o.test(url.origin)));
-      sent = undefined;
-      await authFetch(input as RequestInfo);
-      const attached = sent!.authorization === 'Bearer TOKEN';
+      const sent = await send(input);
+      const attached = sent.authorization === 'Bearer TOKEN';
       if (attached) attachedCount++;
       if (attached !== expected) return false;
-      const target = sent!.input instanceof Request ? sent!.input.url : String(sent!.input);
+      const target = sent.input instanceof Request ? sent.input.url : String(sent.input);
       return !attached || parsed(target, document.baseURI)?.origin === url!.origin;
     }),
     { numRuns: runs },

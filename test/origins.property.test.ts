@@ -5,9 +5,8 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createAuthClient, type AuthClient } from 'keycard';
-import { createAuthFetch } from '../src/fetch';
-import { absolute, createOriginPolicy, type OriginRule } from '../src/origins';
-import { inputKind, PartialURL, urlString, type InputKind } from './url-cases';
+import { createOriginPolicy, type OriginRule } from '../src/origins';
+import { inputKind, PartialURL, recordingAuthFetch, urlString, type InputKind } from './url-cases';
 import { tokenBody } from './resilience/support';
 
 const NodeURL = URL;
@@ -78,36 +77,7 @@ afterEach(() => {
   vi.unstubAllGlobals();
 });
 
-/** auth.fetch's URL handling and policy over a fetch that records what it was given. */
-function harness(config: Config) {
-  const allowed = createOriginPolicy(config.rule, config.baseUrl);
-  let sent: { input: unknown; authorization: string | null } | undefined;
-  const ok = new Response(null); // never read: one will do
-  const authFetch = createAuthFetch({
-    fetch: () => async (input: RequestInfo | URL, init?: RequestInit) => {
-      const headers = init?.headers;
-      sent = {
-        input,
-        authorization:
-          headers instanceof Headers
-            ? headers.get('authorization')
-            : ((headers as Record<string, string> | undefined)?.Authorization ?? null),
-      };
-      return ok;
-    },
-    allowed,
-    tokenNow: () => 'TOKEN',
-    waitForToken: async () => 'TOKEN',
-    tokenAfter401: async () => null,
-    onReplay: () => {},
-    absolute: (input) => absolute(input, config.baseUrl),
-  });
-  return async (input: unknown) => {
-    sent = undefined;
-    await authFetch(input as RequestInfo);
-    return sent!;
-  };
-}
+const harness = (config: Config) => recordingAuthFetch(config.rule, config.baseUrl);
 
 /** Node's URL reading, or null (not URL.canParse: Node 20's says false for some hosts its constructor reads). */
 function parsed(input: string, base: string): URL | null {

@@ -1,6 +1,8 @@
 // URL-like inputs for the differential tests of src/url.ts and the origin policy (Node and Chromium share them):
 // strings as an app might build them from user input, with the characters URL parsers read specially.
 import fc from 'fast-check';
+import { createAuthFetch } from '../src/fetch';
+import { absolute, createOriginPolicy, type OriginRule } from '../src/origins';
 
 const pick = <T>(...values: T[]) => fc.constantFrom(...values);
 
@@ -250,4 +252,37 @@ for (const getter of [
       throw new Error(`URL.${getter} is not implemented`);
     },
   });
+}
+
+/**
+ * `auth.fetch`'s URL handling and allow-list over a fetch that records what it was given (token 'TOKEN' always
+ * valid): what the differential tests in Node (origins.property.test.ts) and Chromium (origins.browser.ts) judge.
+ */
+export function recordingAuthFetch(rule: OriginRule | undefined, baseUrl: string) {
+  let sent: { input: unknown; authorization: string | null } | undefined;
+  const ok = new Response(null); // never read: one will do
+  const authFetch = createAuthFetch({
+    fetch: () => async (input: RequestInfo | URL, init?: RequestInit) => {
+      const headers = init?.headers;
+      sent = {
+        input,
+        authorization:
+          headers instanceof Headers
+            ? headers.get('authorization')
+            : ((headers as Record<string, string> | undefined)?.Authorization ?? null),
+      };
+      return ok;
+    },
+    allowed: createOriginPolicy(rule, baseUrl),
+    tokenNow: () => 'TOKEN',
+    waitForToken: async () => 'TOKEN',
+    tokenAfter401: async () => null,
+    onReplay: () => {},
+    absolute: (input) => absolute(input, baseUrl),
+  });
+  return async (input: unknown) => {
+    sent = undefined;
+    await authFetch(input as RequestInfo);
+    return sent!;
+  };
 }
