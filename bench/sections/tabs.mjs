@@ -7,21 +7,12 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { CHROMIUM_ARGS as ARGS } from '../lib/chromium.mjs';
 import { CHROMIUM, ROOT, TMP, fmt, keycardDist, sleep, table, verdict } from '../lib/common.mjs';
 
 const LEAD_S = 1;
 /** When keycard refreshes a token of `lifetimeS`: `lead` before expiry, never before half its life. */
 const periodMs = (lifetimeS) => Math.max(lifetimeS / 2, lifetimeS - LEAD_S) * 1000;
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 const PAGE = `<!doctype html>
 <meta charset="utf-8">
