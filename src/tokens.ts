@@ -120,7 +120,8 @@ export const expiresAt = (t: Tokens): number | null => (t.lifetime === null ? nu
 
 /**
  * Local epoch ms at which to refresh: `lead` before expiry, never before half the lifetime. A sub-second lifetime
- * is due almost at once: the refresher's gap between requests (MIN_REFRESH_GAP_MS) is what keeps that from a loop.
+ * would be due almost at once: the client never counts a token due sooner than MIN_REFRESH_GAP_MS after it arrived
+ * (client.ts `dueAt`), and the refresher keeps that gap between requests (scheduler.ts `refreshGap`), so no loop.
  */
 export const refreshAt = (t: Tokens, leadMs: number): number | null =>
   t.lifetime === null ? null : t.receivedAt + Math.max(t.lifetime / 2, t.lifetime - leadMs);
