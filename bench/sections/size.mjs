@@ -8,7 +8,8 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { BENCH, ROOT, TMP, keycardDist, kb, table, verdict } from '../lib/common.mjs';
 import { CORE_APP as CORE, SPA_BUILD } from '../lib/spa-bundle.mjs';
 
-const BUDGET = { core: 4096, react: 1024 };
+// Issue 13's budget (6.5 KB); the 4 KB of the first bench issue is retired (stubbing everything optional left 5.0 KB).
+const BUDGET = { core: 6656, react: 1024 };
 
 /** `keycard` and `keycard/*` resolve to dist/, as they do for an installed package. */
 const keycardPlugin = {
@@ -193,7 +194,7 @@ export async function run({ quick, log }) {
       react,
     },
     goals: [
-      { name: 'core ≤ 4 KB gzip', ok: core.gzip <= BUDGET.core, detail: `${core.gzip} B` },
+      { name: 'core ≤ 6.5 KB gzip (6,656 B)', ok: core.gzip <= BUDGET.core, detail: `${core.gzip} B` },
       { name: 'react entry ≤ 1 KB gzip on top', ok: react.gzip <= BUDGET.react, detail: `${react.gzip} B` },
       {
         name: 'core bundle free of react/ky/msw/@tanstack',
