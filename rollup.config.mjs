@@ -1,6 +1,11 @@
 // Builds every package.json entry as ESM (.mjs) and CJS (.cjs), each with its own declarations (.d.mts, .d.cts):
 // TypeScript reads a .d.ts beside a `require` as ESM ("masquerading as ESM"), so each condition gets its own.
 // Sibling entries import the core as `keycard`, kept external so the core is shipped once per format.
+// The core is built twice: dist/index.* for browsers, Node, Deno and Bun, and dist/index.native.* for React Native,
+// where a `.native.ts` file replaces its sibling (Metro's platform-file rule; package.json's "react-native" field
+// and export condition point React Native's bundler at it). Only src/partial-url differs today.
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import esbuild from 'rollup-plugin-esbuild';
 import { dts } from 'rollup-plugin-dts';
 
@@ -54,6 +59,43 @@ const ctsCopies = {
   },
 };
 
+// React Native's core: `./x` imports `./x.native.ts` where there is one.
+const nativeFiles = {
+  name: 'keycard-native-files',
+  resolveId(source, importer) {
+    if (!importer || !source.startsWith('.')) return null;
+    const native = resolve(dirname(importer), `${source}.native.ts`);
+    return existsSync(native) ? native : null;
+  },
+};
+
+const code = (input, plugins) => ({
+  input,
+  external,
+  plugins: [...plugins, esbuild({ target: 'es2022', jsx: 'automatic', tsconfig: 'tsconfig.json' })],
+  onwarn: ignoreDirectives,
+  output: [
+    {
+      dir: 'dist',
+      format: 'esm',
+      entryFileNames: '[name].mjs',
+      chunkFileNames: 'chunks/[name]-[hash].mjs',
+      paths: clientPath('mjs'),
+      banner: useClient,
+    },
+    {
+      dir: 'dist',
+      format: 'cjs',
+      entryFileNames: '[name].cjs',
+      chunkFileNames: 'chunks/[name]-[hash].cjs',
+      exports: 'named',
+      paths: clientPath('cjs'),
+      banner: useClient,
+    },
+  ],
+});
+
+// The types are the same for both builds: React Native's entries point at dist/index.d.mts and .d.cts.
 const types = {
   input: entries,
   external,
@@ -68,31 +110,4 @@ const types = {
   },
 };
 
-export default [
-  {
-    input: entries,
-    external,
-    plugins: [reactClient, esbuild({ target: 'es2022', jsx: 'automatic', tsconfig: 'tsconfig.json' })],
-    onwarn: ignoreDirectives,
-    output: [
-      {
-        dir: 'dist',
-        format: 'esm',
-        entryFileNames: '[name].mjs',
-        chunkFileNames: 'chunks/[name]-[hash].mjs',
-        paths: clientPath('mjs'),
-        banner: useClient,
-      },
-      {
-        dir: 'dist',
-        format: 'cjs',
-        entryFileNames: '[name].cjs',
-        chunkFileNames: 'chunks/[name]-[hash].cjs',
-        exports: 'named',
-        paths: clientPath('cjs'),
-        banner: useClient,
-      },
-    ],
-  },
-  types,
-];
+export default [code(entries, [reactClient]), code({ 'index.native': entries.index }, [nativeFiles]), types];

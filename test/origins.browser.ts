@@ -1,10 +1,11 @@
 // Runs in Chromium (bundled by origins.chromium.test.ts): the allow-list's differential property test with
-// Chromium's own URL parser as the oracle, src/url.ts's own reading against it, and real requests.
+// Chromium's own URL parser as the oracle, React Native's reader (src/partial-url.native.ts) against it, and real
+// requests.
 import fc from 'fast-check';
 import { createAuthClient } from '../src/index';
 import type { OriginRule } from '../src/origins';
-import { toURL } from '../src/url';
-import { inputKind, PartialURL, recordingAuthFetch, urlString, type InputKind } from './url-cases';
+import { readPartial } from '../src/partial-url.native';
+import { inputKind, recordingAuthFetch, urlString, type InputKind } from './url-cases';
 
 const PlatformURL = URL;
 
@@ -70,19 +71,13 @@ async function decisions(list: Array<string | { re: string }> | null, runs: numb
   };
 }
 
-/** src/url.ts's own reading (a partial URL stubbed in) against Chromium's, field by field. */
+/** React Native's reader (what its build uses where URL is partial) against Chromium's URL, field by field. */
 function parser(runs: number) {
   const bases = ['https://auth.test', 'https://auth.test/base/page?q=1#h', location.href];
   let own = 0;
   const result = fc.check(
     fc.property(urlString, fc.constantFrom(...bases), (input, base) => {
-      (globalThis as { URL: unknown }).URL = PartialURL;
-      let url: URL | null;
-      try {
-        url = toURL(input, base);
-      } finally {
-        globalThis.URL = PlatformURL;
-      }
+      const url = readPartial(input, base);
       const expected = parsed(input, base);
       const standard = expected && /^https?:$/.test(expected.protocol) ? expected : null;
       if (!url) {

@@ -1,5 +1,5 @@
 // The allow-list inside Chromium, whose URL parser is the one that matters: the differential property test run
-// in a page at a real http://127.0.0.1 origin (Chromium's URL as the oracle), src/url.ts's own reading against
+// in a page at a real http://127.0.0.1 origin (Chromium's URL as the oracle), React Native's URL reader against
 // Chromium's, and real requests aimed at another origin that must arrive without the token.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { existsSync } from 'node:fs';
@@ -133,7 +133,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the allow-list in Chromium', () => {
     expect(results[0]!.attachedCount).toBeGreaterThan(100);
   }, 60_000);
 
-  it('src/url.ts’s own reading (used where URL is partial) names Chromium’s origin and URL, or none (3,000 cases)', async () => {
+  it('React Native’s URL reader (its build’s, where URL is partial) names Chromium’s origin and URL, or none (3,000 cases)', async () => {
     const r = await tab.evaluate(() => (window as unknown as Api).keycardOrigins.parser(3000));
     expect(r.counterexample, `Chromium ${browser.version()}`).toBeNull();
     expect(r.own).toBeGreaterThan(300);

@@ -1,13 +1,23 @@
 // The token's allow-list judged against the slow path, for every input auth.fetch accepts: the URL fetch will
 // really contact (a Request's `.url`, anything else's `String(input)`), resolved by the platform's URL parser
 // against the page (in a browser) or baseUrl, and its origin compared with the allowed list. Node's fetch and a
-// simulated browser page here; Chromium's own parser in origins.chromium.test.ts.
+// simulated browser page here; Chromium's own parser in origins.chromium.test.ts. Where the platform URL is
+// partial, each build's answer: React Native's reads URLs itself, the web and Node build sends no token.
 import fc from 'fast-check';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createAuthClient, type AuthClient } from 'keycard';
 import { createOriginPolicy, type OriginRule } from '../src/origins';
 import { inputKind, PartialURL, recordingAuthFetch, urlString, type InputKind } from './url-cases';
 import { tokenBody } from './resilience/support';
+
+// Which build's src/partial-url src/url.ts gets where URL is partial: the web and Node one, or React Native's
+// reader (rollup.config.mjs builds one core with each; here each describe picks).
+const build = vi.hoisted(() => ({ native: false }));
+vi.mock('../src/partial-url', async (importOriginal) => {
+  const web = await importOriginal<typeof import('../src/partial-url')>();
+  const native = await import('../src/partial-url.native');
+  return { readPartial: (input: string, base?: string) => (build.native ? native : web).readPartial(input, base) };
+});
 
 const NodeURL = URL;
 const ATTACK = [
@@ -233,7 +243,14 @@ describe('regressions: the token never goes to a foreign origin (issue 12, items
   });
 });
 
-describe('React Native 0.74: a partial URL (getters throw, href appends a slash)', () => {
+describe('React Native build, React Native 0.74: a partial URL (getters throw, href appends a slash)', () => {
+  beforeEach(() => {
+    build.native = true;
+  });
+  afterEach(() => {
+    build.native = false;
+  });
+
   it('createAuthClient, endpoint URLs and auth.fetch decisions work and match a whole URL', async () => {
     const run = async () => {
       const seen: Array<{ url: string; authorization: string | null }> = [];
@@ -358,5 +375,47 @@ describe('React Native 0.74: a partial URL (getters throw, href appends a slash)
     expect(() => createAuthClient({ baseUrl: 'https://auth.test', apiOrigins: ['ftp://x.test'] })).toThrow(
       /apiOrigins entry "ftp:\/\/x.test"/,
     );
+  });
+});
+
+describe('web and Node build where URL is partial: no URL is read, no token is sent', () => {
+  const reactNativeBuild = [expect.stringMatching(/URL is partial.*"react-native" build/)];
+
+  it('a baseUrl is a TypeError naming it, after a warning that names the react-native build', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    vi.stubGlobal('URL', PartialURL);
+    expect(() => createAuthClient({ baseUrl: 'https://auth.test' })).toThrow(
+      new TypeError('keycard: baseUrl "https://auth.test" is not an absolute http(s) URL'),
+    );
+    // The first partial reading in this file (the React Native build's tests above read with their own reader).
+    expect(warn.mock.calls).toEqual([reactNativeBuild]);
+    warn.mockRestore();
+  });
+
+  it('the token goes only where the exact-prefix fast path needs no URL reading (5,000 cases)', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const config = CONFIGS[1]!;
+    const send = harness(config); // made while URL is whole: its list of origins is read
+    vi.stubGlobal('URL', PartialURL);
+    await fc.assert(
+      fc.asyncProperty(urlString, fc.constantFrom<InputKind>('string', 'toString', 'url+toString'), async (s, kind) => {
+        const input = make(kind, s, config.baseUrl);
+        const attached = (await send(input)).authorization !== null;
+        if (!attached) return true;
+        // Only the exact-prefix fast path sends it: an allowed origin then `/`, `?`, `#` or the end, no parsing.
+        const string = String(input);
+        return (
+          oracle(config, input).allowed &&
+          allowList(config).some(
+            (o) => typeof o === 'string' && string.startsWith(o) && '/?#'.includes(string.charAt(o.length)),
+          )
+        );
+      }),
+      { numRuns: 5_000 },
+    );
+    for (const path of [...ATTACK, '/api/me', '?q', 'https://auth.test.evil.example/x', 'HTTPS://API.TEST/x'])
+      expect((await send(path)).authorization, path).toBeNull();
+    expect((await send('https://api.test/x')).authorization).toBe('Bearer TOKEN');
+    warn.mockRestore();
   });
 });

@@ -1,9 +1,13 @@
-// src/url.ts against Node's URL (Ada, a WHATWG-conformant parser): the module's own reading (used where the
-// platform URL is partial, as React Native 0.74's) names the standard's origin and URL, or nothing (then the
-// token is withheld) only for hosts it does not read (IDNA, escapes, IPv6, IPv4 other than dotted decimal).
+// src/url.ts and React Native's reader (src/partial-url.native.ts) against Node's URL (Ada, a WHATWG-conformant
+// parser): the reader, used by the React Native build where the platform URL is partial (as React Native 0.74's),
+// names the standard's origin and URL, or nothing (then the token is withheld) only for hosts it does not read
+// (IDNA, escapes, IPv6, IPv4 other than dotted decimal). The web and Node build reads nothing where URL is partial.
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { parse, toURL, urlWorks } from '../src/url';
+import { parse, readPartial } from '../src/partial-url.native';
+import { toURL, urlWorks } from '../src/url';
 import { PartialURL, urlString } from './url-cases';
 
 const NodeURL = URL;
@@ -72,7 +76,7 @@ function bare(url: URL): string {
   return copy.href;
 }
 
-describe('src/url.ts', () => {
+describe("React Native's reader (src/partial-url.native.ts)", () => {
   it.each([
     ['/\\evil.example/x', 'https://evil.example'],
     ['/\t/evil.example/x', 'https://evil.example'],
@@ -106,24 +110,13 @@ describe('src/url.ts', () => {
     if (origin) expect(standard(input, 'https://auth.test/base')?.origin).toBe(origin);
   });
 
-  it('resolves endpoints as new URL(path, base).href does, with no slash appended, with or without a whole URL', () => {
-    for (const stub of [false, true]) {
-      if (stub) vi.stubGlobal('URL', PartialURL);
-      expect(toURL('/auth/login', 'https://a.example')?.href).toBe('https://a.example/auth/login');
-      expect(toURL('https://b.example/token', 'https://a.example')?.href).toBe('https://b.example/token');
-      expect(toURL('https://b.example', 'https://a.example')?.href).toBe('https://b.example/');
-      expect(toURL('mailto:x', 'https://a.example')).toBeNull();
+  it('resolves endpoints as new URL(path, base).href does, with no slash appended, as the whole URL does', () => {
+    for (const read of [toURL, readPartial]) {
+      expect(read('/auth/login', 'https://a.example')?.href).toBe('https://a.example/auth/login');
+      expect(read('https://b.example/token', 'https://a.example')?.href).toBe('https://b.example/token');
+      expect(read('https://b.example', 'https://a.example')?.href).toBe('https://b.example/');
+      expect(read('mailto:x', 'https://a.example')).toBeNull();
     }
-  });
-
-  it('probes the platform URL at call time, once per URL class', () => {
-    expect(urlWorks()).toBe(true);
-    vi.stubGlobal('URL', PartialURL);
-    expect(urlWorks()).toBe(false);
-    vi.stubGlobal('URL', undefined);
-    expect(urlWorks()).toBe(false);
-    vi.unstubAllGlobals();
-    expect(urlWorks()).toBe(true);
   });
 
   it('its own reading is the standard one, or none for the hosts it leaves to the platform (100,000 cases)', () => {
@@ -147,12 +140,11 @@ describe('src/url.ts', () => {
     expect(own).toBeGreaterThan(15_000); // an http(s) URL it reads itself, not just a refusal
   });
 
-  it('with a partial platform URL, toURL gives the same fields as the standard, or null (20,000 cases)', () => {
-    vi.stubGlobal('URL', PartialURL);
+  it('its URL-like object has the same fields as the standard, or is null (20,000 cases)', () => {
     let withheld = 0;
     fc.assert(
       fc.property(urlString, fc.constantFrom(...BASES.slice(0, 4)), (input, base) => {
-        const url = toURL(input, base);
+        const url = readPartial(input, base);
         const expected = standard(input, base);
         if (!url) {
           if (expected) withheld++;
@@ -184,5 +176,57 @@ describe('src/url.ts', () => {
       { numRuns: 20_000 },
     );
     expect(withheld).toBeLessThan(20_000 * 0.2);
+  });
+});
+
+describe('src/url.ts (the web and Node build)', () => {
+  it('probes the platform URL at call time, once per URL class', () => {
+    expect(urlWorks()).toBe(true);
+    vi.stubGlobal('URL', PartialURL);
+    expect(urlWorks()).toBe(false);
+    vi.stubGlobal('URL', undefined);
+    expect(urlWorks()).toBe(false);
+    vi.unstubAllGlobals();
+    expect(urlWorks()).toBe(true);
+  });
+
+  it('reads nothing where URL is partial, and says once to use the react-native build', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      expect(toURL('https://a.example/x')?.href).toBe('https://a.example/x');
+      expect(warn).not.toHaveBeenCalled();
+      vi.stubGlobal('URL', PartialURL);
+      expect(toURL('https://a.example/x')).toBeNull();
+      expect(toURL('/x', 'https://a.example')).toBeNull();
+      expect(warn.mock.calls).toEqual([[expect.stringMatching(/URL is partial.*"react-native" build/)]]);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+});
+
+describe('the built cores (dist/, built by `npm test` before vitest): rollup picks the reader per build', () => {
+  const dist = (file: string) => fileURLToPath(new URL(`../dist/${file}`, import.meta.url));
+  type Core = typeof import('../src/index');
+  const load = async (file: string): Promise<Core> =>
+    file.endsWith('.cjs') ? createRequire(import.meta.url)(dist(file)) : import(/* @vite-ignore */ dist(file));
+
+  it.each([
+    ['index.native.mjs', true],
+    ['index.native.cjs', true],
+    ['index.mjs', false],
+    ['index.cjs', false],
+  ])('%s with a partial URL reads baseUrl: %s', async (file, reads) => {
+    const { createAuthClient } = await load(file);
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    vi.stubGlobal('URL', PartialURL);
+    try {
+      const make = () => createAuthClient({ baseUrl: 'https://auth.test/base', channel: false }).dispose();
+      if (reads) expect(make).not.toThrow();
+      else expect(make).toThrow(TypeError);
+      expect(warn).toHaveBeenCalledTimes(reads ? 0 : 1);
+    } finally {
+      warn.mockRestore();
+    }
   });
 });

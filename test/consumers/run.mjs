@@ -3,10 +3,12 @@
 // folders beside this file and uses it there, the way a new user would:
 //   node/        every entry from ESM, from CJS, and both builds' AuthError in one process, on the lowest Node
 //                that package.json's engines claim for each major (npm's node-<os>-<arch> packages) and on this
-//                one; TypeScript with moduleResolution bundler, node16 and nodenext (ESM and CJS files)
+//                one; TypeScript with moduleResolution bundler, node16 and nodenext (ESM and CJS files), and as
+//                React Native's @react-native/typescript-config resolves (bundler, customConditions
+//                ["react-native"]: keycard's React Native build has the same types)
 //   ky2/         keycard/ky with ky 2, which needs Node 22
 //   react18/     keycard/react on React 18, the lowest major of the react peer range (SSR, mount, login, logout)
-//   vite-react/  a Vite + React production build
+//   vite-react/  a Vite + React production build (keycard's web build, not the React Native one)
 //   next/        a Next.js app-router `next build`: a client component uses useAuth, a server component calls sameUser
 // Every install and build must pass without a warning. Projects live under $KEYCARD_CONSUMERS_DIR (default
 // <tmp>/keycard-consumers), rebuilt on each run; npm's own cache makes the installs fast after the first run.
@@ -129,6 +131,8 @@ async function main() {
       'dist/index.cjs',
       'dist/index.d.mts',
       'dist/index.d.cts',
+      'dist/index.native.mjs',
+      'dist/index.native.cjs',
       'dist/react-client.mjs',
     ];
     for (const name of ['react', 'query', 'ky', 'testing', 'oauth'])
@@ -180,8 +184,8 @@ async function main() {
       quiet(`node ${file}`, await run(process.execPath, [file], { cwd: react18Dir }));
   });
 
-  await step('TypeScript: bundler, node16, nodenext (ESM + CJS)', async () => {
-    for (const mode of ['bundler', 'node16', 'nodenext']) {
+  await step('TypeScript: bundler, node16, nodenext (ESM + CJS), React Native (bundler + "react-native")', async () => {
+    for (const mode of ['bundler', 'node16', 'nodenext', 'react-native']) {
       await run(
         process.execPath,
         [join(nodeDir, 'node_modules/typescript/bin/tsc'), '-p', `ts/tsconfig.${mode}.json`],
@@ -212,6 +216,8 @@ async function main() {
     );
     if (!js.includes('keycard') && !js.includes('X-Requested-With'))
       throw new Error('vite build: keycard is not in the bundle');
+    // The web build's answer where URL is partial (src/partial-url.ts), which the React Native build has not.
+    if (!js.includes('"react-native" build')) throw new Error("vite build: not keycard's web build");
   });
 
   await step('Next.js app router: next build', async () => {

@@ -12,6 +12,18 @@
 //   Libraries/Core/InitializeCore, then the app.
 // Not Metro itself: Metro needs a project, a file crawler and its worker pool,
 // and would add a dozen packages per version; its resolver rules are small.
+//
+// What real Metro asserts, and so what this does (it decides which keycard build an app gets: the
+// "react-native" field and export condition point at dist/index.native.*):
+// - exports off: the main fields in order, React Native's default ['react-native', 'browser', 'main']
+//   (facebook/react-native packages/metro-config/src/index.flow.js: resolverMainFields; Metro's own
+//   default is ['browser', 'main']);
+// - exports on: the conditions 'default', 'import' or 'require' (by how the module was imported), the
+//   config's unstable_conditionNames, which React Native's metro-config sets to ['react-native'], and
+//   unstable_conditionsByPlatform[platform] (Metro's default: 'browser' for web only)
+//   (facebook/metro packages/metro-resolver/src/utils/matchSubpathFromExportsLike.js). esbuild with
+//   platform 'neutral' and conditions ['react-native'] asserts exactly these: not 'module' (dropped when
+//   custom conditions are given), 'browser' or 'node'.
 
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';

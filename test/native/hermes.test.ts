@@ -14,6 +14,7 @@ const FIRST_LAUNCH = [
   'restore with nothing stored',
   'login',
   'request with the token',
+  'the allow-list reads where requests go',
   'proactive refresh',
   '401 replay',
   'resume from the background refreshes at once',
@@ -67,6 +68,15 @@ describe.each(VERSIONS)('$name', (version: RnVersion) => {
       expect.arrayContaining([expect.stringContaining('.cache/keycard-hermes/')]),
     );
     expect(modules.filter((line) => line.startsWith('  // dist/'))).toEqual([]);
+    // The core is keycard's React Native build, as Metro picks it: by the "react-native" field with package exports
+    // off (0.74), by the "react-native" export condition with them on (0.88; the app imports it, so its ESM file).
+    expect(modules.filter((line) => /\/keycard\/dist\/index\./.test(line))).toEqual([
+      expect.stringMatching(
+        version.packageExports
+          ? /\/keycard\/dist\/index\.native\.mjs\.as-cjs\.js$/
+          : /\/keycard\/dist\/index\.native\.cjs$/,
+      ),
+    ]);
     const files = prepared!.keycard.files;
     expect(files).toContain('package.json');
     // Without package exports, every subpath needs its own package.json in the published files.
@@ -108,9 +118,13 @@ describe.each(VERSIONS)('$name', (version: RnVersion) => {
     if (version.reactNative.startsWith('0.74.')) {
       expect(environment.TextDecoder).toBe('undefined');
       expect(environment.urlProtocol).toBe('throws: URL.protocol is not implemented');
+      expect(environment.urlOrigin).toBe('throws: URL.origin is not implemented');
     } else {
       expect(environment.TextDecoder).toBe('function');
       expect(environment.urlProtocol).toBe('https:');
+      // Its getters answer, by regular expressions: `/\evil.example/x` stays on the base's origin, where the standard
+      // (and fetch in a browser) goes to evil.example. So keycard's React Native build reads URLs itself here too.
+      expect(environment.urlOrigin).toBe('https://auth.example.com');
     }
   });
 

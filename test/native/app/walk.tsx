@@ -79,12 +79,20 @@ function environment(): Record<string, unknown> {
   } catch (error) {
     urlGetters = `throws: ${(error as Error).message}`;
   }
+  // The standard says https://evil.example (`/\` starts a protocol-relative URL).
+  let urlOrigin: string;
+  try {
+    urlOrigin = new URL('/\\evil.example/x', 'https://auth.example.com').origin;
+  } catch (error) {
+    urlOrigin = `throws: ${(error as Error).message}`;
+  }
   return {
     TextDecoder: typeof g.TextDecoder,
     TextEncoder: typeof g.TextEncoder,
     atob: typeof g.atob,
     URL: typeof g.URL,
     urlProtocol: urlGetters,
+    urlOrigin,
     fetch: typeof g.fetch,
     fetchIsReactNatives: typeof g.XMLHttpRequest === 'function' && String(g.fetch).indexOf('native code') < 0,
     XMLHttpRequest: typeof g.XMLHttpRequest,
@@ -138,6 +146,19 @@ async function firstLaunch(): Promise<void> {
     'an API call with the token',
   );
   step('request with the token');
+
+  // Where each request really goes, as keycard's React Native build reads it: by its own reader on 0.74 (whose URL
+  // getters throw), by URL on newer versions. A relative path is the server's and gets the token; `/\host` is
+  // protocol-relative (another origin) and gets none.
+  const relative = await latest!.fetch('/api/items');
+  const elsewhere = await latest!.fetch('/\\elsewhere.example/items');
+  const last = device.networkLog[device.networkLog.length - 1];
+  expectEqual(
+    [relative.status, server.stats.apiWithToken, elsewhere.status, last?.url, server.stats.elsewhereWithToken],
+    [200, 2, 404, 'https://elsewhere.example/items', 0],
+    'a relative path and a protocol-relative one',
+  );
+  step('the allow-list reads where requests go');
 
   const before = Object.values(keychain)[0];
   await device.advance((LIFETIME - 60) * 1000 + 1000);

@@ -1,7 +1,17 @@
 // Types of server.js.
 import type { FakeRequest, FakeResponse } from './device';
 export interface ServerState {
-  stats: { logins: number; refreshes: number; logouts: number; api: number; api401: number; apiWithToken: number };
+  stats: {
+    logins: number;
+    refreshes: number;
+    logouts: number;
+    api: number;
+    api401: number;
+    apiWithToken: number;
+    /** Requests to another origin than the server's, and how many of them carried an Authorization header. */
+    elsewhere: number;
+    elsewhereWithToken: number;
+  };
   [key: string]: unknown;
 }
 export interface FakeServer {

@@ -15,7 +15,16 @@ function createServer(options) {
     families: {},
     tokens: {},
     revokedBefore: 0,
-    stats: { logins: 0, refreshes: 0, logouts: 0, api: 0, api401: 0, apiWithToken: 0 },
+    stats: {
+      logins: 0,
+      refreshes: 0,
+      logouts: 0,
+      api: 0,
+      api401: 0,
+      apiWithToken: 0,
+      elsewhere: 0,
+      elsewhereWithToken: 0,
+    },
   };
   var lost = 0;
 
@@ -111,6 +120,11 @@ function createServer(options) {
         return json(401, { error: 'invalid_token' }, { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
       }
       return json(200, { items: [{ name: 'apples' }, { name: 'pears' }] });
+    }
+    if (path === null) {
+      // Another origin (the device's network answers them all here): did the token go there?
+      state.stats.elsewhere++;
+      if (request.headers.authorization) state.stats.elsewhereWithToken++;
     }
     return json(404, { error: 'not_found' });
   }
