@@ -1,6 +1,5 @@
-import { AuthError, scrubbed } from './errors';
+import { AuthError, scrubbed, type AuthErrorCode } from './errors';
 import { isRecord, parseTokens, type Tokens } from './tokens';
-import { answered } from './reply';
 import { toURL } from './url';
 
 /** An auth endpoint's answer, read in full within the request timeout. */
@@ -80,7 +79,7 @@ export async function send(url: string, init: RequestInit, signal: AbortSignal, 
       movedFrom(url, response.url)
     ) {
       response.body?.cancel().catch(() => {});
-      throw new AuthError('invalid_response', `${where} answered ${status}: a redirect, not followed`, { status });
+      throw answered('invalid_response', { where, status }, ': a redirect, not followed');
     }
     const text = await Promise.race([response.text(), abandoned]);
     return { status, text, date: headers.get('date'), retryAfter: headers.get('retry-after'), receivedAt, where };
@@ -107,6 +106,15 @@ function movedFrom(url: string, responseUrl: string): boolean {
   const bare = (u: string) => (toURL(u)?.href ?? u).replace(/#.*/, '');
   return !!responseUrl && bare(responseUrl) !== bare(url);
 }
+
+/** An error about an answer: names the call and its status (`POST https://… answered 401`), never the body. */
+export const answered = (
+  code: AuthErrorCode,
+  reply: Pick<Reply, 'where' | 'status'>,
+  detail = '',
+  cause?: unknown,
+): AuthError =>
+  new AuthError(code, `${reply.where} answered ${reply.status}${detail}`, { status: reply.status, cause });
 
 /**
  * Where a server keeps the tokens when its names differ from RFC 6749's (keycard's wire format). Each is a
@@ -145,18 +153,13 @@ export function readTokens(reply: Reply, fields?: JsonFields): Tokens {
     body = JSON.parse(reply.text);
   } catch (cause) {
     // V8's SyntaxError quotes the text it choked on: the body, maybe with a token in it.
-    throw new AuthError('invalid_response', answered(reply, ', not JSON'), {
-      status: reply.status,
-      cause: scrubbed(cause),
-    });
+    throw answered('invalid_response', reply, ', not JSON', scrubbed(cause));
   }
   try {
     return parseTokens(fields ? rename(body, fields) : body, reply.receivedAt, reply.date);
   } catch (error) {
     // parseTokens' errors carry no cause: the message is all there is to keep.
-    throw error instanceof AuthError
-      ? new AuthError(error.code, `${reply.where}: ${error.message}`, { status: reply.status })
-      : error;
+    throw error instanceof AuthError ? answered(error.code, reply, `: ${error.message}`) : error;
   }
 }
 
