@@ -1,6 +1,7 @@
 import { AuthError, scrubbed, type AuthErrorCode } from './errors';
 import { isRecord, parseTokens, type Tokens } from './tokens';
 import { toURL } from './url';
+import { abortable } from './scheduler';
 
 /** An auth endpoint's answer, read in full within the request timeout. */
 export interface Reply {
@@ -55,21 +56,15 @@ export interface SendOptions {
 export async function send(url: string, init: RequestInit, signal: AbortSignal, opts: SendOptions): Promise<Reply> {
   const where = `${init.method ?? 'GET'} ${url}`;
   const controller = new AbortController();
-  // The timeout doesn't trust fetch to honour the abort: a custom fetch may ignore the signal, and a mocked
-  // (msw) body that stalls mid-stream never errors. Each await races this instead, so nothing waits forever.
-  const abandoned = new Promise<never>((_, reject) =>
-    controller.signal.addEventListener('abort', () => reject(controller.signal.reason)),
-  );
-  abandoned.catch(() => {});
   const abort = () => controller.abort();
   if (signal.aborted) abort();
   signal.addEventListener('abort', abort);
   const timer = setTimeout(abort, opts.timeoutMs);
+  // The timeout doesn't trust fetch to honour the abort: a custom fetch may ignore the signal, and a mocked
+  // (msw) body that stalls mid-stream never errors. Each await races the abort instead, so nothing waits forever.
+  const raced = <T>(promise: Promise<T>) => abortable(promise, controller.signal);
   try {
-    const response = await Promise.race([
-      opts.fetch()(url, { ...init, redirect: 'manual', signal: controller.signal }),
-      abandoned,
-    ]);
+    const response = await raced(opts.fetch()(url, { ...init, redirect: 'manual', signal: controller.signal }));
     const receivedAt = Date.now();
     const { headers, status } = response;
     if (
@@ -81,7 +76,7 @@ export async function send(url: string, init: RequestInit, signal: AbortSignal, 
       response.body?.cancel().catch(() => {});
       throw answered('invalid_response', { where, status }, ': a redirect, not followed');
     }
-    const text = await Promise.race([response.text(), abandoned]);
+    const text = await raced(response.text());
     return { status, text, date: headers.get('date'), retryAfter: headers.get('retry-after'), receivedAt, where };
   } catch (cause) {
     if (cause instanceof AuthError) throw cause;

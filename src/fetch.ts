@@ -1,4 +1,5 @@
 import type { AuthRequestInit } from './types';
+import { abortable } from './scheduler';
 
 export interface FetchDeps {
   fetch: () => typeof fetch;
@@ -25,17 +26,6 @@ const hasAuthorization = (headers: HeadersInit | undefined): boolean => {
   for (const key in headers) if (key.toLowerCase() === 'authorization') return true;
   return false;
 };
-
-/** Settles with `promise` unless `signal` aborts first; the promise itself (a shared refresh) runs on. */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal | null | undefined): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}
 
 /** A stream body needs `duplex: 'half'` (Fetch spec) and a fresh stream for each send. */
 const withStream = (options: RequestInit | undefined, body: ReadableStream): RequestInit =>

@@ -61,6 +61,20 @@ export const pause = (ms: number, onStop: (stop: () => void) => void): Promise<v
   });
 
 /**
+ * Settles with `promise` unless `signal` aborts first (then rejects with its reason); the promise itself (a shared
+ * refresh, a fetch that ignores the abort) runs on, and its late rejection is handled.
+ */
+export function abortable<T>(promise: Promise<T>, signal: AbortSignal | null | undefined): Promise<T> {
+  if (!signal) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    signal.addEventListener('abort', onAbort);
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/**
  * The least time between two refresh requests of one client, whatever the trigger and whatever the server says
  * (a sub-second lifetime, `Retry-After: 0`, an API that rejects every fresh token): refreshes stay at or below one
  * per second sustained.
