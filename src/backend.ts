@@ -208,18 +208,19 @@ export function createJsonBackend(o: JsonBackendOptions): AuthBackend {
     JSON.stringify(refreshToken === undefined ? {} : { [param]: refreshToken });
   const backend: AuthBackend = {
     session: refresh,
-    login(credentials, signal) {
+    async login(credentials, signal) {
       let body: string;
       try {
         body = JSON.stringify(credentials);
       } catch (cause) {
-        return Promise.reject(new AuthError('invalid_credentials', 'credentials are not JSON-serializable', { cause }));
+        throw new AuthError('invalid_credentials', 'credentials are not JSON-serializable', { cause });
       }
       return post(login, body, signal);
     },
     refresh: (refreshToken, signal) => post(refresh, tokenBody(refreshToken), signal),
-    logout: (refreshToken, signal) =>
-      logout === null ? Promise.resolve() : post(logout, tokenBody(refreshToken), signal),
+    logout: async (refreshToken, signal) => {
+      if (logout !== null) return post(logout, tokenBody(refreshToken), signal);
+    },
   };
   if (fields) backend.tokens = (reply) => readTokens(reply, fields);
   return backend;
