@@ -12,15 +12,13 @@ export function createTimer(onFire: () => void) {
   let target: number | null = null;
 
   const clear = () => {
-    if (handle !== undefined) clearTimeout(handle);
-    handle = undefined;
+    clearTimeout(handle); // a no-op for undefined
     target = null;
   };
   const arm = (delay: number) => {
     const armedAt = Date.now();
     const slice = Math.min(delay, MAX_DELAY);
     handle = setTimeout(() => {
-      handle = undefined;
       const now = Date.now();
       // What is left by the wall clock (a timer may fire a fraction of a ms early), or, when the wall clock went
       // back while the timers counted, by the timers.
