@@ -1,4 +1,4 @@
-import { AuthError, scrubbed, type AuthErrorCode } from './errors';
+import { AuthError, asAuthError, scrubbed, type AuthErrorCode } from './errors';
 import { isRecord, parseTokens, type Tokens } from './tokens';
 import { toURL } from './url';
 import { abortable } from './scheduler';
@@ -78,15 +78,14 @@ export async function send(url: string, init: RequestInit, signal: AbortSignal, 
     }
     const text = await raced(response.text());
     return { status, text, date: headers.get('date'), retryAfter: headers.get('retry-after'), receivedAt, where };
-  } catch (cause) {
-    if (cause instanceof AuthError) throw cause;
+  } catch (error) {
     const reason = signal.aborted
       ? 'was cancelled'
       : controller.signal.aborted
         ? `timed out after ${opts.timeoutMs / 1000} s`
         : 'failed';
-    // A platform or custom fetch error may quote what was sent (a header, the body with a refresh token).
-    throw new AuthError('network', `${where} ${reason}`, { cause: scrubbed(cause) });
+    // A platform or custom fetch error may quote what was sent (a header, the body with a refresh token): scrubbed.
+    throw asAuthError(error, 'network', `${where} ${reason}`);
   } finally {
     clearTimeout(timer);
     signal.removeEventListener('abort', abort);
