@@ -84,15 +84,15 @@ export const MIN_REFRESH_GAP_MS = 1000;
  * previous request (`lastAt`, local epoch ms; -Infinity for none). Never more than the gap itself: a clock set back
  * doesn't stretch it.
  */
-export const refreshGap = (lastAt: number, now = Date.now()): number =>
-  Math.min(MIN_REFRESH_GAP_MS, Math.max(0, lastAt + MIN_REFRESH_GAP_MS - now));
+export const refreshGap = (lastAt: number): number =>
+  Math.min(MIN_REFRESH_GAP_MS, Math.max(0, lastAt + MIN_REFRESH_GAP_MS - Date.now()));
 
 /**
  * Exponential backoff with full jitter between half and all of the step, capped: the step doubles from 2 s, so
  * even the first retry waits at least {@link MIN_REFRESH_GAP_MS}.
  */
-export const backoff = (attempt: number, baseMs = 2000, capMs = 60_000): number =>
-  Math.min(capMs, baseMs * 2 ** Math.min(attempt, 16)) * (0.5 + Math.random() * 0.5);
+export const backoff = (attempt: number): number =>
+  Math.min(60_000, 2000 * 2 ** Math.min(attempt, 16)) * (0.5 + Math.random() * 0.5);
 
 /**
  * The wait before retry number `attempt` (0 for the first): the jittered backoff, never shorter than the previous
