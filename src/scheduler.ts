@@ -50,11 +50,11 @@ export function createTimer(onFire: () => void) {
  */
 export const pause = (ms: number, onStop: (stop: () => void) => void): Promise<void> =>
   new Promise((resolve) => {
-    const timer = setTimeout(() => stop(), ms);
     const stop = () => {
       clearTimeout(timer);
       resolve();
     };
+    const timer = setTimeout(stop, ms);
     onStop(stop);
   });
 
