@@ -52,6 +52,9 @@ const hide = (target: object, key: string, value: unknown) =>
 const ERROR_NAME = /^[A-Z][A-Za-z]{0,40}(?:Error|Exception)$/;
 const ERROR_CODE = /^[A-Z][A-Z0-9_]{0,47}$/;
 
+const matching = (value: unknown, pattern: RegExp): string | undefined =>
+  typeof value === 'string' && pattern.test(value) ? value : undefined;
+
 /**
  * A stand-in for an error that may quote a secret: V8's `SyntaxError` from `JSON.parse` quotes the body it choked
  * on, a platform `TypeError` for a bad header quotes the header (a token), a custom fetch or backend may put
@@ -60,8 +63,8 @@ const ERROR_CODE = /^[A-Z][A-Z0-9_]{0,47}$/;
  */
 export function scrubbed(error: unknown, depth = 0): Error {
   const source: { name?: unknown; code?: unknown; cause?: unknown } = Object(error);
-  const name = typeof source.name === 'string' && ERROR_NAME.test(source.name) ? source.name : 'Error';
-  const code = typeof source.code === 'string' && ERROR_CODE.test(source.code) ? source.code : undefined;
+  const name = matching(source.name, ERROR_NAME) ?? 'Error';
+  const code = matching(source.code, ERROR_CODE);
   const copy = new Error(`${name}${code ? ` ${code}` : ''} (text withheld)`);
   copy.name = name;
   if (code) hide(copy, 'code', code);
