@@ -100,8 +100,8 @@ export function parseTokens(body: unknown, receivedAt: number, serverDate: strin
   // NaN without an exp or a readable Date header, which the test below doesn't let through.
   const left = (exp ?? NaN) - Date.parse(serverDate ?? '') / 1000;
   // Already expired by the server's own clock (a response that took long to arrive, an old token handed back):
-  // due at once. Beyond the ten-year bound it can't be the shortest of sane measures: either exp is absurd (and the
-  // local clock says so below) or the Date header is bogus (and the local clock is the better witness).
+  // due at once. Beyond the ten-year bound it can't be the shortest of sane measures: either exp is absurd or the
+  // Date header is bogus, and with nothing else offered the local clock judges exp below (refusing an absurd one).
   if (left <= MAX_LIFETIME_S) measures.push(Math.max(left * 1000, 1));
   // Without a usable Date header the local clock is all we have; a skewed device may refresh early or late.
   if (exp !== undefined && !measures.length) measures.push(checkLifetime(exp - receivedAt / 1000, 'exp - now'));
