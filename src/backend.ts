@@ -1,7 +1,7 @@
-import { AuthError, scrubbed } from './errors';
+import { AuthError, asAuthError, scrubbed, type AuthErrorCode } from './errors';
 import { isRecord, parseTokens, type Tokens } from './tokens';
-import { answered } from './reply';
 import { toURL } from './url';
+import { abortable } from './scheduler';
 
 /** An auth endpoint's answer, read in full within the request timeout. */
 export interface Reply {
@@ -56,21 +56,15 @@ export interface SendOptions {
 export async function send(url: string, init: RequestInit, signal: AbortSignal, opts: SendOptions): Promise<Reply> {
   const where = `${init.method ?? 'GET'} ${url}`;
   const controller = new AbortController();
-  // The timeout doesn't trust fetch to honour the abort: a custom fetch may ignore the signal, and a mocked
-  // (msw) body that stalls mid-stream never errors. Each await races this instead, so nothing waits forever.
-  const abandoned = new Promise<never>((_, reject) =>
-    controller.signal.addEventListener('abort', () => reject(controller.signal.reason)),
-  );
-  abandoned.catch(() => {});
   const abort = () => controller.abort();
   if (signal.aborted) abort();
   signal.addEventListener('abort', abort);
   const timer = setTimeout(abort, opts.timeoutMs);
+  // The timeout doesn't trust fetch to honour the abort: a custom fetch may ignore the signal, and a mocked
+  // (msw) body that stalls mid-stream never errors. Each await races the abort instead, so nothing waits forever.
+  const raced = <T>(promise: Promise<T>) => abortable(promise, controller.signal);
   try {
-    const response = await Promise.race([
-      opts.fetch()(url, { ...init, redirect: 'manual', signal: controller.signal }),
-      abandoned,
-    ]);
+    const response = await raced(opts.fetch()(url, { ...init, redirect: 'manual', signal: controller.signal }));
     const receivedAt = Date.now();
     const { headers, status } = response;
     if (
@@ -80,19 +74,18 @@ export async function send(url: string, init: RequestInit, signal: AbortSignal, 
       movedFrom(url, response.url)
     ) {
       response.body?.cancel().catch(() => {});
-      throw new AuthError('invalid_response', `${where} answered ${status}: a redirect, not followed`, { status });
+      throw answered('invalid_response', { where, status }, ': a redirect, not followed');
     }
-    const text = await Promise.race([response.text(), abandoned]);
+    const text = await raced(response.text());
     return { status, text, date: headers.get('date'), retryAfter: headers.get('retry-after'), receivedAt, where };
-  } catch (cause) {
-    if (cause instanceof AuthError) throw cause;
+  } catch (error) {
     const reason = signal.aborted
       ? 'was cancelled'
       : controller.signal.aborted
         ? `timed out after ${opts.timeoutMs / 1000} s`
         : 'failed';
-    // A platform or custom fetch error may quote what was sent (a header, the body with a refresh token).
-    throw new AuthError('network', `${where} ${reason}`, { cause: scrubbed(cause) });
+    // A platform or custom fetch error may quote what was sent (a header, the body with a refresh token): scrubbed.
+    throw asAuthError(error, 'network', `${where} ${reason}`);
   } finally {
     clearTimeout(timer);
     signal.removeEventListener('abort', abort);
@@ -107,6 +100,15 @@ function movedFrom(url: string, responseUrl: string): boolean {
   const bare = (u: string) => (toURL(u)?.href ?? u).replace(/#.*/, '');
   return !!responseUrl && bare(responseUrl) !== bare(url);
 }
+
+/** An error about an answer: names the call and its status (`POST https://… answered 401`), never the body. */
+export const answered = (
+  code: AuthErrorCode,
+  reply: Pick<Reply, 'where' | 'status'>,
+  detail = '',
+  cause?: unknown,
+): AuthError =>
+  new AuthError(code, `${reply.where} answered ${reply.status}${detail}`, { status: reply.status, cause });
 
 /**
  * Where a server keeps the tokens when its names differ from RFC 6749's (keycard's wire format). Each is a
@@ -145,18 +147,13 @@ export function readTokens(reply: Reply, fields?: JsonFields): Tokens {
     body = JSON.parse(reply.text);
   } catch (cause) {
     // V8's SyntaxError quotes the text it choked on: the body, maybe with a token in it.
-    throw new AuthError('invalid_response', answered(reply, ', not JSON'), {
-      status: reply.status,
-      cause: scrubbed(cause),
-    });
+    throw answered('invalid_response', reply, ', not JSON', scrubbed(cause));
   }
   try {
     return parseTokens(fields ? rename(body, fields) : body, reply.receivedAt, reply.date);
   } catch (error) {
     // parseTokens' errors carry no cause: the message is all there is to keep.
-    throw error instanceof AuthError
-      ? new AuthError(error.code, `${reply.where}: ${error.message}`, { status: reply.status })
-      : error;
+    throw error instanceof AuthError ? answered(error.code, reply, `: ${error.message}`) : error;
   }
 }
 
@@ -210,18 +207,19 @@ export function createJsonBackend(o: JsonBackendOptions): AuthBackend {
     JSON.stringify(refreshToken === undefined ? {} : { [param]: refreshToken });
   const backend: AuthBackend = {
     session: refresh,
-    login(credentials, signal) {
+    async login(credentials, signal) {
       let body: string;
       try {
         body = JSON.stringify(credentials);
       } catch (cause) {
-        return Promise.reject(new AuthError('invalid_credentials', 'credentials are not JSON-serializable', { cause }));
+        throw new AuthError('invalid_credentials', 'credentials are not JSON-serializable', { cause });
       }
       return post(login, body, signal);
     },
     refresh: (refreshToken, signal) => post(refresh, tokenBody(refreshToken), signal),
-    logout: (refreshToken, signal) =>
-      logout === null ? Promise.resolve() : post(logout, tokenBody(refreshToken), signal),
+    logout: async (refreshToken, signal) => {
+      if (logout !== null) return post(logout, tokenBody(refreshToken), signal);
+    },
   };
   if (fields) backend.tokens = (reply) => readTokens(reply, fields);
   return backend;

@@ -30,21 +30,30 @@ export class AuthError extends Error {
     super(message);
     this.code = code;
     if (status !== undefined) this.status = status;
-    if (cause !== undefined) Object.defineProperty(this, 'cause', { value: cause, configurable: true, writable: true });
+    if (cause !== undefined) hide(this, 'cause', cause);
   }
 
   /** The brand, not the prototype chain, for `AuthError` itself; a subclass keeps the ordinary check. */
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (this !== AuthError) return super[Symbol.hasInstance](value);
-    return typeof value === 'object' && value !== null && (value as { [brand]?: unknown })[brand] === true;
+    return (value as { [brand]?: unknown } | null | undefined)?.[brand] === true;
   }
 }
+// Not a class member: the declaration files of the ESM and CJS builds would each name their own `brand` symbol, and
+// their `AuthError` types would no longer be interchangeable.
 Object.defineProperty(AuthError.prototype, brand, { value: true });
+
+/** Sets `key` as the platform sets an error's `cause`: writable, configurable, not enumerable. */
+const hide = (target: object, key: string, value: unknown) =>
+  Object.defineProperty(target, key, { value, configurable: true, writable: true });
 
 // A platform error's kind, kept by `scrubbed`: names like TypeError, AbortError, SyntaxError; codes like
 // ECONNREFUSED, UND_ERR_CONNECT_TIMEOUT. Narrow on purpose: a token never looks like either.
 const ERROR_NAME = /^[A-Z][A-Za-z]{0,40}(?:Error|Exception)$/;
 const ERROR_CODE = /^[A-Z][A-Z0-9_]{0,47}$/;
+
+const matching = (value: unknown, pattern: RegExp): string | undefined =>
+  typeof value === 'string' && pattern.test(value) ? value : undefined;
 
 /**
  * A stand-in for an error that may quote a secret: V8's `SyntaxError` from `JSON.parse` quotes the body it choked
@@ -53,22 +62,13 @@ const ERROR_CODE = /^[A-Z][A-Z0-9_]{0,47}$/;
  * chain), drops every text and every other property.
  */
 export function scrubbed(error: unknown, depth = 0): Error {
-  const source = (typeof error === 'object' && error !== null ? error : {}) as {
-    name?: unknown;
-    code?: unknown;
-    cause?: unknown;
-  };
-  const name = typeof source.name === 'string' && ERROR_NAME.test(source.name) ? source.name : 'Error';
-  const code = typeof source.code === 'string' && ERROR_CODE.test(source.code) ? source.code : undefined;
+  const source: { name?: unknown; code?: unknown; cause?: unknown } = Object(error);
+  const name = matching(source.name, ERROR_NAME) ?? 'Error';
+  const code = matching(source.code, ERROR_CODE);
   const copy = new Error(`${name}${code ? ` ${code}` : ''} (text withheld)`);
   copy.name = name;
-  if (code) Object.defineProperty(copy, 'code', { value: code, configurable: true, writable: true });
-  if (source.cause !== undefined && depth < 4)
-    Object.defineProperty(copy, 'cause', {
-      value: scrubbed(source.cause, depth + 1),
-      configurable: true,
-      writable: true,
-    });
+  if (code) hide(copy, 'code', code);
+  if (source.cause !== undefined && depth < 4) hide(copy, 'cause', scrubbed(source.cause, depth + 1));
   return copy;
 }
 

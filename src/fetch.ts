@@ -1,4 +1,5 @@
 import type { AuthRequestInit } from './types';
+import { abortable } from './scheduler';
 
 export interface FetchDeps {
   fetch: () => typeof fetch;
@@ -18,24 +19,11 @@ export interface FetchDeps {
   absolute: (input: string) => string;
 }
 
-const hasAuthorization = (headers: HeadersInit | undefined): boolean => {
-  if (!headers) return false;
-  if (headers instanceof Headers) return headers.has('authorization');
-  if (Array.isArray(headers)) return headers.some(([k]) => k.toLowerCase() === 'authorization');
-  for (const key in headers) if (key.toLowerCase() === 'authorization') return true;
-  return false;
-};
-
-/** Settles with `promise` unless `signal` aborts first; the promise itself (a shared refresh) runs on. */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal | null | undefined): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}
+/** A plain object's own keys, as `fetch` reads them; a `Headers` instance or an array is read as `Headers`. */
+const hasAuthorization = (headers: HeadersInit | undefined): boolean =>
+  headers instanceof Headers || Array.isArray(headers)
+    ? new Headers(headers).has('authorization')
+    : Object.keys(headers ?? {}).some((key) => key.toLowerCase() === 'authorization');
 
 /** A stream body needs `duplex: 'half'` (Fetch spec) and a fresh stream for each send. */
 const withStream = (options: RequestInit | undefined, body: ReadableStream): RequestInit =>
@@ -43,7 +31,6 @@ const withStream = (options: RequestInit | undefined, body: ReadableStream): Req
 
 const withBearer = (headers: HeadersInit | undefined, token: string): HeadersInit => {
   const value = `Bearer ${token}`;
-  if (!headers) return { Authorization: value };
   if (headers instanceof Headers || Array.isArray(headers)) {
     const copy = new Headers(headers);
     copy.set('Authorization', value);
@@ -72,42 +59,36 @@ export function createAuthFetch(deps: FetchDeps) {
     }
     // fetch reads anything but a Request (a URL, any object) as `String(input)`, whatever `.url` it has: that
     // string is what is judged and sent.
-    const isRequest = typeof input === 'object' && typeof Request === 'function' && input instanceof Request;
-    const url = isRequest ? (input as Request).url : deps.absolute(String(input));
-    const target: RequestInfo | URL = isRequest ? input : url;
-    if (!deps.allowed(url)) return deps.fetch()(target, options);
+    const request = typeof Request === 'function' && input instanceof Request ? input : undefined;
+    const url = request ? request.url : deps.absolute(String(input));
+    const target: RequestInfo | URL = request ?? url;
+    // The headers sent: the init's replace a Request's own.
+    const headers = options?.headers ?? request?.headers;
     // A caller who set Authorization knows what it wants sent.
-    if (hasAuthorization(options?.headers) || (isRequest && (input as Request).headers.has('authorization'))) {
-      return deps.fetch()(target, options);
-    }
+    if (!deps.allowed(url) || hasAuthorization(headers)) return deps.fetch()(target, options);
 
-    const signal = options?.signal ?? (isRequest ? (input as Request).signal : undefined);
+    const signal = options?.signal ?? request?.signal;
     const now = deps.tokenNow();
     const waited = now === undefined;
     const token = waited ? await abortable(deps.waitForToken(), signal) : now;
     if (token === null) return deps.fetch()(target, options);
 
-    // Keep a replayable copy before the first send consumes the body.
-    let spare: Request | ReadableStream | undefined;
-    let firstOptions = options;
-    if (isRequest) {
-      const request = input as Request;
-      if (request.body !== null) spare = request.clone();
+    // Keep a replayable copy before the first send consumes the body (`!== null`: React Native's Request, from
+    // whatwg-fetch, has no `body` property at all, and is cloned whatever it holds).
+    let first = options;
+    let again: RequestInfo | URL = target;
+    let againOptions = options;
+    if (request) {
+      if (request.body !== null) again = request.clone();
     } else if (typeof ReadableStream !== 'undefined' && options?.body instanceof ReadableStream) {
       const [a, b] = options.body.tee();
-      firstOptions = withStream(options, a);
-      spare = b;
+      first = withStream(options, a);
+      againOptions = withStream(options, b);
     }
+    const sendWith = (bearer: string, to: RequestInfo | URL, init: RequestInit | undefined) =>
+      deps.fetch()(to, { ...init, headers: withBearer(headers, bearer) });
 
-    const sendWith = (bearer: string, request: RequestInfo | URL, requestOptions: RequestInit | undefined) => {
-      const headers = withBearer(
-        requestOptions?.headers ?? (isRequest ? (request as Request).headers : undefined),
-        bearer,
-      );
-      return deps.fetch()(request, { ...requestOptions, headers });
-    };
-
-    const response = await sendWith(token, target, firstOptions);
+    const response = await sendWith(token, target, first);
     // A 401 from where a redirect led (another origin: the platform dropped the token on the way) is not ours to fix.
     if (response.status !== 401 || (response.redirected && !deps.allowed(response.url))) return response;
 
@@ -117,8 +98,7 @@ export function createAuthFetch(deps: FetchDeps) {
 
     // The first 401's body is never read; release its connection.
     response.body?.cancel().catch(() => {});
-    deps.onReplay(isRequest ? (input as Request).method : (options?.method ?? 'GET').toUpperCase(), url);
-    if (isRequest) return sendWith(fresh, spare instanceof Request ? spare : (input as Request), options);
-    return sendWith(fresh, target, spare ? withStream(options, spare as ReadableStream) : options);
+    deps.onReplay(request ? request.method : (options?.method ?? 'GET').toUpperCase(), url);
+    return sendWith(fresh, again, againOptions);
   };
 }

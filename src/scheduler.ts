@@ -12,15 +12,13 @@ export function createTimer(onFire: () => void) {
   let target: number | null = null;
 
   const clear = () => {
-    if (handle !== undefined) clearTimeout(handle);
-    handle = undefined;
+    clearTimeout(handle); // a no-op for undefined
     target = null;
   };
   const arm = (delay: number) => {
     const armedAt = Date.now();
     const slice = Math.min(delay, MAX_DELAY);
     handle = setTimeout(() => {
-      handle = undefined;
       const now = Date.now();
       // What is left by the wall clock (a timer may fire a fraction of a ms early), or, when the wall clock went
       // back while the timers counted, by the timers.
@@ -52,13 +50,27 @@ export function createTimer(onFire: () => void) {
  */
 export const pause = (ms: number, onStop: (stop: () => void) => void): Promise<void> =>
   new Promise((resolve) => {
-    const timer = setTimeout(() => stop(), ms);
     const stop = () => {
       clearTimeout(timer);
       resolve();
     };
+    const timer = setTimeout(stop, ms);
     onStop(stop);
   });
+
+/**
+ * Settles with `promise` unless `signal` aborts first (then rejects with its reason); the promise itself (a shared
+ * refresh, a fetch that ignores the abort) runs on, and its late rejection is handled.
+ */
+export function abortable<T>(promise: Promise<T>, signal: AbortSignal | null | undefined): Promise<T> {
+  if (!signal) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    signal.addEventListener('abort', onAbort);
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
 
 /**
  * The least time between two refresh requests of one client, whatever the trigger and whatever the server says
@@ -72,15 +84,15 @@ export const MIN_REFRESH_GAP_MS = 1000;
  * previous request (`lastAt`, local epoch ms; -Infinity for none). Never more than the gap itself: a clock set back
  * doesn't stretch it.
  */
-export const refreshGap = (lastAt: number, now = Date.now()): number =>
-  Math.min(MIN_REFRESH_GAP_MS, Math.max(0, lastAt + MIN_REFRESH_GAP_MS - now));
+export const refreshGap = (lastAt: number): number =>
+  Math.min(MIN_REFRESH_GAP_MS, Math.max(0, lastAt + MIN_REFRESH_GAP_MS - Date.now()));
 
 /**
  * Exponential backoff with full jitter between half and all of the step, capped: the step doubles from 2 s, so
  * even the first retry waits at least {@link MIN_REFRESH_GAP_MS}.
  */
-export const backoff = (attempt: number, baseMs = 2000, capMs = 60_000): number =>
-  Math.min(capMs, baseMs * 2 ** Math.min(attempt, 16)) * (0.5 + Math.random() * 0.5);
+export const backoff = (attempt: number): number =>
+  Math.min(60_000, 2000 * 2 ** Math.min(attempt, 16)) * (0.5 + Math.random() * 0.5);
 
 /**
  * The wait before retry number `attempt` (0 for the first): the jittered backoff, never shorter than the previous

@@ -1,12 +1,9 @@
 import type { AuthState } from './types';
 import { createEmitter } from './emitter';
 
-const shallowEqual = (a: Record<string, unknown> | null, b: Record<string, unknown> | null): boolean => {
-  if (a === b) return true;
-  if (!a || !b) return false;
-  const keys = Object.keys(a);
-  return keys.length === Object.keys(b).length && keys.every((k) => Object.is(a[k], b[k]));
-};
+const shallowEqual = (a: Record<string, unknown> | null, b: Record<string, unknown> | null): boolean =>
+  a === b ||
+  (!!a && !!b && Object.keys(a).length === Object.keys(b).length && Object.keys(a).every((k) => Object.is(a[k], b[k])));
 
 const sameState = (a: AuthState, b: AuthState): boolean =>
   a.status === b.status && a.expiresAt === b.expiresAt && a.error === b.error && shallowEqual(a.user, b.user);

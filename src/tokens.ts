@@ -14,8 +14,8 @@ export interface Tokens {
 }
 
 // Bigger than any sane JWT; a header this size is refused by most servers anyway.
-const MAX_TOKEN_LENGTH = 64 * 1024;
-const WARN_TOKEN_LENGTH = 4 * 1024;
+const MAX_TOKEN_LENGTH = 65_536; // 64 KB
+const WARN_TOKEN_LENGTH = 4096;
 const JWS_COMPACT = /^[\w-]+\.[\w-]+\.[\w-]*$/;
 // What `Authorization: Bearer <token>` can carry: visible ASCII, inner spaces at most. A control character (CR/LF:
 // header injection), DEL or non-ASCII makes fetch throw a TypeError that quotes the whole token, on every request.
@@ -83,7 +83,7 @@ export function parseTokens(body: unknown, receivedAt: number, serverDate: strin
   if (!isRecord(body)) throw invalid('token response is not a JSON object');
   const { access_token: accessToken, refresh_token: refreshToken, expires_in: expiresIn } = body;
   if (typeof accessToken !== 'string' || !accessToken) throw invalid('no access_token');
-  if (accessToken.length > MAX_TOKEN_LENGTH) throw invalid(`access_token is over ${MAX_TOKEN_LENGTH} bytes`);
+  if (accessToken.length > MAX_TOKEN_LENGTH) throw invalid('access_token is over 64 KB');
   if (!HEADER_SAFE.test(accessToken)) throw invalid('access_token is not a valid header value');
   if (accessToken.length > WARN_TOKEN_LENGTH)
     warnOnce(`access token is over 4 KB; many servers refuse headers over 8 KB`);
@@ -97,13 +97,13 @@ export function parseTokens(body: unknown, receivedAt: number, serverDate: strin
   const measures: number[] = [];
   if (exp !== undefined && iat !== undefined) measures.push(checkLifetime(exp - iat, 'exp - iat'));
   if (expiresIn != null) measures.push(checkLifetime(expiresIn as number, 'expires_in'));
-  // NaN without an exp or a readable Date header, which neither test below lets through.
+  // NaN without an exp or a readable Date header, which the test below doesn't let through.
   const left = (exp ?? NaN) - Date.parse(serverDate ?? '') / 1000;
   // Already expired by the server's own clock (a response that took long to arrive, an old token handed back):
-  // due at once. Beyond the ten-year bound (a bogus Date header) it can't be the shortest of sane measures.
+  // due at once. Beyond the ten-year bound it can't be the shortest of sane measures: either exp is absurd or the
+  // Date header is bogus, and with nothing else offered the local clock judges exp below (refusing an absurd one).
   if (left <= MAX_LIFETIME_S) measures.push(Math.max(left * 1000, 1));
-  else if (left > MAX_LIFETIME_S && !measures.length) checkLifetime(left, 'exp - Date');
-  // Without a Date header the local clock is all we have; a skewed device may refresh early or late.
+  // Without a usable Date header the local clock is all we have; a skewed device may refresh early or late.
   if (exp !== undefined && !measures.length) measures.push(checkLifetime(exp - receivedAt / 1000, 'exp - now'));
   const lifetime = measures.length ? Math.min(...measures) : null;
   return {

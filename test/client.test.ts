@@ -170,6 +170,15 @@ describe('restore', () => {
     expect(rotated).not.toBe('rt-stored');
   });
 
+  it('storage mode treats whatever is not a non-empty string (undefined, "", a number) as no refresh token', async () => {
+    const backend = mockBackend();
+    for (const held of [undefined, '', 42, { token: 'x' }]) {
+      const storage = { get: () => held as string | null, set() {}, remove() {} };
+      expect(await make({ refreshToken: storage }).restore()).toMatchObject({ status: 'unauthenticated', error: null });
+    }
+    expect(backend.refreshes).toBe(0);
+  });
+
   it('a network failure settles unauthenticated with a network error, then a retry signs in', async () => {
     const backend = mockBackend();
     backend.refreshReply = () => HttpResponse.error();

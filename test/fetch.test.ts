@@ -101,6 +101,15 @@ describe('auth.fetch attaches the token', () => {
     expect(backend.api[0]?.auth).toBe('Basic abc');
   });
 
+  it('judges the headers fetch sends: a Request’s own, unless the init replaces them', async () => {
+    const { backend, auth } = await signedIn();
+    const request = () => new Request(`${API}/me`, { headers: { authorization: 'Basic abc' } });
+    await auth.fetch(request());
+    // fetch sends the init's headers instead of the Request's: its Authorization is not sent, the token is.
+    await auth.fetch(request(), { headers: { 'X-A': '1' } });
+    expect(backend.api.map((c) => c.auth)).toEqual(['Basic abc', `Bearer ${await auth.getAccessToken()}`]);
+  });
+
   it('sends no token when unauthenticated', async () => {
     const backend = mockBackend();
     const auth = make();

@@ -102,6 +102,14 @@ describe('lifetime is the shortest measure offered (API.md Expiry; issue 13 item
     const token = jwt({ iat: s(NOW), exp: s(NOW) + 300 });
     expect(parseTokens({ access_token: token }, NOW, date(0)).lifetime).toBe(300_000);
   });
+
+  it('with exp alone, a bogus Date header decades off leaves the local clock to judge exp', () => {
+    expect(parseTokens({ access_token: jwt({ exp: s(NOW) + 300 }) }, NOW, date(0)).lifetime).toBe(300_000);
+    // An exp decades ahead is refused whatever the Date header says.
+    const absurd = jwt({ exp: s(NOW) + 20 * 365 * 24 * HOUR });
+    expect(code(() => parseTokens({ access_token: absurd }, NOW, date(0)))).toBe('invalid_response');
+    expect(code(() => parseTokens({ access_token: absurd }, NOW, date(NOW)))).toBe('invalid_response');
+  });
 });
 
 describe('an access token that is not a valid HTTP header value is invalid_response', () => {

@@ -149,3 +149,15 @@ it('keycard/oauth discovery: a non-JSON document does not reach the error', asyn
   expect(error).toMatchObject({ code: 'invalid_response' });
   expectClean(error);
 });
+
+it('a cause chain that loops back on itself is cut short, and the error still names the endpoint', async () => {
+  const looped = new TypeError(leaky()) as TypeError & { cause?: unknown };
+  looped.cause = looped;
+  auth = createAuthClient({ baseUrl: BASE, channel: false, fetch: () => Promise.reject(looped) });
+  const error = (await auth.login({ username: 'alice' }).catch((e: unknown) => e)) as AuthError;
+  expect(error).toMatchObject({ code: 'network', message: `POST ${BASE}/auth/login failed` });
+  let depth = 0;
+  for (let cause = error.cause as { cause?: unknown } | undefined; cause; cause = cause.cause as typeof cause) depth++;
+  expect(depth).toBe(5);
+  expectClean(error);
+});
