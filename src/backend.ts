@@ -212,7 +212,7 @@ export function createJsonBackend(o: JsonBackendOptions): AuthBackend {
       try {
         body = JSON.stringify(credentials);
       } catch (cause) {
-        throw new AuthError('invalid_credentials', 'credentials are not JSON-serializable', { cause });
+        throw new AuthError('invalid_credentials', 'credentials are not JSON-serializable', { cause: scrubbed(cause) });
       }
       return post(login, body, signal);
     },

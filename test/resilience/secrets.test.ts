@@ -161,3 +161,16 @@ it('a cause chain that loops back on itself is cut short, and the error still na
   expect(depth).toBe(5);
   expectClean(error);
 });
+
+it('credentials whose toJSON throws (quoting the password) reject login() with invalid_credentials, password withheld', async () => {
+  const password = leaky('hunter2-');
+  const credentials = {
+    toJSON() {
+      throw new Error(`cannot serialize ${password}`);
+    },
+  };
+  auth = createAuthClient({ baseUrl: BASE, channel: false, fetch: () => Promise.resolve(issue()) });
+  const error = await auth.login(credentials as never).catch((e: unknown) => e);
+  expect(error).toMatchObject({ code: 'invalid_credentials' });
+  expectClean(error);
+});
