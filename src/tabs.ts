@@ -31,6 +31,7 @@ interface Locks {
     options: { signal?: AbortSignal; ifAvailable?: boolean },
     callback: (lock: unknown) => Promise<T> | T,
   ): Promise<T>;
+  query?(): Promise<{ held: { name?: string }[]; pending: { name?: string }[] }>;
 }
 
 const BUSY = {};
@@ -58,10 +59,12 @@ export function createTabs(
   } catch {
     // A sandboxed or opaque-origin document may refuse one: work alone, as where it's missing.
   }
-  // Without Web Locks: until when another tab said it holds the lane. Always: who waits for a release, the latest
-  // release heard from another tab, and how many tasks let the lane go here.
+  // Without Web Locks: until when another tab said it holds the lane. Always: who waits for a release, the stamps
+  // of the releases heard from other tabs while tasks queue here, and how many tasks asked for the lane here and
+  // let it go.
   let busyUntil = 0;
-  let released = -Infinity; // the latest stamp of a release heard from another tab
+  let heard: number[] = [];
+  let calls = 0;
   let releasedHere = 0;
   const freed = new Set<() => void>();
   const free = () => {
@@ -76,7 +79,7 @@ export function createTabs(
       if (data.type !== 'busy') return onMessage(data);
       busyUntil = data.on ? Date.now() + lockTimeoutMs : 0;
       if (!data.on) {
-        if (data.at > released) released = data.at;
+        heard.push(data.at);
         free();
       }
     };
@@ -100,20 +103,33 @@ export function createTabs(
    * Holds the tab-wide lock for `task`; `waited`: someone held it first. Not granted in time (a frozen or crashed
    * tab holding it), it runs anyway: a duplicate refresh is recoverable, a deadlock is not (supabase-js shipped one).
    */
-  async function locked<T>(task: (waited: boolean) => Promise<T>, lockManager: Locks): Promise<T> {
+  async function locked<T>(
+    task: (waited: boolean, ahead?: Promise<number | void>) => Promise<T>,
+    lockManager: Locks,
+    mine: number,
+  ): Promise<T> {
     const got = await lockManager.request(lockName, { ifAvailable: true }, (lock) => (lock ? task(false) : BUSY));
     if (got !== BUSY) return got as T;
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), lockTimeoutMs);
     waiting.add(controller);
     let started = false;
+    let ahead: Promise<number | void> | undefined;
     try {
-      return await lockManager.request(lockName, { signal: controller.signal }, () => {
+      const granted = lockManager.request(lockName, { signal: controller.signal }, () => {
         started = true;
         waiting.delete(controller);
         clearTimeout(timer);
-        return task(true);
+        return task(true, ahead);
       });
+      // How many other tabs' tasks are ahead of this one: the lock manager's queue (this request is in it, asked
+      // just before) less this tab's tasks asked for before this one and not let go yet.
+      const local = mine - releasedHere;
+      ahead = lockManager.query?.().then(
+        (q) => [...q.held, ...q.pending].filter((l) => l.name === lockName).length - local - 1,
+        () => {},
+      );
+      return await granted;
     } catch (error) {
       if (!started && controller.signal.aborted) return task(true);
       throw error;
@@ -145,15 +161,19 @@ export function createTabs(
      */
     lane<T>(task: (waited: boolean) => Promise<T>): Promise<T> {
       const lockManager = channel ? locks() : undefined;
+      if (!queued) heard = []; // nobody asked before: a release heard so far is no task's news
       const asked = clock.now();
-      const here = releasedHere;
-      // Every task lets the lane go with a message carrying this tab's clock. One granted the lane after another tab
-      // held it waits to hear that release: a browser may grant the lock before it delivers that tab's messages
-      // (Chromium can; a polyfill granting in a microtask always does), and this task must see that tab's news
-      // (in memory mode its rotated refresh token) and stamp its own decisions after it.
-      const turn = async (waited: boolean): Promise<T> => {
-        // (A release stamped before this task asked is an earlier holder's; one made here, this tab's own.)
-        const unheard = () => waited && channel && released <= asked && releasedHere === here;
+      const mine = calls++;
+      // Every task lets the lane go with a message carrying this tab's clock. One granted the lane after other tabs'
+      // tasks held it waits to hear their releases: a browser may grant the lock before it delivers a tab's messages
+      // (Chromium can; a polyfill granting in a microtask always does), and this task must see their news (in memory
+      // mode a rotated refresh token) and stamp its own decisions after it. How many: as many as the lock manager
+      // says were ahead (one tab may have held it twice in a row, or held it between two tasks of this tab: seeds
+      // -221440689, -683741211, -620252366); where it can't say, one.
+      const turn = async (waited: boolean, ahead?: Promise<number | void>): Promise<T> => {
+        const n = waited && channel ? ((await ahead) ?? 1) : 0;
+        // (Only releases stamped after this task asked count: the clock runs ahead of anything heard before.)
+        const unheard = () => heard.filter((at) => at > asked).length < n;
         if (unheard()) {
           let late = false;
           const timer = setTimeout(() => ((late = true), free()), NEWS_MS);
@@ -168,7 +188,9 @@ export function createTabs(
         }
       };
       queued++;
-      const run = lockManager ? locked(turn, lockManager) : tail.then(() => (channel ? flagged(turn) : turn(false)));
+      const run = lockManager
+        ? locked(turn, lockManager, mine)
+        : tail.then(() => (channel ? flagged(turn) : turn(false)));
       tail = run.then(
         () => queued--,
         () => queued--,
