@@ -58,9 +58,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     typeof backend.refresh !== 'function' ||
     typeof backend.logout !== 'function'
   ) {
-    throw new TypeError(
-      'keycard: options.backend must be an AuthBackend (login, refresh, logout) or a function returning one',
-    );
+    throw new TypeError('keycard: options.backend must be an AuthBackend or a function returning one');
   }
 
   const store = createStore(INITIAL);

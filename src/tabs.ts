@@ -31,14 +31,14 @@ interface Locks {
     options: { signal?: AbortSignal; ifAvailable?: boolean },
     callback: (lock: unknown) => Promise<T> | T,
   ): Promise<T>;
+  query?(): Promise<{ held: { name?: string }[]; pending: { name?: string }[] }>;
 }
 
 const BUSY = {};
 // How long a task granted the lane after another tab held it waits for that tab's release to be heard.
 const NEWS_MS = 100;
 
-const locks = (): Locks | undefined =>
-  (typeof navigator !== 'undefined' ? (navigator as { locks?: Locks }).locks : undefined) ?? undefined;
+const locks = (): Locks | undefined => (globalThis as { navigator?: { locks?: Locks } }).navigator?.locks;
 
 /**
  * Cross-tab coordination: a BroadcastChannel for news, and the lane: one queue that logins, refreshes and logout's
@@ -58,11 +58,10 @@ export function createTabs(
   } catch {
     // A sandboxed or opaque-origin document may refuse one: work alone, as where it's missing.
   }
-  // Without Web Locks: until when another tab said it holds the lane. Always: who waits for a release, the latest
-  // release heard from another tab, and how many tasks let the lane go here.
+  // Without Web Locks: until when another tab said it holds the lane. Always: who waits for a release, and the
+  // stamps of the releases made (here, or heard from other tabs) while tasks queue here.
   let busyUntil = 0;
-  let released = -Infinity; // the latest stamp of a release heard from another tab
-  let releasedHere = 0;
+  let released: number[] = [];
   const freed = new Set<() => void>();
   const free = () => {
     for (const stop of freed) stop();
@@ -76,7 +75,7 @@ export function createTabs(
       if (data.type !== 'busy') return onMessage(data);
       busyUntil = data.on ? Date.now() + lockTimeoutMs : 0;
       if (!data.on) {
-        if (data.at > released) released = data.at;
+        released.push(data.at);
         free();
       }
     };
@@ -95,33 +94,6 @@ export function createTabs(
       // A closed channel (after dispose) has nothing left to tell.
     }
   };
-
-  /**
-   * Holds the tab-wide lock for `task`; `waited`: someone held it first. Not granted in time (a frozen or crashed
-   * tab holding it), it runs anyway: a duplicate refresh is recoverable, a deadlock is not (supabase-js shipped one).
-   */
-  async function locked<T>(task: (waited: boolean) => Promise<T>, lockManager: Locks): Promise<T> {
-    const got = await lockManager.request(lockName, { ifAvailable: true }, (lock) => (lock ? task(false) : BUSY));
-    if (got !== BUSY) return got as T;
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), lockTimeoutMs);
-    waiting.add(controller);
-    let started = false;
-    try {
-      return await lockManager.request(lockName, { signal: controller.signal }, () => {
-        started = true;
-        waiting.delete(controller);
-        clearTimeout(timer);
-        return task(true);
-      });
-    } catch (error) {
-      if (!started && controller.signal.aborted) return task(true);
-      throw error;
-    } finally {
-      waiting.delete(controller);
-      clearTimeout(timer);
-    }
-  }
 
   /** Without Web Locks: tabs say over the channel when they hold the lane, and wait while another does. */
   async function flagged<T>(task: (waited: boolean) => Promise<T>): Promise<T> {
@@ -144,31 +116,65 @@ export function createTabs(
      * login another tab asks for next); otherwise a local queue, plus the channel's flag.
      */
     lane<T>(task: (waited: boolean) => Promise<T>): Promise<T> {
-      const lockManager = channel ? locks() : undefined;
-      const asked = clock.now();
-      const here = releasedHere;
-      // Every task lets the lane go with a message carrying this tab's clock. One granted the lane after another tab
-      // held it waits to hear that release: a browser may grant the lock before it delivers that tab's messages
-      // (Chromium can; a polyfill granting in a microtask always does), and this task must see that tab's news
-      // (in memory mode its rotated refresh token) and stamp its own decisions after it.
+      const lockManager = channel && locks();
+      if (!queued) released = []; // nobody queues: the releases so far are no task's news
+      let asked = clock.now();
+      let ahead: Promise<number | void> | undefined;
+      // Every task lets the lane go with a message carrying this tab's clock. One granted the lane after others waits
+      // to hear their releases: a browser may grant the lock before it delivers a tab's messages (Chromium can; a
+      // polyfill granting in a microtask always does), and this task must see their news (in memory mode a rotated
+      // refresh token) and stamp its own decisions after it. How many: as many as the lock manager said were ahead
+      // of it when it queued (one tab may have held it twice in a row, or held it between two tasks of this tab:
+      // seeds -221440689, -683741211, -620252366; this tab's own releases count at once); where it can't say, one.
+      // Only releases stamped after that count: a task's clock runs ahead of anything it heard before.
       const turn = async (waited: boolean): Promise<T> => {
-        // (A release stamped before this task asked is an earlier holder's; one made here, this tab's own.)
-        const unheard = () => waited && channel && released <= asked && releasedHere === here;
-        if (unheard()) {
-          let late = false;
-          const timer = setTimeout(() => ((late = true), free()), NEWS_MS);
-          while (!late && unheard()) await new Promise<void>((resolve) => freed.add(resolve));
-          clearTimeout(timer);
-        }
+        const n = waited && channel ? ((await ahead) ?? 1) : 0;
+        const unheard = () => released.filter((at) => at > asked).length < n;
+        let late = false;
+        const timer = setTimeout(() => ((late = true), free()), NEWS_MS);
+        while (!late && unheard()) await new Promise<void>((resolve) => freed.add(resolve));
+        clearTimeout(timer);
         try {
           return await task(waited);
         } finally {
-          releasedHere++;
-          post({ type: 'busy', at: clock.now(), on: false });
+          const at = clock.now();
+          released.push(at);
+          post({ type: 'busy', at, on: false });
         }
       };
       queued++;
-      const run = lockManager ? locked(turn, lockManager) : tail.then(() => (channel ? flagged(turn) : turn(false)));
+      // Holds the tab-wide lock; not granted in time (a frozen or crashed tab holding it), runs anyway: a duplicate
+      // refresh is recoverable, a deadlock is not (supabase-js shipped one).
+      const locked = async (lockManager: Locks): Promise<T> => {
+        const got = await lockManager.request(lockName, { ifAvailable: true }, (lock) => (lock ? turn(false) : BUSY));
+        if (got !== BUSY) return got as T;
+        const controller = new AbortController();
+        const timer = setTimeout(() => controller.abort(), lockTimeoutMs);
+        waiting.add(controller);
+        let started = false;
+        try {
+          const granted = lockManager.request(lockName, { signal: controller.signal }, () => {
+            started = true;
+            waiting.delete(controller);
+            clearTimeout(timer);
+            return turn(true);
+          });
+          // Queued (this request is the last the lock manager has): what is ahead of it, this tab's included.
+          asked = clock.now();
+          ahead = lockManager.query?.().then(
+            (q) => [...q.held, ...q.pending].filter((l) => l.name === lockName).length - 1,
+            () => {},
+          );
+          return await granted;
+        } catch (error) {
+          if (!started && controller.signal.aborted) return turn(true);
+          throw error;
+        } finally {
+          waiting.delete(controller);
+          clearTimeout(timer);
+        }
+      };
+      const run = lockManager ? locked(lockManager) : tail.then(() => (channel ? flagged(turn) : turn(false)));
       tail = run.then(
         () => queued--,
         () => queued--,

@@ -574,6 +574,21 @@ describe('no loops, whatever the server says (API.md Expiry)', () => {
     expect(refreshes).toBeLessThanOrEqual(121);
   }, 60_000);
 
+  it('a token is never due sooner than a second after it arrived, though it arrives expired (fix 28)', async () => {
+    // A login answered after a device sleep can bring a token its lifetime already left behind. Refreshing it at
+    // once would race another tab's refresh of it (in memory mode, spending a rotated-away refresh token): the
+    // refresher's gap spaces refresh requests only, and a login is none.
+    const backend = mockBackend({ lifetime: 0.001 });
+    const auth = make();
+    await auth.login(alice);
+    const token = await auth.getAccessToken();
+    await vi.advanceTimersByTimeAsync(900);
+    expect(backend.refreshes).toBe(0); // not due yet (without the floor: due half a millisecond after it arrived)
+    await vi.advanceTimersByTimeAsync(200);
+    expect(backend.refreshes).toBe(1); // due a second after it arrived
+    expect(await auth.getAccessToken()).not.toBe(token);
+  });
+
   for (const retryAfter of ['0', '-1', '0.001', new Date(Date.UTC(2020, 0, 1)).toUTCString()]) {
     it(`Retry-After: ${retryAfter} on a failing refresh lengthens no backoff step and shortens none`, async () => {
       vi.spyOn(Math, 'random').mockReturnValue(0.5);

@@ -543,3 +543,75 @@ it('a wrong password while the start-up restore still waits on the server leaves
   // The restore could not reach the server: signed out, saying why (not as if the server had said "no session").
   expect(b.getState()).toMatchObject({ status: 'unauthenticated', error: { code: 'network' } });
 });
+
+// The lane: a task granted it after other tabs' tasks waits to hear each of their releases, as many as the lock
+// manager says were ahead of it (src/tabs.ts). Each script below is one way the old rule (one release stamped after
+// the task asked, or none once a task of this tab let the lane go) let a task run before the last holder's news.
+
+it('memory mode: a refresh queued behind two tasks of another tab (a refresh, then a login) waits for the login’s news and refreshes nothing (seed -221440689)', async () => {
+  const {
+    w,
+    tabs: [a, b],
+  } = await setup({ tabs: 2, mode: 'memory', delivery: 'latent' });
+  w.latency = (s) => (s.kind === 'login' ? 50 : 5);
+  w.messageDelay = 20; // a's release reaches b while a's login is out; the login's news, after b is granted the lane
+  w.faults = ['500'];
+  const refreshed = a!.refresh().catch(() => {}); // holds the lane, and fails: no news but its release
+  const login = a!.login(alice); // queues behind it
+  const seq = w.seq;
+  const other = b!.refresh(); // queues behind both
+  await w.advance(300);
+  await Promise.all([refreshed, login, other]);
+  // b heard the login's tokens before its turn: it refreshed nothing (not the old session, after the new one began).
+  expect(refreshesAfter(w, 1, seq)).toEqual([]);
+  expect([a!.getState().status, b!.getState().status]).toEqual(['authenticated', 'authenticated']);
+  w.userLogout(0, 'logout in tab 0');
+  const out = a!.logout();
+  await w.advance(100);
+  await out;
+  expect(w.zombies()).toEqual([]); // the user logged out of the newest session the tabs were handed
+});
+
+it('memory mode: a login queued behind another tab’s login, itself behind a login here, is the newer session, though this tab’s clock is hours behind (skewed-clock seed -683741211)', async () => {
+  const {
+    w,
+    tabs: [a, b],
+  } = await setup({ tabs: 2, mode: 'memory', delivery: 'latent', clocks: 'skewed' });
+  // Tab 0's clock stood still through a 4 h sleep that tab 1's ran through: tab 1's is hours ahead. (Tab 0 has
+  // stamped news since its clock was right, so it is its lead over tab 0's last stamp that counts, hence tab 1's.)
+  w.pauseClock(1, -4 * HOUR);
+  w.messageDelay = 30; // each login's news lands after the next login in the lane is answered
+  const first = a!.login(alice); // holds the lane
+  const other = b!.login(alice); // queues behind it
+  const last = a!.login(alice); // and this one behind both: the newest session
+  await w.advance(300);
+  await Promise.all([first, other, last]);
+  // Both tabs hold the session of the login called last (in lane order), not the other tab's.
+  const sids = await Promise.all([a!, b!].map(async (c) => w.issued.get((await c.getAccessToken()) as string)?.sid));
+  expect(sids).toEqual([w.lastGranted, w.lastGranted]);
+  w.userLogout(0, 'logout in tab 0');
+  const out = a!.logout();
+  await w.advance(100);
+  await out;
+  expect(w.zombies()).toEqual([]);
+});
+
+it('a login queued behind another tab’s refused restore, itself behind a refresh here, keeps its session, though its clock is an hour behind (skewed-clock seed -620252366)', async () => {
+  const {
+    w,
+    tabs: [a],
+    open,
+  } = await setup({ cold: true, clocks: 'skewed' });
+  w.pauseClock(0, HOUR); // tab 0's clock stood still through an hour's sleep
+  w.latency = (s) => (s.kind === 'refresh' ? 30 : 5);
+  w.messageDelay = 20; // tab 1's news lands after the lane hand-off, and after tab 0's login is answered
+  const refreshed = a!.refresh(); // no cookie: refused; holds the lane meanwhile
+  await w.advance(1);
+  const b = open(1);
+  const restored = b.restore(); // queues behind it; no cookie either: refused, and tab 1 tells the others
+  await w.advance(1);
+  const login = a!.login(alice); // queues behind that restore
+  await w.advance(300);
+  await Promise.all([refreshed, restored, login]);
+  expect([a!.getState().status, b.getState().status]).toEqual(['authenticated', 'authenticated']);
+});

@@ -138,6 +138,11 @@ function createLocks() {
   return {
     held,
     waiting: () => [...queues.values()].reduce((n, q) => n + q.length, 0),
+    /** As in browsers: what is held and what waits, in queue order (a tab counts the other tabs' tasks ahead of its own). */
+    query: async () => ({
+      held: [...held].map((name) => ({ name })),
+      pending: [...queues].flatMap(([name, queue]) => queue.map(() => ({ name }))),
+    }),
     request<T>(
       name: string,
       options: { signal?: AbortSignal; ifAvailable?: boolean },
