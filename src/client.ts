@@ -69,6 +69,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   const clock = createClock((options as { clock?: () => number }).clock);
   let s = START;
   let handed: (() => void) | undefined; // ends a wait for another tab's hand-over
+  let outHere = -Infinity; // this tab's latest logout (its stamp)
 
   const publish = (status: AuthState['status'], error: AuthError | null = null) =>
     store.set({ status, user: s.tokens?.claims ?? null, expiresAt: s.tokens ? expiresAt(s.tokens) : null, error });
@@ -145,7 +146,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     if (d.effect === 'adopt' && memory && shared?.refreshToken) void refreshTokens.set(shared.refreshToken);
     if (d.effect === 'end' || d.effect === 'logout') void refreshTokens.set(null);
     apply(d, 'tab', d.effect === 'end' ? new AuthError('session_expired', 'the session ended in another tab') : null);
-    if (d.tell) tellServer(held);
+    if (d.tell) tellServer(held, s.outAt);
   }
 
   /**
@@ -173,11 +174,11 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   /**
    * Best effort, sent at once (never behind a refresh that may hang), and holding a place in the lane until
    * answered: a login (in any tab) queues behind it, so its late `Set-Cookie: …; Max-Age=0` can't wipe the new
-   * session's cookie.
+   * session's cookie. `out`: the logout's stamp, which the lane's release carries (see login()).
    */
-  function tellServer(refreshToken: Promise<string | null | undefined>): Promise<unknown> {
+  function tellServer(refreshToken: Promise<string | null | undefined>, out: number): Promise<unknown> {
     const told = refreshToken.then((token) => backend.logout(token ?? undefined, lifetime.signal)).catch(() => {});
-    void tabs.lane(() => told);
+    void tabs.lane(() => told, out);
     return told;
   }
 
@@ -315,15 +316,25 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       }
       // Logins go through the lane, so a later one simply follows this one; only a logout after this call
       // supersedes it. Starting a login changes nothing: a refresh already in flight may still end the old session.
-      const calledAt = clock.now();
+      let calledAt = clock.now();
       const superseded = () => new AuthError('unauthenticated', 'login was superseded by a logout');
+      // A logout stamped after this call supersedes it, unless that logout's server call went through the lane
+      // before this login's turn ended: then it was called first, and this tab's clock (paused by a sleep, not yet
+      // told by that tab) stamped the login too early (skewed-clock seeds -631508960, -1164978894, 20261128).
+      // Asked only when the stamps say superseded (no wait, not even a tick, otherwise); a logout here was called
+      // after this login, as this tab's own clock says.
+      const outranked = async () => {
+        if (s.outAt !== outHere && (await tabs.cleared(s.outAt))) calledAt = s.outAt + 0.001;
+        return s.outAt >= calledAt;
+      };
       try {
         return await tabs.lane(async () => {
           // Superseded while it queued: ask nothing (its Set-Cookie would land after a newer session's).
-          if (s.outAt >= calledAt) throw superseded();
+          if (s.outAt >= calledAt && (await outranked())) throw superseded();
           const verdict = await classify(backend.login(credentials, lifetime.signal), backend, 'login');
           if (!('tokens' in verdict)) throw (verdict as { error: AuthError }).error;
           const next = verdict.tokens;
+          if (s.outAt >= calledAt) await outranked();
           const news: News = { type: 'login', tokens: next, at: clock.now(), calledAt };
           let d = decide(s, news);
           if (d.effect && !cookie) {
@@ -351,9 +362,13 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     async logout() {
       const held = refreshTokens.get();
       apply(decide(s, { type: 'logout', at: clock.now() }), 'manual');
+      outHere = s.outAt;
       if (gone()) return;
       // Logout always completes locally; the server call is best effort.
-      await tellServer(held.then(async (token) => (await refreshTokens.set(null), token)));
+      await tellServer(
+        held.then(async (token) => (await refreshTokens.set(null), token)),
+        s.outAt,
+      );
     },
 
     async refresh() {

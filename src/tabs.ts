@@ -13,8 +13,11 @@ export type TabMessage =
   /** A new memory-mode tab asks for the session (it has no refresh token of its own). */
   | { type: 'sync'; at: number };
 
-/** A tab took the lane (only where Web Locks are missing) or let it go (always); never reaches the client. */
-type Busy = { type: 'busy'; at: number; on: boolean };
+/**
+ * A tab took the lane (only where Web Locks are missing) or let it go (always; `out`: the task was the server call of
+ * the logout stamped so); never reaches the client.
+ */
+type Busy = { type: 'busy'; at: number; on: boolean; out?: number };
 
 export interface SharedTokens {
   accessToken: string;
@@ -62,10 +65,21 @@ export function createTabs(
   // stamps of the releases made (here, or heard from other tabs) while tasks queue here.
   let busyUntil = 0;
   let released: number[] = [];
+  let cleared = -Infinity; // the latest logout whose server call let the lane go (here, or heard)
+  const clear = (out: unknown) => {
+    if (typeof out === 'number' && out > cleared) cleared = out;
+  };
   const freed = new Set<() => void>();
   const free = () => {
     for (const stop of freed) stop();
     freed.clear();
+  };
+  /** Waits until `done()`, re-checking at each release heard, for at most NEWS_MS. */
+  const hear = async (done: () => boolean) => {
+    let late = false;
+    const timer = setTimeout(() => ((late = true), free()), NEWS_MS);
+    while (!late && !done()) await new Promise<void>((resolve) => freed.add(resolve));
+    clearTimeout(timer);
   };
   if (channel) {
     channel.onmessage = (event: MessageEvent) => {
@@ -76,6 +90,7 @@ export function createTabs(
       busyUntil = data.on ? Date.now() + lockTimeoutMs : 0;
       if (!data.on) {
         released.push(data.at);
+        clear(data.out);
         free();
       }
     };
@@ -115,7 +130,7 @@ export function createTabs(
      * Locks the browser's queue is the lane (asked for at once, so a logout's call queued here stays ahead of a
      * login another tab asks for next); otherwise a local queue, plus the channel's flag.
      */
-    lane<T>(task: (waited: boolean) => Promise<T>): Promise<T> {
+    lane<T>(task: (waited: boolean) => Promise<T>, out?: number): Promise<T> {
       const lockManager = channel && locks();
       if (!queued) released = []; // nobody queues: the releases so far are no task's news
       let asked = clock.now();
@@ -129,17 +144,15 @@ export function createTabs(
       // Only releases stamped after that count: a task's clock runs ahead of anything it heard before.
       const turn = async (waited: boolean): Promise<T> => {
         const n = waited && channel ? ((await ahead) ?? 1) : 0;
-        const unheard = () => released.filter((at) => at > asked).length < n;
-        let late = false;
-        const timer = setTimeout(() => ((late = true), free()), NEWS_MS);
-        while (!late && unheard()) await new Promise<void>((resolve) => freed.add(resolve));
-        clearTimeout(timer);
+        const heard = () => released.filter((at) => at > asked).length >= n;
+        if (!heard()) await hear(heard); // (not a tick later when there is nothing to wait for)
         try {
           return await task(waited);
         } finally {
           const at = clock.now();
           released.push(at);
-          post({ type: 'busy', at, on: false });
+          clear(out);
+          post({ type: 'busy', at, on: false, out });
         }
       };
       queued++;
@@ -180,6 +193,19 @@ export function createTabs(
         () => queued--,
       );
       return run;
+    },
+
+    /**
+     * Whether the server call of another tab's logout stamped `out` has let the lane go, waiting up to NEWS_MS to
+     * hear it. Asked by a task holding a Web Lock, yes means that call was ahead of the task in the lane: the logout
+     * was called first, whatever the tabs' clocks say (a release heard while a task holds the lock is of a task
+     * before it). Without Web Locks tasks of two tabs may overlap, and nothing can be told: no.
+     */
+    async cleared(out: number): Promise<boolean> {
+      const done = () => cleared >= out;
+      if (!channel || !locks()) return false;
+      if (!done()) await hear(done);
+      return done();
     },
 
     /** Null when the lane is empty, else a promise that settles once what is in it now has run. */

@@ -615,3 +615,48 @@ it('a login queued behind another tab’s refused restore, itself behind a refre
   await Promise.all([refreshed, restored, login]);
   expect([a!.getState().status, b.getState().status]).toEqual(['authenticated', 'authenticated']);
 });
+
+it("memory mode: a login called just after another tab's logout keeps its session, though its clock stood still through a sleep and it heard that logout only after the login went out (skewed-clock seeds -631508960, -1164978894, 20261128)", async () => {
+  const {
+    w,
+    tabs: [a],
+    open,
+  } = await setup({ mode: 'memory', delivery: 'latent', clocks: 'skewed' });
+  w.pauseClock(0, HOUR); // tab 0's clock stood still through an hour's sleep: every stamp of tab 1 is later
+  w.latency = (s) => (s.kind === 'login' ? 30 : 5);
+  w.messageDelay = 20; // tab 1's news (its restore's release first) lands after the lane hand-off
+  const b = open(1);
+  const restored = b.restore(); // no refresh token of its own: asks tab 0, lets the lane go at once
+  const out = b.logout(); // the user logs out in tab 1; its server call takes the lane
+  const login = a!.login(alice); // a moment later, in tab 0: queues behind that call
+  await w.advance(300);
+  await Promise.all([restored, out]);
+  // The login was called after the logout (its turn came after the logout's call in the lane), so it signs the
+  // user in, in both tabs, with the session it created.
+  await expect(login).resolves.toMatchObject({ status: 'authenticated' });
+  const sids = await Promise.all([a!, b].map(async (c) => w.issued.get((await c.getAccessToken()) as string)?.sid));
+  expect(sids).toEqual([w.lastGranted, w.lastGranted]);
+  const last = a!.logout();
+  await w.advance(100);
+  await last;
+  expect(w.zombies()).toEqual([]);
+});
+
+it('a login called before a logout in another tab is still superseded by it, whatever the clocks (the lane puts the logout after it)', async () => {
+  const {
+    w,
+    tabs: [a, b],
+  } = await setup({ tabs: 2, mode: 'memory', delivery: 'latent', clocks: 'skewed' });
+  w.pauseClock(0, HOUR);
+  w.latency = (s) => (s.kind === 'login' ? 30 : 5);
+  w.messageDelay = 10; // the logout's news reaches tab 0 while its login is out
+  const login = a!.login(alice).catch((e: unknown) => e); // holds the lane
+  await w.advance(1);
+  w.userLogout(1, 'logout in tab 1');
+  const out = b!.logout(); // called after it: its server call queues behind the login
+  await w.advance(300);
+  await out;
+  expect(await login).toMatchObject({ code: 'unauthenticated' });
+  expect([a!.getState().status, b!.getState().status]).toEqual(['unauthenticated', 'unauthenticated']);
+  expect(w.zombies()).toEqual([]);
+});
