@@ -316,30 +316,35 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       }
       // Logins go through the lane, so a later one simply follows this one; only a logout after this call
       // supersedes it. Starting a login changes nothing: a refresh already in flight may still end the old session.
-      let calledAt = clock.now();
+      const asked = clock.now();
+      let calledAt = asked;
       const superseded = () => new AuthError('unauthenticated', 'login was superseded by a logout');
       // A logout stamped after this call supersedes it, unless that logout's server call went through the lane
       // before this login's turn ended: then it was called first, and this tab's clock (paused by a sleep, not yet
       // told by that tab) stamped the login too early (skewed-clock seeds -631508960, -1164978894, 20261128).
-      // Asked only when the stamps say superseded (no wait, not even a tick, otherwise); a logout here was called
-      // after this login, as this tab's own clock says.
+      // A logout here after this call supersedes it whatever other tabs did: this tab's own clock orders its calls.
       const outranked = async () => {
-        if (s.outAt !== outHere && (await tabs.cleared(s.outAt))) calledAt = s.outAt + 0.001;
+        if (outHere >= asked) calledAt = asked;
+        else if (await tabs.cleared(s.outAt)) calledAt = s.outAt + 0.001;
         return s.outAt >= calledAt;
       };
+      // Asked only when the stamps say superseded (no wait, not even a tick, otherwise).
+      const stale = () => s.outAt >= calledAt || outHere >= asked;
       try {
         return await tabs.lane(async () => {
           // Superseded while it queued: ask nothing (its Set-Cookie would land after a newer session's).
-          if (s.outAt >= calledAt && (await outranked())) throw superseded();
+          if (stale() && (await outranked())) throw superseded();
           const verdict = await classify(backend.login(credentials, lifetime.signal), backend, 'login');
           if (!('tokens' in verdict)) throw (verdict as { error: AuthError }).error;
           const next = verdict.tokens;
-          if (s.outAt >= calledAt) await outranked();
-          const news: News = { type: 'login', tokens: next, at: clock.now(), calledAt };
-          let d = decide(s, news);
+          const at = clock.now();
+          const judged = () => decide(s, { type: 'login', tokens: next, at, calledAt });
+          if (stale()) await outranked();
+          let d = judged();
           if (d.effect && !cookie) {
             await refreshTokens.set(next.refreshToken ?? null);
-            d = decide(s, news);
+            if (stale()) await outranked();
+            d = judged();
           }
           if (!d.effect) {
             // The user logged out while this login was in flight: end the session the server just made (in cookie

@@ -660,3 +660,22 @@ it('a login called before a logout in another tab is still superseded by it, wha
   expect([a!.getState().status, b!.getState().status]).toEqual(['unauthenticated', 'unauthenticated']);
   expect(w.zombies()).toEqual([]);
 });
+
+it("a logout here after this tab's login supersedes it, though another tab's earlier logout (its stamp ahead) went through the lane first (skewed-clock seed 20261128, history 73,111 of a 100,000 run)", async () => {
+  const {
+    w,
+    tabs: [a, b],
+  } = await setup({ tabs: 2, clocks: 'skewed' });
+  w.pauseClock(0, HOUR); // tab 0's clock stood still through a sleep: tab 1's logout is stamped after tab 0's
+  w.messageDelay = 20;
+  w.userLogout(1, 'logout in tab 1');
+  const first = b!.logout(); // tab 1: its server call takes the lane
+  const login = a!.login(alice).catch((e: unknown) => e); // then, in tab 0, a login
+  w.userLogout(0, 'logout in tab 0');
+  const last = a!.logout(); // and a logout after it: the login must not outlive it
+  await w.advance(300);
+  await Promise.all([first, last]);
+  expect(await login).toMatchObject({ code: 'unauthenticated' });
+  expect([a!.getState().status, b!.getState().status]).toEqual(['unauthenticated', 'unauthenticated']);
+  expect(w.zombies()).toEqual([]);
+});
