@@ -146,7 +146,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     if (d.effect === 'adopt' && memory && shared?.refreshToken) void refreshTokens.set(shared.refreshToken);
     if (d.effect === 'end' || d.effect === 'logout') void refreshTokens.set(null);
     apply(d, 'tab', d.effect === 'end' ? new AuthError('session_expired', 'the session ended in another tab') : null);
-    if (d.tell) tellServer(held, s.outAt);
+    if (d.tell) tellServer(held);
   }
 
   /**
@@ -174,11 +174,11 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   /**
    * Best effort, sent at once (never behind a refresh that may hang), and holding a place in the lane until
    * answered: a login (in any tab) queues behind it, so its late `Set-Cookie: …; Max-Age=0` can't wipe the new
-   * session's cookie. `out`: the logout's stamp, which the lane's release carries (see login()).
+   * session's cookie. Called just after the logout was decided: its release names that logout (`s.outAt`; see login()).
    */
-  function tellServer(refreshToken: Promise<string | null | undefined>, out: number): Promise<unknown> {
+  function tellServer(refreshToken: Promise<string | null | undefined>): Promise<unknown> {
     const told = refreshToken.then((token) => backend.logout(token ?? undefined, lifetime.signal)).catch(() => {});
-    void tabs.lane(() => told, out);
+    void tabs.lane(() => told, s.outAt);
     return told;
   }
 
@@ -370,10 +370,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       outHere = s.outAt;
       if (gone()) return;
       // Logout always completes locally; the server call is best effort.
-      await tellServer(
-        held.then(async (token) => (await refreshTokens.set(null), token)),
-        s.outAt,
-      );
+      await tellServer(held.then(async (token) => (await refreshTokens.set(null), token)));
     },
 
     async refresh() {

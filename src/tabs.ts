@@ -66,7 +66,7 @@ export function createTabs(
   let busyUntil = 0;
   let released: number[] = [];
   let cleared = -Infinity; // the latest logout whose server call let the lane go (here, or heard)
-  const clear = (out: unknown) => {
+  const heardOut = (out: unknown) => {
     if (typeof out === 'number' && out > cleared) cleared = out;
   };
   const freed = new Set<() => void>();
@@ -90,7 +90,7 @@ export function createTabs(
       busyUntil = data.on ? Date.now() + lockTimeoutMs : 0;
       if (!data.on) {
         released.push(data.at);
-        clear(data.out);
+        heardOut(data.out);
         free();
       }
     };
@@ -151,7 +151,7 @@ export function createTabs(
         } finally {
           const at = clock.now();
           released.push(at);
-          clear(out);
+          heardOut(out);
           post({ type: 'busy', at, on: false, out });
         }
       };
