@@ -65,8 +65,10 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   const events = createEmitter<AuthEvent>();
   const lifetime = new AbortController(); // aborted by dispose(): cancels in-flight auth requests
   const gone = () => lifetime.signal.aborted;
-  // A test may give each tab its own clock (the model's skewed-clock variant); tabs never trust each other's.
-  const clock = createClock((options as { clock?: () => number }).clock);
+  // A test may give each tab its own clock (the model's skewed-clock variant; tabs never trust each other's) and
+  // its own view of the lock manager (the model's tabs share one, and it tells them apart as a browser does).
+  const seams = options as { clock?: () => number; locks?: Parameters<typeof createTabs>[4] };
+  const clock = createClock(seams.clock);
   let s = START;
   let handed: (() => void) | undefined; // ends a wait for another tab's hand-over
   let outHere = -Infinity; // this tab's latest logout (its stamp)
@@ -86,6 +88,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     timeoutMs + 5000,
     clock,
     onTabMessage,
+    seams.locks,
   );
   const flight = createFlight(
     attempt,

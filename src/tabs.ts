@@ -14,10 +14,15 @@ export type TabMessage =
   | { type: 'sync'; at: number };
 
 /**
- * A tab took the lane (only where Web Locks are missing) or let it go (always; `out`: the task was the server call of
- * the logout stamped so); never reaches the client.
+ * The lane's own messages, which never reach the client. `busy`: a tab took the lane (only where Web Locks are
+ * missing) or let it go (always; `out`: the task was the server call of the logout stamped so). `ping`: a tab was just
+ * granted the lane after waiting; every tab answers with a `pong` naming it (`to`: the ping's stamp) and itself (`by`:
+ * its lock `clientId`, once known).
  */
-type Busy = { type: 'busy'; at: number; on: boolean; out?: number };
+type Lane =
+  | { type: 'busy'; at: number; on: boolean; out?: number }
+  | { type: 'ping'; at: number }
+  | { type: 'pong'; at: number; to: number; by?: string };
 
 export interface SharedTokens {
   accessToken: string;
@@ -34,12 +39,13 @@ interface Locks {
     options: { signal?: AbortSignal; ifAvailable?: boolean },
     callback: (lock: unknown) => Promise<T> | T,
   ): Promise<T>;
-  query?(): Promise<{ held: { name?: string }[]; pending: { name?: string }[] }>;
+  query?(): Promise<{ held: Held[]; pending: Held[] }>;
 }
+type Held = { name?: string; clientId?: string };
 
 const BUSY = {};
-// How long a task granted the lane after another tab held it waits for that tab's release to be heard.
-const NEWS_MS = 100;
+// How long a task granted the lane after other tabs held it waits for their answers (a round trip).
+const NEWS_MS = 200;
 
 const locks = (): Locks | undefined => (globalThis as { navigator?: { locks?: Locks } }).navigator?.locks;
 
@@ -54,6 +60,7 @@ export function createTabs(
   lockTimeoutMs: number,
   clock: Clock,
   onMessage: (message: TabMessage) => void,
+  injected?: Locks, // a test's lock manager for this tab (the model gives each tab a clientId)
 ) {
   let channel: BroadcastChannel | null = null;
   try {
@@ -61,10 +68,8 @@ export function createTabs(
   } catch {
     // A sandboxed or opaque-origin document may refuse one: work alone, as where it's missing.
   }
-  // Without Web Locks: until when another tab said it holds the lane. Always: who waits for a release, and the
-  // stamps of the releases made (here, or heard from other tabs) while tasks queue here.
+  // Without Web Locks: until when another tab said it holds the lane. Always: who waits for a release or an answer.
   let busyUntil = 0;
-  let released: number[] = [];
   let cleared = -Infinity; // the latest logout whose server call let the lane go (here, or heard)
   const heardOut = (out: unknown) => {
     if (typeof out === 'number' && out > cleared) cleared = out;
@@ -74,22 +79,30 @@ export function createTabs(
     for (const stop of freed) stop();
     freed.clear();
   };
-  /** Waits until `done()`, re-checking at each release heard, for at most NEWS_MS. */
+  /** Waits until `done()`, re-checking at each release or answer heard, for at most NEWS_MS. */
   const hear = async (done: () => boolean) => {
     let late = false;
     const timer = setTimeout(() => ((late = true), free()), NEWS_MS);
     while (!late && !done()) await new Promise<void>((resolve) => freed.add(resolve));
     clearTimeout(timer);
   };
+  const manager = () => injected ?? locks();
+  let me: string | undefined; // this tab's clientId in the lock manager, learned the first time it holds the lane
+  let pinged = NaN; // the stamp of this tab's latest ping, and who answered it
+  const ponged = new Set<string | undefined>();
   if (channel) {
     channel.onmessage = (event: MessageEvent) => {
-      const data = event.data as TabMessage | Busy | null;
+      const data = event.data as TabMessage | Lane | null;
       if (!data || typeof data !== 'object' || typeof data.type !== 'string') return;
       clock.heard(data.at);
+      if (data.type === 'ping') return post({ type: 'pong', at: clock.now(), to: data.at, by: me });
+      if (data.type === 'pong') {
+        if (data.to === pinged) ponged.add(data.by);
+        return free();
+      }
       if (data.type !== 'busy') return onMessage(data);
       busyUntil = data.on ? Date.now() + lockTimeoutMs : 0;
       if (!data.on) {
-        released.push(data.at);
         heardOut(data.out);
         free();
       }
@@ -102,7 +115,7 @@ export function createTabs(
   let tail: Promise<unknown> = Promise.resolve();
   let queued = 0;
 
-  const post = (message: TabMessage | Busy): void => {
+  const post = (message: TabMessage | Lane): void => {
     try {
       channel?.postMessage(message);
     } catch {
@@ -131,35 +144,42 @@ export function createTabs(
      * login another tab asks for next); otherwise a local queue, plus the channel's flag.
      */
     lane<T>(task: (waited: boolean) => Promise<T>, out?: number): Promise<T> {
-      const lockManager = channel && locks();
-      if (!queued) released = []; // nobody queues: the releases so far are no task's news
-      let asked = clock.now();
-      let ahead: Promise<number | void> | undefined;
-      // Every task lets the lane go with a message carrying this tab's clock. One granted the lane after others waits
-      // to hear their releases: a browser may grant the lock before it delivers a tab's messages (Chromium can; a
-      // polyfill granting in a microtask always does), and this task must see their news (in memory mode a rotated
-      // refresh token) and stamp its own decisions after it. How many: as many as the lock manager said were ahead
-      // of it when it queued (one tab may have held it twice in a row, or held it between two tasks of this tab:
-      // seeds -221440689, -683741211, -620252366; this tab's own releases count at once); where it can't say, one.
-      // Only releases stamped after that count: a task's clock runs ahead of anything it heard before.
+      const lockManager = channel && manager();
+      let ahead: Promise<(string | undefined)[] | void> | undefined;
+      // Every task lets the lane go with a message. One granted the lane after others held it must see their news
+      // first (in memory mode a rotated refresh token) and stamp its own decisions after it, but a browser may grant
+      // the lock before it delivers a tab's messages (Chromium can; a polyfill granting in a microtask always does).
+      // Counting their releases by stamp took an earlier release, made before this task queued and heard late from a
+      // tab whose clock is ahead, for its predecessor's (history 88,226 of the fixed seed: fix 31). So it asks
+      // instead: it pings, and waits (≤ NEWS_MS) for an answer from every tab the lock manager said had a task ahead
+      // of it (by `clientId`; where it can't say, any one). A tab posts its news and its release before it can answer
+      // a ping sent after its release, and a channel delivers one sender's messages in order (rule N1).
       const turn = async (waited: boolean): Promise<T> => {
-        const n = waited && channel ? ((await ahead) ?? 1) : 0;
-        const heard = () => released.filter((at) => at > asked).length >= n;
-        if (!heard()) await hear(heard); // (not a tick later when there is nothing to wait for)
+        const want = waited && lockManager && channel ? ((await ahead) ?? [undefined]) : [];
+        if (want.length) {
+          ponged.clear();
+          post({ type: 'ping', at: (pinged = clock.now()) });
+          await hear(() => want.every((id) => ponged.has(id)));
+        }
         try {
           return await task(waited);
         } finally {
-          const at = clock.now();
-          released.push(at);
           heardOut(out);
-          post({ type: 'busy', at, on: false, out });
+          post({ type: 'busy', at: clock.now(), on: false, out });
         }
+      };
+      // Granted: the first time, learn which lock client this tab is (the one holding the lane), to name it in pongs.
+      const held = async (waited: boolean, lockManager: Locks) => {
+        me ??= (await lockManager.query?.().catch(() => undefined))?.held.find((l) => l.name === lockName)?.clientId;
+        return turn(waited);
       };
       queued++;
       // Holds the tab-wide lock; not granted in time (a frozen or crashed tab holding it), runs anyway: a duplicate
       // refresh is recoverable, a deadlock is not (supabase-js shipped one).
       const locked = async (lockManager: Locks): Promise<T> => {
-        const got = await lockManager.request(lockName, { ifAvailable: true }, (lock) => (lock ? turn(false) : BUSY));
+        const got = await lockManager.request(lockName, { ifAvailable: true }, (lock) =>
+          lock ? held(false, lockManager) : BUSY,
+        );
         if (got !== BUSY) return got as T;
         const controller = new AbortController();
         const timer = setTimeout(() => controller.abort(), lockTimeoutMs);
@@ -170,12 +190,15 @@ export function createTabs(
             started = true;
             waiting.delete(controller);
             clearTimeout(timer);
-            return turn(true);
+            return held(true, lockManager);
           });
-          // Queued (this request is the last the lock manager has): what is ahead of it, this tab's included.
-          asked = clock.now();
+          // Queued, this request the last the lock manager has: the other clients with a task ahead of it.
           ahead = lockManager.query?.().then(
-            (q) => [...q.held, ...q.pending].filter((l) => l.name === lockName).length - 1,
+            (q) => {
+              const lane = [...q.held, ...q.pending].filter((l) => l.name === lockName).map((l) => l.clientId);
+              const self = me ?? lane.pop();
+              return lane.filter((id) => id !== self);
+            },
             () => {},
           );
           return await granted;

@@ -90,6 +90,41 @@ describe.skipIf(!existsSync(CHROMIUM))('tabs whose clocks disagree (Chromium)', 
     await settled(newer, 'authenticated');
     await Promise.all([older.close(), newer.close()]);
   }, 30_000);
+
+  it("a tab granted the lane after another tab's login asks the tabs to answer, and that tab answers naming its lock client", async () => {
+    const [holder, waiter, observer] = [await context.newPage(), await context.newPage(), await context.newPage()];
+    for (const page of [holder, waiter, observer]) await page.goto(`${url}/`);
+    await observer.evaluate(() => {
+      const seen: unknown[] = ((window as unknown as { seen: unknown[] }).seen = []);
+      new BroadcastChannel(`keycard:${location.origin}/auth/refresh`).onmessage = (e) => seen.push(e.data);
+    });
+    // The holder's login is slow, so the waiter's queues behind it.
+    await holder.evaluate(() => {
+      const slow = window.fetch.bind(window);
+      window.fetch = (...args) => new Promise((r) => setTimeout(r, 300)).then(() => slow(...args));
+      void auth.login({ username: 'alice', password: 'wonderland' });
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    const holding = await observer.evaluate(async () => {
+      const { held } = await navigator.locks.query();
+      return held.find((l) => l.name?.endsWith(':lane'))?.clientId;
+    });
+    expect(holding).toEqual(expect.any(String));
+    expect(await waiter.evaluate((c) => auth.login(c).then((s) => s.status), alice)).toBe('authenticated');
+    const seen = (await observer.evaluate(() => (window as unknown as { seen: unknown[] }).seen)) as Array<{
+      type: string;
+      at: number;
+      to?: number;
+      by?: string;
+    }>;
+    const ping = seen.find((m) => m.type === 'ping');
+    expect(ping).toBeDefined();
+    // The holder answered with the clientId the lock manager gave it; the observer's own client answered too, though
+    // it never held the lane: it has none to give.
+    const named = seen.filter((m) => m.type === 'pong' && m.to === ping!.at).map((m) => m.by);
+    expect(named.sort()).toEqual([holding, undefined]);
+    await Promise.all([holder.close(), waiter.close(), observer.close()]);
+  }, 30_000);
 });
 
 declare const auth: import('../src/types').AuthClient;

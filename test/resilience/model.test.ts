@@ -133,8 +133,9 @@ class Real {
       refreshLeadTime: this.config.lead,
       fetch: this.world.fetchFor(id),
       channel: 'model',
-      // Not public API: a test's way to give each tab its own ordering clock (src/session.ts createClock).
-      ...{ clock: this.world.clockFor(id) },
+      // Not public API: a test's way to give each tab its own ordering clock (src/session.ts createClock) and its own
+      // clientId in the shared lock manager (src/tabs.ts).
+      ...{ clock: this.world.clockFor(id), locks: this.world.locks.as(id) },
     });
     const tab: Tab = { id, client, everAuthenticated: false, backoff: null };
     client.subscribe((s) => void (s.status === 'authenticated' && (tab.everAuthenticated = true)));

@@ -37,7 +37,7 @@ async function setup(
       refreshToken: w.mode,
       fetch: w.fetchFor(i),
       channel: options.channel ?? 'regressions',
-      ...{ clock: w.clockFor(i) },
+      ...{ clock: w.clockFor(i), locks: w.locks.as(i) },
     });
     clients.push(client);
     return client;
@@ -251,7 +251,7 @@ it('a refusal another tab got before a login here (its message arriving late) do
   const restored = b!.restore(); // no session yet: 401; b tells the others, slowly
   await w.advance(0);
   const login = a!.login(alice); // queues for the lock behind b's refresh
-  await w.advance(300);
+  await w.advance(400); // a's wait for b's answer (a round trip), its login, and its news to b
   await Promise.all([restored, login]);
   expect([a!.getState().status, b!.getState().status]).toEqual(['authenticated', 'authenticated']);
 });
@@ -492,7 +492,7 @@ it("cookie mode: a refusal of the cookie another tab's login just set ends that 
     tabs: [a, b],
   } = await setup({ tabs: 2, lifetime: 20 });
   w.latency = (s) => (s.kind === 'refresh' ? 100 : 5);
-  w.messageDelay = 150; // a's login news reaches b while b's refresh is out (after b's 100 ms wait for news)
+  w.messageDelay = 250; // a's login news reaches b while b's refresh is out (after b's 200 ms wait for a's answer)
   const login = a!.login(alice); // holds the lane
   await w.advance(1);
   w.killSessions(); // the server ends every session, the one that login just made included
@@ -678,4 +678,28 @@ it("a logout here after this tab's login supersedes it, though another tab's ear
   expect(await login).toMatchObject({ code: 'unauthenticated' });
   expect([a!.getState().status, b!.getState().status]).toEqual(['unauthenticated', 'unauthenticated']);
   expect(w.zombies()).toEqual([]);
+});
+
+it("memory mode: a login queued behind another tab's logout waits for that tab's answer, not for a release it made before, heard late from a clock ahead (skewed-clock seed 20261128, history 88,226 of a 100,000 run)", async () => {
+  const {
+    w,
+    tabs: [a, b],
+  } = await setup({ tabs: 2, mode: 'memory', delivery: 'latent', clocks: 'skewed' });
+  w.pauseClock(0, HOUR); // tab 1's stamps are an hour ahead of tab 0's
+  w.latency = (s) => (s.kind === 'logout' ? 50 : 5);
+  w.messageDelay = 80;
+  const refreshed = b!.refresh(); // tab 1 takes the lane and lets it go; its release reaches tab 0 late
+  await w.advance(20);
+  await refreshed;
+  w.userLogout(1, 'logout in tab 1');
+  const out = b!.logout(); // its server call takes the lane
+  await w.advance(5);
+  const login = a!.login(alice); // then the user signs in in tab 0: it queues behind that logout's call
+  await w.advance(600);
+  await Promise.all([out, login]);
+  // The release tab 0 heard first was the refresh's: going on then, the login signed tab 0 in before the logout's
+  // news landed, and that news (stamped later, on tab 1's clock) signed it out again.
+  expect([a!.getState().status, b!.getState().status]).toEqual(['authenticated', 'authenticated']);
+  expect(alive(w)).toBe(1);
+  expect(w.violations).toEqual([]);
 });

@@ -111,22 +111,27 @@ export interface WorldOptions {
   clocks?: 'shared' | 'skewed';
 }
 
-/** An in-process Web Locks manager (exclusive mode, `signal` honoured), like one browser profile's. */
+/**
+ * An in-process Web Locks manager (exclusive mode, `signal` honoured), like one browser profile's. `request` and
+ * `query` as used directly come from an unnamed client; `as(client)` is one tab's view, whose requests carry its
+ * `clientId` as a browser's do.
+ */
 function createLocks() {
   type Entry = {
     run: () => Promise<unknown>;
     resolve: (v: unknown) => void;
     reject: (e: unknown) => void;
     granted: boolean;
+    clientId?: string;
   };
   const queues = new Map<string, Entry[]>();
-  const held = new Set<string>();
+  const held = new Map<string, string | undefined>(); // name → holder's clientId
   const pump = (name: string) => {
     const queue = queues.get(name) ?? [];
     if (held.has(name) || queue.length === 0) return;
     const next = queue.shift() as Entry;
     next.granted = true;
-    held.add(name);
+    held.set(name, next.clientId);
     Promise.resolve()
       .then(next.run)
       .then(next.resolve, next.reject)
@@ -135,42 +140,55 @@ function createLocks() {
         pump(name);
       });
   };
+  /** As in browsers: what is held and what waits, in queue order (a tab counts the other tabs' tasks ahead of its own). */
+  const query = async () => ({
+    held: [...held].map(([name, clientId]) => ({ name, clientId })),
+    pending: [...queues].flatMap(([name, queue]) => queue.map((e) => ({ name, clientId: e.clientId }))),
+  });
+  function request<T>(
+    name: string,
+    options: { signal?: AbortSignal; ifAvailable?: boolean },
+    callback: (lock: unknown) => Promise<T>,
+    clientId?: string,
+  ): Promise<T> {
+    // As in browsers: ifAvailable calls back with null at once when the lock is held or queued for.
+    if (options.ifAvailable && (held.has(name) || (queues.get(name)?.length ?? 0) > 0))
+      return Promise.resolve().then(() => callback(null));
+    return new Promise<T>((resolve, reject) => {
+      const abortError = () => new DOMException('The lock request was aborted', 'AbortError');
+      if (options.signal?.aborted) return reject(abortError());
+      const entry: Entry = {
+        run: () => callback({ name }),
+        resolve: resolve as (v: unknown) => void,
+        reject,
+        granted: false,
+        clientId,
+      };
+      const queue = queues.get(name) ?? [];
+      queues.set(name, queue);
+      queue.push(entry);
+      options.signal?.addEventListener('abort', () => {
+        if (entry.granted) return;
+        queue.splice(queue.indexOf(entry), 1);
+        reject(abortError());
+      });
+      pump(name);
+    });
+  }
   return {
     held,
     waiting: () => [...queues.values()].reduce((n, q) => n + q.length, 0),
-    /** As in browsers: what is held and what waits, in queue order (a tab counts the other tabs' tasks ahead of its own). */
-    query: async () => ({
-      held: [...held].map((name) => ({ name })),
-      pending: [...queues].flatMap(([name, queue]) => queue.map(() => ({ name }))),
+    query,
+    request,
+    /** Tab `client`'s view: its requests carry its clientId. */
+    as: (client: number) => ({
+      query,
+      request: <T>(
+        name: string,
+        options: { signal?: AbortSignal; ifAvailable?: boolean },
+        callback: (lock: unknown) => Promise<T>,
+      ) => request(name, options, callback, `tab-${client}`),
     }),
-    request<T>(
-      name: string,
-      options: { signal?: AbortSignal; ifAvailable?: boolean },
-      callback: (lock: unknown) => Promise<T>,
-    ): Promise<T> {
-      // As in browsers: ifAvailable calls back with null at once when the lock is held or queued for.
-      if (options.ifAvailable && (held.has(name) || (queues.get(name)?.length ?? 0) > 0))
-        return Promise.resolve().then(() => callback(null));
-      return new Promise<T>((resolve, reject) => {
-        const abortError = () => new DOMException('The lock request was aborted', 'AbortError');
-        if (options.signal?.aborted) return reject(abortError());
-        const entry: Entry = {
-          run: () => callback({ name }),
-          resolve: resolve as (v: unknown) => void,
-          reject,
-          granted: false,
-        };
-        const queue = queues.get(name) ?? [];
-        queues.set(name, queue);
-        queue.push(entry);
-        options.signal?.addEventListener('abort', () => {
-          if (entry.granted) return;
-          queue.splice(queue.indexOf(entry), 1);
-          reject(abortError());
-        });
-        pump(name);
-      });
-    },
   };
 }
 
