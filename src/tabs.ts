@@ -154,8 +154,11 @@ export function createTabs(
       // instead: it pings, and waits (≤ NEWS_MS) for an answer from every tab the lock manager said had a task ahead
       // of it (by `clientId`; where it can't say, any one). A tab posts its news and its release before it can answer
       // a ping sent after its release, and a channel delivers one sender's messages in order (rule N1).
-      const turn = async (waited: boolean): Promise<T> => {
-        const want = waited && lockManager && channel ? ((await ahead) ?? [undefined]) : [];
+      // Holding the lock (`held`), the first time: learn which lock client this tab is, to name it in pongs.
+      const turn = async (waited: boolean, held?: boolean): Promise<T> => {
+        if (held)
+          me ??= (await lockManager?.query?.().catch(() => {}))?.held.find((l) => l.name === lockName)?.clientId;
+        const want = waited && held && channel ? ((await ahead) ?? [undefined]) : [];
         if (want.length) {
           ponged.clear();
           post({ type: 'ping', at: (pinged = clock.now()) });
@@ -168,17 +171,12 @@ export function createTabs(
           post({ type: 'busy', at: clock.now(), on: false, out });
         }
       };
-      // Granted: the first time, learn which lock client this tab is (the one holding the lane), to name it in pongs.
-      const held = async (waited: boolean, lockManager: Locks) => {
-        me ??= (await lockManager.query?.().catch(() => undefined))?.held.find((l) => l.name === lockName)?.clientId;
-        return turn(waited);
-      };
       queued++;
       // Holds the tab-wide lock; not granted in time (a frozen or crashed tab holding it), runs anyway: a duplicate
       // refresh is recoverable, a deadlock is not (supabase-js shipped one).
       const locked = async (lockManager: Locks): Promise<T> => {
         const got = await lockManager.request(lockName, { ifAvailable: true }, (lock) =>
-          lock ? held(false, lockManager) : BUSY,
+          lock ? turn(false, true) : BUSY,
         );
         if (got !== BUSY) return got as T;
         const controller = new AbortController();
@@ -190,7 +188,7 @@ export function createTabs(
             started = true;
             waiting.delete(controller);
             clearTimeout(timer);
-            return held(true, lockManager);
+            return turn(true, true);
           });
           // Queued, this request the last the lock manager has: the other clients with a task ahead of it.
           ahead = lockManager.query?.().then(

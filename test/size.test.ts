@@ -26,8 +26,10 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 // abort race, one headers value in auth.fetch: -275 B), then the lane's fix 29 (+35 B). keycloak-js, the smallest
 // competitor measured, is 8,263 B. Then 8,530 → 8,680 B, React Native 9,020 → 9,170 B (measured 8,666 and 9,157 B):
 // the lane orders a login after a logout whose server call went before it, whatever the tabs' clocks (rule N2,
-// fix 30: +168 B). keycloak-js is 403 B smaller than keycard.
-const BUDGET = { coreGzip: 8_680, nativeGzip: 9_170, reactGzip: 1 * 1024 };
+// fix 30: +168 B). keycloak-js is 403 B smaller than keycard. Then 8,680 → 8,830 B, React Native 9,170 → 9,320 B
+// (measured 8,813 and 9,305 B): the lane's rule N1 asks the tabs ahead for an answer (ping and pong, by lock
+// clientId) instead of counting releases by stamp (fix 31: +146 B).
+const BUDGET = { coreGzip: 8_830, nativeGzip: 9_320, reactGzip: 1 * 1024 };
 
 /** `keycard` and `keycard/react` resolve to the sources, as vitest's aliases do. */
 const sources: Plugin = {

@@ -107,7 +107,7 @@ describe.skipIf(!existsSync(CHROMIUM))('tabs whose clocks disagree (Chromium)', 
     await new Promise((r) => setTimeout(r, 50));
     const holding = await observer.evaluate(async () => {
       const { held } = await navigator.locks.query();
-      return held.find((l) => l.name?.endsWith(':lane'))?.clientId;
+      return held?.find((l) => l.name?.endsWith(':lane'))?.clientId;
     });
     expect(holding).toEqual(expect.any(String));
     expect(await waiter.evaluate((c) => auth.login(c).then((s) => s.status), alice)).toBe('authenticated');
