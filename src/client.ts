@@ -72,6 +72,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   let s = START;
   let handed: (() => void) | undefined; // ends a wait for another tab's hand-over
   let outHere = -Infinity; // this tab's latest logout (its stamp)
+  let calling = 0; // the user's logouts here whose server call has not had its turn in the lane yet
 
   const publish = (status: AuthState['status'], error: AuthError | null = null) =>
     store.set({ status, user: s.tokens?.claims ?? null, expiresAt: s.tokens ? expiresAt(s.tokens) : null, error });
@@ -146,6 +147,14 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       return;
     const held = refreshTokens.get();
     const d = decide(s, { ...message, tab: true, tokens: { ...shared, refreshToken: undefined } } as News, memory);
+    // A login's news, which the stamps say is after this tab's logout, while that logout's call still waits in the
+    // lane: that login went first, so it was called before the logout, which supersedes it (rule N3; the stamps were
+    // wrong: a clock that stood still). Adopt nothing; say it again, stamped after that news, so the login's tab signs
+    // out too, and end that session at the server (the logout's call may have gone out before the login's cookie).
+    if (d.effect === 'adopt' && s.out && calling && tabs.ordered()) {
+      tabs.post({ type: 'logout', at: clock.now(), expired: false, session: d.session.sid });
+      return void tellServer(Promise.resolve(shared?.refreshToken));
+    }
     if (d.effect === 'adopt' && memory && shared?.refreshToken) void refreshTokens.set(shared.refreshToken);
     if (d.effect === 'end' || d.effect === 'logout') void refreshTokens.set(null);
     apply(d, 'tab', d.effect === 'end' ? new AuthError('session_expired', 'the session ended in another tab') : null);
@@ -179,9 +188,15 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
    * answered: a login (in any tab) queues behind it, so its late `Set-Cookie: …; Max-Age=0` can't wipe the new
    * session's cookie. Called just after the logout was decided: its release names that logout (`s.outAt`; see login()).
    */
-  function tellServer(refreshToken: Promise<string | null | undefined>): Promise<unknown> {
+  function tellServer(refreshToken: Promise<string | null | undefined>, own?: boolean): Promise<unknown> {
     const told = refreshToken.then((token) => backend.logout(token ?? undefined, lifetime.signal)).catch(() => {});
-    void tabs.lane(() => told, s.outAt);
+    const place = tabs.lane(() => told, s.outAt);
+    // The user's logout here (`own`), until its place in the lane has come and gone: see rule N3 in onTabMessage.
+    if (own) {
+      const done = () => calling--;
+      calling++;
+      void place.then(done, done);
+    }
     return told;
   }
 
@@ -190,7 +205,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     const { tokens: from, epoch } = s;
     // Without a gap it queues in the lane at once: its place follows call order.
     const go = () =>
-      tabs.lane(async (waited): Promise<Attempt> => {
+      tabs.lane(async function task(waited): Promise<Attempt> {
         // A login here or another tab delivered tokens while this one queued (the lane waited to hear that tab): nothing
         // left to do, unless those are due too (a new tab's sync can hand over a token that expired while the device slept).
         const delivered = () => s.tokens !== from && s.tokens !== null && !isDue(s.tokens);
@@ -239,7 +254,11 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
             asked,
             cookie,
           });
-          if (!d.effect) return s.tokens ? OK : { ok: false, ended: true, error: verdict.none };
+          // Kept (a session that arrived meanwhile, L6/L7): if its tokens are due too (news held up by a device sleep),
+          // refresh them now, with its refresh token, rather than hand out an expired one (model, skewed clocks,
+          // history 16,295 of the fixed seed).
+          if (!d.effect)
+            return s.tokens ? (isDue(s.tokens) ? task(false) : OK) : { ok: false, ended: true, error: verdict.none };
           // Cleared at once, with the decision: a hand-over landing meanwhile must not be wiped.
           const cleared = refreshTokens.set(null);
           apply(d, trigger, verdict.none);
@@ -373,7 +392,10 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       outHere = s.outAt;
       if (gone()) return;
       // Logout always completes locally; the server call is best effort.
-      await tellServer(held.then(async (token) => (await refreshTokens.set(null), token)));
+      await tellServer(
+        held.then(async (token) => (await refreshTokens.set(null), token)),
+        true,
+      );
     },
 
     async refresh() {

@@ -87,6 +87,7 @@ export function createTabs(
     clearTimeout(timer);
   };
   const manager = () => injected ?? locks();
+  const ordered = (): boolean => !!channel && !!manager();
   let me: string | undefined; // this tab's clientId in the lock manager, learned the first time it holds the lane
   let pinged = NaN; // the stamp of this tab's latest ping, and who answered it
   const ponged = new Set<string | undefined>();
@@ -224,17 +225,20 @@ export function createTabs(
      */
     async cleared(out: number): Promise<boolean> {
       const done = () => cleared >= out;
-      if (!channel || !locks()) return false;
+      if (!ordered()) return false;
       if (!done()) await hear(done);
       return done();
     },
+
+    /** Whether the lane is the browser's Web Lock, whose order holds across tabs (rules N2, N3). */
+    ordered,
 
     /** Null when the lane is empty, else a promise that settles once what is in it now has run. */
     busy: (): Promise<unknown> | null => (queued ? tail : null),
 
     /** Spread tabs' timers apart where no lock serialises them; with locks the late tab just finds fresh tokens. */
     jitter: (lifetimeMs: number): number =>
-      channel && !locks() ? Math.random() * Math.min(5000, lifetimeMs * 0.05) : 0,
+      channel && !manager() ? Math.random() * Math.min(5000, lifetimeMs * 0.05) : 0,
 
     close(): void {
       for (const c of waiting) c.abort(); // the task then runs at once and finds the client disposed

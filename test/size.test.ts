@@ -28,8 +28,11 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 // the lane orders a login after a logout whose server call went before it, whatever the tabs' clocks (rule N2,
 // fix 30: +168 B). keycloak-js is 403 B smaller than keycard. Then 8,680 → 8,830 B, React Native 9,170 → 9,320 B
 // (measured 8,813 and 9,305 B): the lane's rule N1 asks the tabs ahead for an answer (ping and pong, by lock
-// clientId) instead of counting releases by stamp (fix 31: +146 B).
-const BUDGET = { coreGzip: 8_830, nativeGzip: 9_320, reactGzip: 1 * 1024 };
+// clientId) instead of counting releases by stamp (fix 31: +146 B). Then 8,830 → 8,910 B, React Native 9,320 → 9,405 B
+// (measured 8,893 and 9,390 B): a login's news landing while this tab's logout waits for its turn in the lane is
+// superseded by it (rule N3, fix 32), and a refresh whose answer finds due tokens of a newer session refreshes those
+// (fix 33): +80 B.
+const BUDGET = { coreGzip: 8_910, nativeGzip: 9_405, reactGzip: 1 * 1024 };
 
 /** `keycard` and `keycard/react` resolve to the sources, as vitest's aliases do. */
 const sources: Plugin = {

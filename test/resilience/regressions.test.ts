@@ -703,3 +703,49 @@ it("memory mode: a login queued behind another tab's logout waits for that tab's
   expect(alive(w)).toBe(1);
   expect(w.violations).toEqual([]);
 });
+
+it.each(['memory', 'cookie'] as const)(
+  "%s mode: a logout called while another tab's login is out supersedes it, though it is stamped before it (a clock that stood still) and its news lands after the login decided",
+  async (mode) => {
+    const {
+      w,
+      tabs: [a, b],
+    } = await setup({ tabs: 2, mode, delivery: 'latent', clocks: 'skewed' });
+    w.pauseClock(1, HOUR); // tab 1's clock is an hour behind: its logout is stamped before tab 0's login
+    w.latency = (s) => (s.kind === 'login' ? 30 : 5);
+    w.messageDelay = 50; // the logout's news reaches tab 0 after its login decided
+    const login = a!.login(alice).catch((e: unknown) => e); // holds the lane
+    await w.advance(1);
+    w.userLogout(1, 'logout in tab 1');
+    const out = b!.logout(); // called after it: its server call queues behind the login
+    await w.advance(600);
+    await Promise.all([out, login]);
+    // Tab 0 could not know in time (its login had decided), so its login() resolved; then the logout won in both tabs
+    // and at the server. Before, tab 1 adopted the login's session (stamped later) and tab 0 ignored the logout.
+    expect([a!.getState().status, b!.getState().status]).toEqual(['unauthenticated', 'unauthenticated']);
+    // Both sessions are over at the server: the first by the logout's call, the login's by tab 1 once it heard the
+    // login's news (in cookie mode that call went out before the login's cookie landed).
+    expect(alive(w)).toBe(0);
+    expect(w.jar).toBeNull();
+    expect(w.violations).toEqual([]);
+  },
+);
+
+it("memory mode: a refresh refused while another tab's login news lands, held up by a device sleep, refreshes that session rather than send its expired token (skewed-clock model, history 16,295 of the fixed seed)", async () => {
+  const {
+    w,
+    tabs: [a, b],
+  } = await setup({ tabs: 2, mode: 'memory', lifetime: 20 });
+  w.messageDelay = 10;
+  w.latency = (s) => (s.kind === 'refresh' ? 20 : 5);
+  const login = b!.login(alice); // a new session in tab 1: its news to tab 0 is on its way when the device sleeps
+  await w.advance(6);
+  await login;
+  w.sleep(HOUR); // both sessions' access tokens expire meanwhile
+  w.faults = ['invalid_grant']; // tab 0's refresh token, the old session's, is refused
+  const response = a!.fetch(`${BASE}/api/me`); // refreshes first; tab 1's news lands while that refresh is out
+  await w.advance(200);
+  // Tab 0 keeps the newer session (rule L7), whose token expired in the sleep: it refreshes that before sending.
+  expect((await response).status).toBe(200);
+  expect(a!.getState().status).toBe('authenticated');
+});
