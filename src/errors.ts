@@ -22,7 +22,7 @@ const brand = Symbol.for('keycard.AuthError');
  */
 export class AuthError extends Error {
   override readonly name = 'AuthError';
-  readonly code: AuthErrorCode;
+  declare readonly code: AuthErrorCode;
   declare readonly status?: number;
   declare readonly cause?: unknown;
 

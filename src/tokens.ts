@@ -21,7 +21,7 @@ const JWS_COMPACT = /^[\w-]+\.[\w-]+\.[\w-]*$/;
 // header injection), DEL or non-ASCII makes fetch throw a TypeError that quotes the whole token, on every request.
 const HEADER_SAFE = /^[!-~]([ -~]*[!-~])?$/; // `!-~` is 0x21-0x7e, ` -~` 0x20-0x7e
 // Ten years: anything longer is a server bug, and would overflow Date arithmetic sooner or later.
-const MAX_LIFETIME_S = 10 * 365 * 24 * 3600;
+const MAX_LIFETIME_S = 315_360_000; // 10 × 365 days
 
 const invalid = (message: string) => new AuthError('invalid_response', message);
 
