@@ -152,8 +152,8 @@ export function readTokens(reply: Reply, fields?: JsonFields): Tokens {
   try {
     return parseTokens(fields ? rename(body, fields) : body, reply.receivedAt, reply.date);
   } catch (error) {
-    // parseTokens' errors carry no cause: the message is all there is to keep.
-    throw error instanceof AuthError ? answered(error.code, reply, `: ${error.message}`) : error;
+    // parseTokens throws only `invalid_response`, without a cause: the message is all there is to keep.
+    throw answered('invalid_response', reply, `: ${(error as Error).message}`);
   }
 }
 
@@ -190,8 +190,15 @@ export function createJsonBackend(o: JsonBackendOptions): AuthBackend {
   const logout = o.endpoints?.logout === null ? null : url(o.endpoints?.logout ?? '/auth/logout');
   const fields = o.fields;
   const param = fields?.refreshTokenParam ?? fields?.refreshToken ?? 'refresh_token';
-  const post = (to: string, body: string, signal: AbortSignal) =>
-    send(
+  const post = async (to: string, json: unknown, signal: AbortSignal) => {
+    let body: string;
+    try {
+      body = JSON.stringify(json);
+    } catch (cause) {
+      // Only credentials can fail here (a refresh or logout body is a string at most): a toJSON that throws, a cycle.
+      throw new AuthError('invalid_credentials', 'credentials are not JSON-serializable', { cause: scrubbed(cause) });
+    }
+    return send(
       to,
       {
         method: 'POST',
@@ -203,23 +210,14 @@ export function createJsonBackend(o: JsonBackendOptions): AuthBackend {
       signal,
       o,
     );
-  const tokenBody = (refreshToken: string | undefined) =>
-    JSON.stringify(refreshToken === undefined ? {} : { [param]: refreshToken });
+  };
+  const tokenBody = (refreshToken: string | undefined) => (refreshToken === undefined ? {} : { [param]: refreshToken });
   const backend: AuthBackend = {
     session: refresh,
-    async login(credentials, signal) {
-      let body: string;
-      try {
-        body = JSON.stringify(credentials);
-      } catch (cause) {
-        throw new AuthError('invalid_credentials', 'credentials are not JSON-serializable', { cause: scrubbed(cause) });
-      }
-      return post(login, body, signal);
-    },
+    login: (credentials, signal) => post(login, credentials, signal),
     refresh: (refreshToken, signal) => post(refresh, tokenBody(refreshToken), signal),
-    logout: async (refreshToken, signal) => {
-      if (logout !== null) return post(logout, tokenBody(refreshToken), signal);
-    },
+    // No logout endpoint: resolves at once, nothing sent.
+    logout: async (refreshToken, signal) => logout && post(logout, tokenBody(refreshToken), signal),
   };
   if (fields) backend.tokens = (reply) => readTokens(reply, fields);
   return backend;
