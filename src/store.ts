@@ -5,8 +5,9 @@ const shallowEqual = (a: Record<string, unknown> | null, b: Record<string, unkno
   a === b ||
   (!!a && !!b && Object.keys(a).length === Object.keys(b).length && Object.keys(a).every((k) => Object.is(a[k], b[k])));
 
+// Every field the same object, the user's claims the same values.
 const sameState = (a: AuthState, b: AuthState): boolean =>
-  a.status === b.status && a.expiresAt === b.expiresAt && a.error === b.error && shallowEqual(a.user, b.user);
+  shallowEqual({ ...a, user: null }, { ...b, user: null }) && shallowEqual(a.user, b.user);
 
 /** The one immutable `AuthState`: replaced on change, never mutated; equal states don't notify. */
 export function createStore(initial: AuthState) {
