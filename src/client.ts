@@ -8,7 +8,7 @@ import { createRefreshTokenStore } from './storage';
 import { absolute, createOriginPolicy } from './origins';
 import { createTabs, type TabMessage } from './tabs';
 import { createAuthFetch } from './fetch';
-import { OK, createFlight, type Attempt, type Outcome } from './refresh';
+import { OK, createFlight, type Attempt } from './refresh';
 import { classify, type Verdict } from './reply';
 import { START, createClock, decide, type Decision, type News } from './session';
 import { MIN_REFRESH_GAP_MS, pause } from './scheduler';
@@ -101,18 +101,18 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   function apply(d: Decision, how: RefreshTrigger | 'login' | 'tab', error: AuthError | null = null): void {
     if (gone()) return;
     const before = s;
-    const had = before.tokens !== null || store.get().status === 'authenticated';
+    const authed = store.get().status === 'authenticated';
+    const had = before.tokens !== null || authed;
     s = d.session;
     const tab = how === 'tab';
     if (d.effect === 'verify') return void flight.run('wake');
     if (d.effect === 'adopt') {
       handed?.();
       const next = s.tokens as Tokens;
-      const fresh = store.get().status !== 'authenticated';
       const due = dueAt(next);
       flight.reset(due === null ? null : due - tabs.jitter(next.lifetime as number), tab);
       publish('authenticated');
-      if (how === 'login' || (tab && fresh)) events.emit({ type: 'login', user: next.claims, fromTab: tab });
+      if (how === 'login' || (tab && !authed)) events.emit({ type: 'login', user: next.claims, fromTab: tab });
       else events.emit({ type: 'refresh', trigger: how as RefreshTrigger | 'tab', expiresAt: expiresAt(next) });
       if (!tab)
         tabs.post({
@@ -293,11 +293,6 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
 
   const stopWake = onWake(() => client.resume());
 
-  const stateOrThrow = (outcome: Outcome): AuthState => {
-    if (!outcome.ok && !outcome.ended) throw outcome.error;
-    return store.get();
-  };
-
   const client: AuthClient = {
     getState: store.get,
     subscribe: store.subscribe,
@@ -374,7 +369,9 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     },
 
     async refresh() {
-      return stateOrThrow(await flight.run('manual'));
+      const outcome = await flight.run('manual');
+      if (!outcome.ok && !outcome.ended) throw outcome.error;
+      return store.get();
     },
 
     async getAccessToken() {
