@@ -212,13 +212,12 @@ export function createJsonBackend(o: JsonBackendOptions): AuthBackend {
     );
   };
   const tokenBody = (refreshToken: string | undefined) => (refreshToken === undefined ? {} : { [param]: refreshToken });
-  const backend: AuthBackend = {
+  return {
     session: refresh,
+    tokens: (reply) => readTokens(reply, fields),
     login: (credentials, signal) => post(login, credentials, signal),
     refresh: (refreshToken, signal) => post(refresh, tokenBody(refreshToken), signal),
     // No logout endpoint: resolves at once, nothing sent.
     logout: async (refreshToken, signal) => logout && post(logout, tokenBody(refreshToken), signal),
   };
-  if (fields) backend.tokens = (reply) => readTokens(reply, fields);
-  return backend;
 }
