@@ -105,13 +105,12 @@ export function parseTokens(body: unknown, receivedAt: number, serverDate: strin
   if (left <= MAX_LIFETIME_S) measures.push(Math.max(left * 1000, 1));
   // Without a usable Date header the local clock is all we have; a skewed device may refresh early or late.
   if (exp !== undefined && !measures.length) measures.push(checkLifetime(exp - receivedAt / 1000, 'exp - now'));
-  const lifetime = measures.length ? Math.min(...measures) : null;
   return {
     accessToken,
     refreshToken: (refreshToken as string | null | undefined) ?? undefined,
     claims,
     receivedAt,
-    lifetime,
+    lifetime: measures.length ? Math.min(...measures) : null,
   };
 }
 
