@@ -13,9 +13,6 @@ export interface Tokens {
   lifetime: number | null;
 }
 
-// Bigger than any sane JWT; a header this size is refused by most servers anyway.
-const MAX_TOKEN_LENGTH = 65_536; // 64 KB
-const WARN_TOKEN_LENGTH = 4096;
 const JWS_COMPACT = /^[\w-]+\.[\w-]+\.[\w-]*$/;
 // What `Authorization: Bearer <token>` can carry: visible ASCII, inner spaces at most. A control character (CR/LF:
 // header injection), DEL or non-ASCII makes fetch throw a TypeError that quotes the whole token, on every request.
@@ -83,10 +80,10 @@ export function parseTokens(body: unknown, receivedAt: number, serverDate: strin
   if (!isRecord(body)) throw invalid('token response is not a JSON object');
   const { access_token: accessToken, refresh_token: refreshToken, expires_in: expiresIn } = body;
   if (typeof accessToken !== 'string' || !accessToken) throw invalid('no access_token');
-  if (accessToken.length > MAX_TOKEN_LENGTH) throw invalid('access_token is over 64 KB');
+  // Bigger than any sane JWT; a header this size is refused by most servers anyway.
+  if (accessToken.length > 65_536) throw invalid('access_token is over 64 KB');
   if (!HEADER_SAFE.test(accessToken)) throw invalid('access_token is not a valid header value');
-  if (accessToken.length > WARN_TOKEN_LENGTH)
-    warnOnce(`access token is over 4 KB; many servers refuse headers over 8 KB`);
+  if (accessToken.length > 4096) warnOnce(`access token is over 4 KB; many servers refuse headers over 8 KB`);
   if (refreshToken != null && (typeof refreshToken !== 'string' || !refreshToken))
     throw invalid('refresh_token is not a string');
   if (expiresIn != null && !Number.isFinite(expiresIn)) throw invalid('expires_in is not a number');
