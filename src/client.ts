@@ -15,7 +15,6 @@ import { MIN_REFRESH_GAP_MS, pause } from './scheduler';
 import { onWake } from './env';
 import { channelFor } from './channel';
 
-const INITIAL: AuthState = Object.freeze({ status: 'initializing', user: null, expiresAt: null, error: null });
 // How long a timer's refresh that queued behind another tab's waits for that tab's news before refreshing itself.
 const SETTLE_MS = 1000;
 const DISPOSED: Attempt = { ok: false, ended: false, error: new AuthError('network', 'the auth client was disposed') };
@@ -61,7 +60,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     throw new TypeError('keycard: options.backend must be an AuthBackend or a function returning one');
   }
 
-  const store = createStore(INITIAL);
+  const store = createStore({ status: 'initializing', user: null, expiresAt: null, error: null });
   const events = createEmitter<AuthEvent>();
   const lifetime = new AbortController(); // aborted by dispose(): cancels in-flight auth requests
   const gone = () => lifetime.signal.aborted;

@@ -7,7 +7,7 @@ const shallowEqual = (a: Record<string, unknown> | null, b: Record<string, unkno
 
 /** The one immutable `AuthState`: replaced on change, never mutated; equal states don't notify. */
 export function createStore(initial: AuthState) {
-  let state = initial;
+  let state = Object.freeze(initial);
   const emitter = createEmitter<AuthState>();
   return {
     get: () => state,
