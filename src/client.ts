@@ -275,7 +275,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     // A request that already waited for a refresh before it was sent starts no second one (API.md: a request never
     // triggers more than one refresh): it joins one in flight, else is replayed once as it is while that token is
     // still good (it is new; an API that hasn't caught up with it yet, e.g. a new signing key, may take it now).
-    if (!mayRefresh && !flight.running()) return now === used ? used : null;
+    if (!mayRefresh && !flight.running()) return now ?? null; // `used`, or null (none or due)
     const outcome = await flight.run('401');
     return outcome.ok ? (s.tokens?.accessToken ?? null) : null;
   }
@@ -377,8 +377,9 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       const now = tokenNow();
       if (now !== undefined) return now;
       const outcome = await flight.run('due');
-      const expires = s.tokens && expiresAt(s.tokens);
-      if (!outcome.ok && !outcome.ended && expires !== null && Date.now() >= expires) throw outcome.error;
+      // A transient failure is thrown only once the token has expired (never without a token or an expiry).
+      if (!outcome.ok && !outcome.ended && Date.now() >= ((s.tokens && expiresAt(s.tokens)) ?? Infinity))
+        throw outcome.error;
       return s.tokens?.accessToken ?? null;
     },
 
