@@ -206,13 +206,13 @@ export function createJsonBackend(o: JsonBackendOptions): AuthBackend {
       o,
     );
   };
-  const tokenBody = (refreshToken: string | undefined) => (refreshToken === undefined ? {} : { [param]: refreshToken });
   return {
     session: refresh,
     tokens: (reply) => readTokens(reply, fields),
     login: (credentials, signal) => post(login, credentials, signal),
-    refresh: (refreshToken, signal) => post(refresh, tokenBody(refreshToken), signal),
+    // Cookie mode has no refresh token to send: JSON leaves an undefined field out, and the body is `{}`.
+    refresh: (refreshToken, signal) => post(refresh, { [param]: refreshToken }, signal),
     // No logout endpoint: resolves at once, nothing sent.
-    logout: async (refreshToken, signal) => logout && post(logout, tokenBody(refreshToken), signal),
+    logout: async (refreshToken, signal) => logout && post(logout, { [param]: refreshToken }, signal),
   };
 }
