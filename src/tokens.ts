@@ -45,7 +45,7 @@ function checkLifetime(lifetimeS: number, source: string): number {
 function segment(part: string): Record<string, unknown> | undefined {
   try {
     const base64 = part.replace(/-/g, '+').replace(/_/g, '/');
-    const bytes = atob(base64 + '='.repeat((4 - (base64.length % 4)) % 4));
+    const bytes = atob(base64 + '='.repeat(-base64.length & 3)); // padded to a multiple of 4
     const json: unknown = JSON.parse(decodeURIComponent(escape(bytes)));
     return isRecord(json) ? json : undefined;
   } catch {
