@@ -97,7 +97,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   );
 
   /** Applies a decision of the session rules: the record, then state, events, timers and messages. */
-  function apply(d: Decision, how: RefreshTrigger | 'login' | 'tab', error: AuthError | null = null): void {
+  function apply(d: Decision, how: RefreshTrigger | 'login' | 'tab', error?: AuthError | null): void {
     if (gone()) return;
     const before = s;
     const authed = store.get().status === 'authenticated';
