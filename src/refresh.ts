@@ -106,7 +106,7 @@ export function createFlight(
     },
     /** The app is back (foreground, online, visible): run a waiting retry, or a refresh that is due, at once. */
     wake(due: boolean): void {
-      if (!flight && (retrying || due || (timer.pending ?? Infinity) <= Date.now())) void run('wake');
+      if (!flight && (retrying || due || (timer.pending() ?? Infinity) <= Date.now())) void run('wake');
     },
     stop(): void {
       if (signal.aborted) endGap?.();
