@@ -190,7 +190,7 @@ export function createJsonBackend(o: JsonBackendOptions): AuthBackend {
     try {
       body = JSON.stringify(json);
     } catch (cause) {
-      // Only credentials can fail here (a refresh or logout body is a string at most): a toJSON that throws, a cycle.
+      // Only credentials can fail here (a refresh or logout body holds one string at most): a toJSON that throws, a cycle.
       throw new AuthError('invalid_credentials', 'credentials are not JSON-serializable', { cause: scrubbed(cause) });
     }
     return send(
