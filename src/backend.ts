@@ -71,7 +71,10 @@ export async function send(url: string, init: RequestInit, signal: AbortSignal, 
       response.type === 'opaqueredirect' ||
       response.redirected ||
       (status >= 300 && status < 400) ||
-      movedFrom(url, response.url)
+      // A response from somewhere other than `url`: a fetch that followed a redirect without saying so (React
+      // Native's XHR-based fetch ignores `redirect` and has no `redirected`). An empty `url` (a hand-made
+      // `Response`) says nothing.
+      (response.url && bare(response.url) !== bare(url))
     ) {
       response.body?.cancel().catch(() => {});
       throw answered('invalid_response', { where, status }, ': a redirect, not followed');
@@ -92,14 +95,8 @@ export async function send(url: string, init: RequestInit, signal: AbortSignal, 
   }
 }
 
-/**
- * A response from somewhere other than `url`: a fetch that followed a redirect without saying so (React Native's
- * XHR-based fetch ignores `redirect` and has no `redirected`). An empty `url` (a hand-made `Response`) says nothing.
- */
-function movedFrom(url: string, responseUrl: string): boolean {
-  const bare = (u: string) => (toURL(u)?.href ?? u).replace(/#.*/, '');
-  return !!responseUrl && bare(responseUrl) !== bare(url);
-}
+/** A URL as fetch reports it, without its fragment. */
+const bare = (u: string) => (toURL(u)?.href ?? u).replace(/#.*/, '');
 
 /** An error about an answer: names the call and its status (`POST https://… answered 401`), never the body. */
 export const answered = (
@@ -129,17 +126,6 @@ export interface JsonFields {
   refreshTokenParam?: string;
 }
 
-/** The body under keycard's names, whatever `fields` calls them. */
-function rename(body: unknown, fields: JsonFields): unknown {
-  return isRecord(body)
-    ? {
-        access_token: body[fields.accessToken ?? 'access_token'],
-        refresh_token: body[fields.refreshToken ?? 'refresh_token'],
-        expires_in: body[fields.expiresIn ?? 'expires_in'],
-      }
-    : body;
-}
-
 /** Parses a 2xx reply as a token response (under `fields`' names, if given), or throws `invalid_response`. */
 export function readTokens(reply: Reply, fields?: JsonFields): Tokens {
   let body: unknown;
@@ -150,10 +136,19 @@ export function readTokens(reply: Reply, fields?: JsonFields): Tokens {
     throw answered('invalid_response', reply, ', not JSON', scrubbed(cause));
   }
   try {
-    return parseTokens(fields ? rename(body, fields) : body, reply.receivedAt, reply.date);
+    // The body under keycard's names, whatever `fields` calls them.
+    const named =
+      fields && isRecord(body)
+        ? {
+            access_token: body[fields.accessToken ?? 'access_token'],
+            refresh_token: body[fields.refreshToken ?? 'refresh_token'],
+            expires_in: body[fields.expiresIn ?? 'expires_in'],
+          }
+        : body;
+    return parseTokens(named, reply.receivedAt, reply.date);
   } catch (error) {
-    // parseTokens' errors carry no cause: the message is all there is to keep.
-    throw error instanceof AuthError ? answered(error.code, reply, `: ${error.message}`) : error;
+    // parseTokens throws only `invalid_response`, without a cause: the message is all there is to keep.
+    throw answered('invalid_response', reply, `: ${(error as Error).message}`);
   }
 }
 
@@ -190,8 +185,15 @@ export function createJsonBackend(o: JsonBackendOptions): AuthBackend {
   const logout = o.endpoints?.logout === null ? null : url(o.endpoints?.logout ?? '/auth/logout');
   const fields = o.fields;
   const param = fields?.refreshTokenParam ?? fields?.refreshToken ?? 'refresh_token';
-  const post = (to: string, body: string, signal: AbortSignal) =>
-    send(
+  const post = async (to: string, json: unknown, signal: AbortSignal) => {
+    let body: string;
+    try {
+      body = JSON.stringify(json);
+    } catch (cause) {
+      // Only credentials can fail here (a refresh or logout body holds one string at most): a toJSON that throws, a cycle.
+      throw new AuthError('invalid_credentials', 'credentials are not JSON-serializable', { cause: scrubbed(cause) });
+    }
+    return send(
       to,
       {
         method: 'POST',
@@ -203,24 +205,14 @@ export function createJsonBackend(o: JsonBackendOptions): AuthBackend {
       signal,
       o,
     );
-  const tokenBody = (refreshToken: string | undefined) =>
-    JSON.stringify(refreshToken === undefined ? {} : { [param]: refreshToken });
-  const backend: AuthBackend = {
-    session: refresh,
-    async login(credentials, signal) {
-      let body: string;
-      try {
-        body = JSON.stringify(credentials);
-      } catch (cause) {
-        throw new AuthError('invalid_credentials', 'credentials are not JSON-serializable', { cause: scrubbed(cause) });
-      }
-      return post(login, body, signal);
-    },
-    refresh: (refreshToken, signal) => post(refresh, tokenBody(refreshToken), signal),
-    logout: async (refreshToken, signal) => {
-      if (logout !== null) return post(logout, tokenBody(refreshToken), signal);
-    },
   };
-  if (fields) backend.tokens = (reply) => readTokens(reply, fields);
-  return backend;
+  return {
+    session: refresh,
+    tokens: (reply) => readTokens(reply, fields),
+    login: (credentials, signal) => post(login, credentials, signal),
+    // Cookie mode has no refresh token to send: JSON leaves an undefined field out, and the body is `{}`.
+    refresh: (refreshToken, signal) => post(refresh, { [param]: refreshToken }, signal),
+    // No logout endpoint: resolves at once, nothing sent.
+    logout: async (refreshToken, signal) => logout && post(logout, { [param]: refreshToken }, signal),
+  };
 }

@@ -8,14 +8,13 @@ import { createRefreshTokenStore } from './storage';
 import { absolute, createOriginPolicy } from './origins';
 import { createTabs, type TabMessage } from './tabs';
 import { createAuthFetch } from './fetch';
-import { OK, createFlight, type Attempt, type Outcome } from './refresh';
+import { OK, createFlight, type Attempt } from './refresh';
 import { classify, type Verdict } from './reply';
 import { START, createClock, decide, type Decision, type News } from './session';
 import { MIN_REFRESH_GAP_MS, pause } from './scheduler';
 import { onWake } from './env';
 import { channelFor } from './channel';
 
-const INITIAL: AuthState = Object.freeze({ status: 'initializing', user: null, expiresAt: null, error: null });
 // How long a timer's refresh that queued behind another tab's waits for that tab's news before refreshing itself.
 const SETTLE_MS = 1000;
 const DISPOSED: Attempt = { ok: false, ended: false, error: new AuthError('network', 'the auth client was disposed') };
@@ -61,7 +60,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     throw new TypeError('keycard: options.backend must be an AuthBackend or a function returning one');
   }
 
-  const store = createStore(INITIAL);
+  const store = createStore({ status: 'initializing', user: null, expiresAt: null, error: null });
   const events = createEmitter<AuthEvent>();
   const lifetime = new AbortController(); // aborted by dispose(): cancels in-flight auth requests
   const gone = () => lifetime.signal.aborted;
@@ -102,21 +101,21 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   );
 
   /** Applies a decision of the session rules: the record, then state, events, timers and messages. */
-  function apply(d: Decision, how: RefreshTrigger | 'login' | 'tab', error: AuthError | null = null): void {
+  function apply(d: Decision, how: RefreshTrigger | 'login' | 'tab', error?: AuthError | null): void {
     if (gone()) return;
     const before = s;
-    const had = before.tokens !== null || store.get().status === 'authenticated';
+    const authed = store.get().status === 'authenticated';
+    const had = before.tokens !== null || authed;
     s = d.session;
     const tab = how === 'tab';
     if (d.effect === 'verify') return void flight.run('wake');
     if (d.effect === 'adopt') {
       handed?.();
       const next = s.tokens as Tokens;
-      const fresh = store.get().status !== 'authenticated';
       const due = dueAt(next);
       flight.reset(due === null ? null : due - tabs.jitter(next.lifetime as number), tab);
       publish('authenticated');
-      if (how === 'login' || (tab && fresh)) events.emit({ type: 'login', user: next.claims, fromTab: tab });
+      if (how === 'login' || (tab && !authed)) events.emit({ type: 'login', user: next.claims, fromTab: tab });
       else events.emit({ type: 'refresh', trigger: how as RefreshTrigger | 'tab', expiresAt: expiresAt(next) });
       if (!tab)
         tabs.post({
@@ -298,7 +297,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     // A request that already waited for a refresh before it was sent starts no second one (API.md: a request never
     // triggers more than one refresh): it joins one in flight, else is replayed once as it is while that token is
     // still good (it is new; an API that hasn't caught up with it yet, e.g. a new signing key, may take it now).
-    if (!mayRefresh && !flight.running()) return now === used ? used : null;
+    if (!mayRefresh && !flight.running()) return now ?? null; // `used`, or null (none or due)
     const outcome = await flight.run('401');
     return outcome.ok ? (s.tokens?.accessToken ?? null) : null;
   }
@@ -314,11 +313,6 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   });
 
   const stopWake = onWake(() => client.resume());
-
-  const stateOrThrow = (outcome: Outcome): AuthState => {
-    if (!outcome.ok && !outcome.ended) throw outcome.error;
-    return store.get();
-  };
 
   const client: AuthClient = {
     getState: store.get,
@@ -399,15 +393,18 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     },
 
     async refresh() {
-      return stateOrThrow(await flight.run('manual'));
+      const outcome = await flight.run('manual');
+      if (!outcome.ok && !outcome.ended) throw outcome.error;
+      return store.get();
     },
 
     async getAccessToken() {
       const now = tokenNow();
       if (now !== undefined) return now;
       const outcome = await flight.run('due');
-      const expires = s.tokens && expiresAt(s.tokens);
-      if (!outcome.ok && !outcome.ended && expires !== null && Date.now() >= expires) throw outcome.error;
+      // A transient failure is thrown only once the token has expired (never without a token or an expiry).
+      if (!outcome.ok && !outcome.ended && Date.now() >= ((s.tokens && expiresAt(s.tokens)) ?? Infinity))
+        throw outcome.error;
       return s.tokens?.accessToken ?? null;
     },
 

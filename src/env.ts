@@ -7,7 +7,7 @@ export const inBrowser = (): boolean =>
 
 /** The page's origin in a browser, else null. */
 export function pageOrigin(): string | null {
-  const origin = typeof location !== 'undefined' ? location.origin : undefined;
+  const origin = globalThis.location?.origin;
   return origin && origin !== 'null' ? origin : null;
 }
 

@@ -22,7 +22,7 @@ const brand = Symbol.for('keycard.AuthError');
  */
 export class AuthError extends Error {
   override readonly name = 'AuthError';
-  readonly code: AuthErrorCode;
+  declare readonly code: AuthErrorCode;
   declare readonly status?: number;
   declare readonly cause?: unknown;
 
@@ -47,11 +47,6 @@ Object.defineProperty(AuthError.prototype, brand, { value: true });
 const hide = (target: object, key: string, value: unknown) =>
   Object.defineProperty(target, key, { value, configurable: true, writable: true });
 
-// A platform error's kind, kept by `scrubbed`: names like TypeError, AbortError, SyntaxError; codes like
-// ECONNREFUSED, UND_ERR_CONNECT_TIMEOUT. Narrow on purpose: a token never looks like either.
-const ERROR_NAME = /^[A-Z][A-Za-z]{0,40}(?:Error|Exception)$/;
-const ERROR_CODE = /^[A-Z][A-Z0-9_]{0,47}$/;
-
 const matching = (value: unknown, pattern: RegExp): string | undefined =>
   typeof value === 'string' && pattern.test(value) ? value : undefined;
 
@@ -63,8 +58,10 @@ const matching = (value: unknown, pattern: RegExp): string | undefined =>
  */
 export function scrubbed(error: unknown, depth = 0): Error {
   const source: { name?: unknown; code?: unknown; cause?: unknown } = Object(error);
-  const name = matching(source.name, ERROR_NAME) ?? 'Error';
-  const code = matching(source.code, ERROR_CODE);
+  // Its kind: names like TypeError, AbortError, SyntaxError; codes like ECONNREFUSED, UND_ERR_CONNECT_TIMEOUT. Narrow
+  // on purpose: a token never looks like either.
+  const name = matching(source.name, /^[A-Z][A-Za-z]{0,40}(?:Error|Exception)$/) ?? 'Error';
+  const code = matching(source.code, /^[A-Z][A-Z0-9_]{0,47}$/);
   const copy = new Error(`${name}${code ? ` ${code}` : ''} (text withheld)`);
   copy.name = name;
   if (code) hide(copy, 'code', code);

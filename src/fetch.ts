@@ -25,10 +25,6 @@ const hasAuthorization = (headers: HeadersInit | undefined): boolean =>
     ? new Headers(headers).has('authorization')
     : Object.keys(headers ?? {}).some((key) => key.toLowerCase() === 'authorization');
 
-/** A stream body needs `duplex: 'half'` (Fetch spec) and a fresh stream for each send. */
-const withStream = (options: RequestInit | undefined, body: ReadableStream): RequestInit =>
-  ({ ...options, body, duplex: 'half' }) as RequestInit;
-
 const withBearer = (headers: HeadersInit | undefined, token: string): HeadersInit => {
   const value = `Bearer ${token}`;
   if (headers instanceof Headers || Array.isArray(headers)) {
@@ -81,9 +77,8 @@ export function createAuthFetch(deps: FetchDeps) {
     if (request) {
       if (request.body !== null) again = request.clone();
     } else if (typeof ReadableStream !== 'undefined' && options?.body instanceof ReadableStream) {
-      const [a, b] = options.body.tee();
-      first = withStream(options, a);
-      againOptions = withStream(options, b);
+      // A stream body needs `duplex: 'half'` (Fetch spec) and a fresh stream for each send.
+      [first, againOptions] = options.body.tee().map((body) => ({ ...options, body, duplex: 'half' }) as RequestInit);
     }
     const sendWith = (bearer: string, to: RequestInfo | URL, init: RequestInit | undefined) =>
       deps.fetch()(to, { ...init, headers: withBearer(headers, bearer) });

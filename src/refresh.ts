@@ -40,8 +40,6 @@ export function createFlight(
   let trigger: RefreshTrigger = 'timer';
   let joined = false;
   const timer = createTimer(() => void run(trigger));
-  // A clock set back ends a wait rather than stretching it.
-  const within = (from: number, until: number) => Date.now() >= from && Date.now() < until;
 
   function aim(at: number | null, next: RefreshTrigger = 'timer'): void {
     if (at === null || signal.aborted) return timer.clear();
@@ -56,7 +54,8 @@ export function createFlight(
     }
     // A request (due, or a 401) waits out the backoff; refresh(), resume() and restore() go at once.
     const request = why === 'due' || why === '401';
-    if (request && backingOff && within(backingOff.from, backingOff.until))
+    // (A clock set back ends the wait rather than stretching it.)
+    if (request && backingOff && Date.now() >= backingOff.from && Date.now() < backingOff.until)
       return Promise.resolve({ ok: false, ended: false, error: backingOff.error });
     joined = why !== 'timer' && why !== 'wake';
     timer.clear();
@@ -107,7 +106,7 @@ export function createFlight(
     },
     /** The app is back (foreground, online, visible): run a waiting retry, or a refresh that is due, at once. */
     wake(due: boolean): void {
-      if (!flight && (retrying || due || (timer.pending ?? Infinity) <= Date.now())) void run('wake');
+      if (!flight && (retrying || due || (timer.pending() ?? Infinity) <= Date.now())) void run('wake');
     },
     stop(): void {
       if (signal.aborted) endGap?.();

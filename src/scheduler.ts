@@ -38,9 +38,8 @@ export function createTimer(onFire: () => void) {
       arm(Math.max(0, at - Date.now()));
     },
     clear,
-    get pending(): number | null {
-      return target;
-    },
+    /** The time it is aimed at, or null. */
+    pending: (): number | null => target,
   };
 }
 

@@ -5,17 +5,16 @@ const shallowEqual = (a: Record<string, unknown> | null, b: Record<string, unkno
   a === b ||
   (!!a && !!b && Object.keys(a).length === Object.keys(b).length && Object.keys(a).every((k) => Object.is(a[k], b[k])));
 
-const sameState = (a: AuthState, b: AuthState): boolean =>
-  a.status === b.status && a.expiresAt === b.expiresAt && a.error === b.error && shallowEqual(a.user, b.user);
-
 /** The one immutable `AuthState`: replaced on change, never mutated; equal states don't notify. */
 export function createStore(initial: AuthState) {
-  let state = initial;
+  let state = Object.freeze(initial);
   const emitter = createEmitter<AuthState>();
   return {
     get: () => state,
     set(next: AuthState): void {
-      if (sameState(state, next)) return;
+      // Every field the same object, the user's claims the same values.
+      if (shallowEqual({ ...state, user: null }, { ...next, user: null }) && shallowEqual(state.user, next.user))
+        return;
       state = Object.freeze(next);
       emitter.emit(state);
     },

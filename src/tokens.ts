@@ -13,15 +13,12 @@ export interface Tokens {
   lifetime: number | null;
 }
 
-// Bigger than any sane JWT; a header this size is refused by most servers anyway.
-const MAX_TOKEN_LENGTH = 65_536; // 64 KB
-const WARN_TOKEN_LENGTH = 4096;
 const JWS_COMPACT = /^[\w-]+\.[\w-]+\.[\w-]*$/;
 // What `Authorization: Bearer <token>` can carry: visible ASCII, inner spaces at most. A control character (CR/LF:
 // header injection), DEL or non-ASCII makes fetch throw a TypeError that quotes the whole token, on every request.
 const HEADER_SAFE = /^[!-~]([ -~]*[!-~])?$/; // `!-~` is 0x21-0x7e, ` -~` 0x20-0x7e
 // Ten years: anything longer is a server bug, and would overflow Date arithmetic sooner or later.
-const MAX_LIFETIME_S = 10 * 365 * 24 * 3600;
+const MAX_LIFETIME_S = 315_360_000; // 10 × 365 days
 
 const invalid = (message: string) => new AuthError('invalid_response', message);
 
@@ -48,7 +45,7 @@ function checkLifetime(lifetimeS: number, source: string): number {
 function segment(part: string): Record<string, unknown> | undefined {
   try {
     const base64 = part.replace(/-/g, '+').replace(/_/g, '/');
-    const bytes = atob(base64 + '='.repeat((4 - (base64.length % 4)) % 4));
+    const bytes = atob(base64 + '='.repeat(-base64.length & 3)); // padded to a multiple of 4
     const json: unknown = JSON.parse(decodeURIComponent(escape(bytes)));
     return isRecord(json) ? json : undefined;
   } catch {
@@ -83,10 +80,10 @@ export function parseTokens(body: unknown, receivedAt: number, serverDate: strin
   if (!isRecord(body)) throw invalid('token response is not a JSON object');
   const { access_token: accessToken, refresh_token: refreshToken, expires_in: expiresIn } = body;
   if (typeof accessToken !== 'string' || !accessToken) throw invalid('no access_token');
-  if (accessToken.length > MAX_TOKEN_LENGTH) throw invalid('access_token is over 64 KB');
+  // Bigger than any sane JWT; a header this size is refused by most servers anyway.
+  if (accessToken.length > 65_536) throw invalid('access_token is over 64 KB');
   if (!HEADER_SAFE.test(accessToken)) throw invalid('access_token is not a valid header value');
-  if (accessToken.length > WARN_TOKEN_LENGTH)
-    warnOnce(`access token is over 4 KB; many servers refuse headers over 8 KB`);
+  if (accessToken.length > 4096) warnOnce(`access token is over 4 KB; many servers refuse headers over 8 KB`);
   if (refreshToken != null && (typeof refreshToken !== 'string' || !refreshToken))
     throw invalid('refresh_token is not a string');
   if (expiresIn != null && !Number.isFinite(expiresIn)) throw invalid('expires_in is not a number');
@@ -105,13 +102,12 @@ export function parseTokens(body: unknown, receivedAt: number, serverDate: strin
   if (left <= MAX_LIFETIME_S) measures.push(Math.max(left * 1000, 1));
   // Without a usable Date header the local clock is all we have; a skewed device may refresh early or late.
   if (exp !== undefined && !measures.length) measures.push(checkLifetime(exp - receivedAt / 1000, 'exp - now'));
-  const lifetime = measures.length ? Math.min(...measures) : null;
   return {
     accessToken,
     refreshToken: (refreshToken as string | null | undefined) ?? undefined,
     claims,
     receivedAt,
-    lifetime,
+    lifetime: measures.length ? Math.min(...measures) : null,
   };
 }
 
