@@ -335,13 +335,16 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       const asked = clock.now();
       let calledAt = asked;
       const superseded = () => new AuthError('unauthenticated', 'login was superseded by a logout');
-      // A logout stamped after this call supersedes it, unless that logout's server call went through the lane
-      // before this login's turn ended: then it was called first, and this tab's clock (paused by a sleep, not yet
-      // told by that tab) stamped the login too early (skewed-clock seeds -631508960, -1164978894, 20261128).
-      // A logout here after this call supersedes it whatever other tabs did: this tab's own clock orders its calls.
+      // Every logout whose server call let the lane go before this login's turn (heard by now, holding the lock: a
+      // release heard then is of a task ahead of it) was called first: the login comes after them, whatever this
+      // tab's clock (paused by a sleep, not yet told by that tab) stamped it (rule N2; skewed-clock seeds -631508960,
+      // -1164978894, histories 88,226 and 43,256 of 20261128). A logout here after this call supersedes it whatever
+      // other tabs did: this tab's own clock orders its calls.
+      const after = () => (calledAt = outHere >= asked ? asked : Math.max(calledAt, tabs.cleared() + 0.001));
+      // A logout stamped after this call: wait (≤ 200 ms) to hear whether its server call went first.
       const outranked = async () => {
-        if (outHere >= asked) calledAt = asked;
-        else if (await tabs.cleared(s.outAt)) calledAt = s.outAt + 0.001;
+        if (outHere < asked) await tabs.hearOut(s.outAt);
+        after();
         return s.outAt >= calledAt;
       };
       // Asked only when the stamps say superseded (no wait, not even a tick, otherwise).
@@ -354,7 +357,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
           if (!('tokens' in verdict)) throw (verdict as { error: AuthError }).error;
           const next = verdict.tokens;
           const at = clock.now();
-          const judged = () => decide(s, { type: 'login', tokens: next, at, calledAt });
+          const judged = () => (after(), decide(s, { type: 'login', tokens: next, at, calledAt }));
           if (stale()) await outranked();
           let d = judged();
           if (d.effect && !cookie) {

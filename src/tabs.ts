@@ -218,16 +218,16 @@ export function createTabs(
     },
 
     /**
-     * Whether the server call of another tab's logout stamped `out` has let the lane go, waiting up to NEWS_MS to
-     * hear it. Asked by a task holding a Web Lock, yes means that call was ahead of the task in the lane: the logout
-     * was called first, whatever the tabs' clocks say (a release heard while a task holds the lock is of a task
-     * before it). Without Web Locks tasks of two tabs may overlap, and nothing can be told: no.
+     * The latest logout whose server call has let the lane go, here or in another tab. Read by a task holding a Web
+     * Lock, every such logout was ahead of the task in the lane, so called first, whatever the tabs' clocks say (a
+     * release heard while a task holds the lock is of a task before it). Without Web Locks tasks of two tabs may
+     * overlap, and nothing can be told: none.
      */
-    async cleared(out: number): Promise<boolean> {
-      const done = () => cleared >= out;
-      if (!ordered()) return false;
-      if (!done()) await hear(done);
-      return done();
+    cleared: (): number => (ordered() ? cleared : -Infinity),
+
+    /** Waits (≤ NEWS_MS) to hear that the server call of the logout stamped `out` let the lane go (rule N2). */
+    async hearOut(out: number): Promise<void> {
+      if (ordered() && cleared < out) await hear(() => cleared >= out);
     },
 
     /** Whether the lane is the browser's Web Lock, whose order holds across tabs (rules N2, N3). */

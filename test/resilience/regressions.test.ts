@@ -749,3 +749,22 @@ it("memory mode: a refresh refused while another tab's login news lands, held up
   expect((await response).status).toBe(200);
   expect(a!.getState().status).toBe('authenticated');
 });
+
+it("a login in a tab opened after another tab's logout (so it never heard it) is after that logout, though its clock is an hour behind (skewed-clock history 43,256 of the fixed seed)", async () => {
+  const {
+    w,
+    tabs: [a],
+    open,
+  } = await setup({ clocks: 'skewed' });
+  w.latency = (s) => (s.kind === 'logout' ? 50 : 5);
+  w.userLogout(0, 'logout in tab 0');
+  const out = a!.logout(); // its news goes to no other tab yet; its server call holds the lane 50 ms
+  const b = open(1); // a new tab, whose clock is an hour behind
+  w.pauseClock(1, HOUR);
+  const login = b.login(alice); // queues behind the logout's call, stamped before the logout on its own clock
+  await w.advance(300);
+  await Promise.all([out, login]);
+  // The logout's call let the lane go before the login's turn: the login was called after it, and tab 0 takes it.
+  expect([a!.getState().status, b.getState().status]).toEqual(['authenticated', 'authenticated']);
+  expect(w.violations).toEqual([]);
+});
