@@ -209,6 +209,8 @@ export class World {
     string,
     Set<{
       closed: boolean;
+      /** The tab (client id) whose channel this is. */
+      owner: number | undefined;
       onmessage: ((e: { data: unknown }) => void) | null;
       queue: Array<{ data: unknown; done: () => void }>;
     }>
@@ -216,6 +218,22 @@ export class World {
   messagesInFlight = 0;
   logoutsInFlight = 0;
   private serial = 0;
+  /** The tab being created: a BroadcastChannel made meanwhile is that tab's. */
+  opening: number | undefined;
+  /**
+   * Memory mode: the tabs that were handed a refresh token of each session (by its own response, or by a message
+   * that reached it open). When every one of them is closed the browser has lost that session (a new tab's `sync`
+   * finds nobody to answer it): the documented price of keeping refresh tokens in memory.
+   */
+  readonly holders = new Map<string, Set<number>>();
+
+  private hold(client: number | undefined, rt: string | undefined): void {
+    const sid = this.mode === 'memory' && client !== undefined ? this.sessionOf(rt ?? null)?.[0] : undefined;
+    if (sid === undefined) return;
+    const holders = this.holders.get(sid) ?? new Set<number>();
+    this.holders.set(sid, holders);
+    holders.add(client as number);
+  }
 
   constructor(options: WorldOptions) {
     this.rand = prng(options.seed);
@@ -352,6 +370,7 @@ export class World {
       closed = false;
       onmessage: ((e: { data: unknown }) => void) | null = null;
       queue: Array<{ data: unknown; done: () => void }> = [];
+      readonly owner = world.opening;
       constructor(readonly name: string) {
         const peers = world.channels.get(name) ?? new Set();
         world.channels.set(name, peers);
@@ -370,6 +389,7 @@ export class World {
             queueMicrotask(() => {
               world.messagesInFlight--;
               onDone();
+              if (!peer.closed) world.handed(peer.owner, copy);
               if (!peer.closed) peer.onmessage?.({ data: copy });
             });
             continue;
@@ -390,6 +410,7 @@ export class World {
             world.note(
               `message ${(next.data as { type: string }).type} delivered${peer.closed ? ' to a closed tab' : ''}`,
             );
+            if (!peer.closed) world.handed(peer.owner, next.data);
             if (!peer.closed) peer.onmessage?.({ data: next.data });
           });
         }
@@ -400,6 +421,12 @@ export class World {
       }
       unref(): void {}
     };
+  }
+
+  /** A message reached tab `client`: in memory mode, tokens carry the refresh token. */
+  handed(client: number | undefined, data: unknown): void {
+    const message = data as { type?: string; tokens?: { refreshToken?: string } };
+    if (message.type === 'tokens') this.hold(client, message.tokens?.refreshToken);
   }
 
   // --- the server --------------------------------------------------------------------------
@@ -583,6 +610,7 @@ export class World {
       `  ${access.slice(-12)} delivered, expires (device clock) ${new Date(Date.now() + this.lifetime * 1000).toISOString().slice(11, 19)}`,
     );
     if (this.mode === 'cookie') this.jar = rt; // Set-Cookie lands only when the response does
+    this.hold(sent.client, rt);
     if (sid !== null) this.lastGranted = sid;
     if (sid !== null) this.decide(sent.seq, 'grant', sid, `${sent.kind} #${sent.id}`);
   }
