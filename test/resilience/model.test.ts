@@ -161,6 +161,7 @@ class Real {
       ...{ clock: this.world.clockFor(id) },
     });
     this.world.opening = undefined;
+    this.world.note(`tab ${id} opens in slot ${slot}`);
     const tab: Tab = { id, client, everAuthenticated: false, backoff: null };
     client.subscribe((s) => void (s.status === 'authenticated' && (tab.everAuthenticated = true)));
     client.onEvent((e) => {
@@ -197,6 +198,7 @@ class Real {
   close(slot: number): void {
     const tab = this.tabs[slot];
     if (tab) this.world.disposed.add(tab.id);
+    if (tab) this.world.note(`tab ${tab.id} closes`);
     // A logout still telling the server is cut off: the server may never hear of it.
     if (this.calls.some((c) => c.tab === tab && c.kind === 'logout' && !c.settled)) this.world.logoutLost = true;
     this.tabs[slot]?.client.dispose();

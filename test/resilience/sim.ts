@@ -111,6 +111,22 @@ export interface WorldOptions {
   clocks?: 'shared' | 'skewed';
 }
 
+/** A tab message as the trace shows it: its type, stamp and what it says (never a token). */
+const describe = (data: unknown): string => {
+  const m = data as { type: string; at?: number; on?: boolean; out?: number; expired?: boolean; login?: number };
+  const extra =
+    m.type === 'busy'
+      ? ` ${m.on ? 'on' : 'off'}${m.out === undefined ? '' : ` out@${m.out}`}`
+      : m.type === 'logout'
+        ? m.expired
+          ? ' (expired)'
+          : ' (user)'
+        : m.type === 'tokens' && m.login !== undefined
+          ? ' (login)'
+          : '';
+  return `${m.type}${extra} @${m.at}`;
+};
+
 /** An in-process Web Locks manager (exclusive mode, `signal` honoured), like one browser profile's. */
 function createLocks() {
   type Entry = {
@@ -212,7 +228,7 @@ export class World {
       /** The tab (client id) whose channel this is. */
       owner: number | undefined;
       onmessage: ((e: { data: unknown }) => void) | null;
-      queue: Array<{ data: unknown; done: () => void }>;
+      queue: Array<{ data: unknown; done: () => void; from: number | undefined }>;
     }>
   >();
   messagesInFlight = 0;
@@ -369,7 +385,7 @@ export class World {
     return class FakeBroadcastChannel {
       closed = false;
       onmessage: ((e: { data: unknown }) => void) | null = null;
-      queue: Array<{ data: unknown; done: () => void }> = [];
+      queue: Array<{ data: unknown; done: () => void; from: number | undefined }> = [];
       readonly owner = world.opening;
       constructor(readonly name: string) {
         const peers = world.channels.get(name) ?? new Set();
@@ -379,6 +395,7 @@ export class World {
       postMessage(data: unknown): void {
         if (this.closed) throw new DOMException('channel is closed', 'InvalidStateError');
         const logout = (data as { type?: string }).type === 'logout';
+        const from = this.owner;
         for (const peer of world.channels.get(this.name) ?? []) {
           if (peer === this) continue;
           const copy = structuredClone(data);
@@ -401,14 +418,14 @@ export class World {
           const latency =
             world.messageDelay ??
             (world.rand() < 0.2 ? 10 + Math.floor(world.rand() * 60) : Math.floor(world.rand() * 8));
-          peer.queue.push({ data: copy, done: onDone });
+          peer.queue.push({ data: copy, done: onDone, from });
           world.messagesInFlight++;
           world.later(latency, () => {
-            const next = peer.queue.shift() as { data: unknown; done: () => void };
+            const next = peer.queue.shift() as (typeof peer.queue)[number];
             world.messagesInFlight--;
             next.done();
             world.note(
-              `message ${(next.data as { type: string }).type} delivered${peer.closed ? ' to a closed tab' : ''}`,
+              `message ${describe(next.data)} from tab ${next.from} delivered to ${peer.closed ? 'closed ' : ''}tab ${peer.owner}`,
             );
             if (!peer.closed) world.handed(peer.owner, next.data);
             if (!peer.closed) peer.onmessage?.({ data: next.data });
