@@ -111,6 +111,22 @@ export interface WorldOptions {
   clocks?: 'shared' | 'skewed';
 }
 
+/** A tab message as the trace shows it: its type, stamp and what it says (never a token). */
+const describe = (data: unknown): string => {
+  const m = data as { type: string; at?: number; on?: boolean; out?: number; expired?: boolean; login?: number };
+  const extra =
+    m.type === 'busy'
+      ? ` ${m.on ? 'on' : 'off'}${m.out === undefined ? '' : ` out@${m.out}`}`
+      : m.type === 'logout'
+        ? m.expired
+          ? ' (expired)'
+          : ' (user)'
+        : m.type === 'tokens' && m.login !== undefined
+          ? ' (login)'
+          : '';
+  return `${m.type}${extra} @${m.at}`;
+};
+
 /**
  * An in-process Web Locks manager (exclusive mode, `signal` honoured), like one browser profile's. `request` and
  * `query` as used directly come from an unnamed client; `as(client)` is one tab's view, whose requests carry its
@@ -227,13 +243,31 @@ export class World {
     string,
     Set<{
       closed: boolean;
+      /** The tab (client id) whose channel this is. */
+      owner: number | undefined;
       onmessage: ((e: { data: unknown }) => void) | null;
-      queue: Array<{ data: unknown; done: () => void }>;
+      queue: Array<{ data: unknown; done: () => void; from: number | undefined }>;
     }>
   >();
   messagesInFlight = 0;
   logoutsInFlight = 0;
   private serial = 0;
+  /** The tab being created: a BroadcastChannel made meanwhile is that tab's. */
+  opening: number | undefined;
+  /**
+   * Memory mode: the tabs that were handed a refresh token of each session (by its own response, or by a message
+   * that reached it open). When every one of them is closed the browser has lost that session (a new tab's `sync`
+   * finds nobody to answer it): the documented price of keeping refresh tokens in memory.
+   */
+  readonly holders = new Map<string, Set<number>>();
+
+  private hold(client: number | undefined, rt: string | undefined): void {
+    const sid = this.mode === 'memory' && client !== undefined ? this.sessionOf(rt ?? null)?.[0] : undefined;
+    if (sid === undefined) return;
+    const holders = this.holders.get(sid) ?? new Set<number>();
+    this.holders.set(sid, holders);
+    holders.add(client as number);
+  }
 
   constructor(options: WorldOptions) {
     this.rand = prng(options.seed);
@@ -369,7 +403,8 @@ export class World {
     return class FakeBroadcastChannel {
       closed = false;
       onmessage: ((e: { data: unknown }) => void) | null = null;
-      queue: Array<{ data: unknown; done: () => void }> = [];
+      queue: Array<{ data: unknown; done: () => void; from: number | undefined }> = [];
+      readonly owner = world.opening;
       constructor(readonly name: string) {
         const peers = world.channels.get(name) ?? new Set();
         world.channels.set(name, peers);
@@ -378,6 +413,7 @@ export class World {
       postMessage(data: unknown): void {
         if (this.closed) throw new DOMException('channel is closed', 'InvalidStateError');
         const logout = (data as { type?: string }).type === 'logout';
+        const from = this.owner;
         for (const peer of world.channels.get(this.name) ?? []) {
           if (peer === this) continue;
           const copy = structuredClone(data);
@@ -388,6 +424,7 @@ export class World {
             queueMicrotask(() => {
               world.messagesInFlight--;
               onDone();
+              if (!peer.closed) world.handed(peer.owner, copy);
               if (!peer.closed) peer.onmessage?.({ data: copy });
             });
             continue;
@@ -399,15 +436,16 @@ export class World {
           const latency =
             world.messageDelay ??
             (world.rand() < 0.2 ? 10 + Math.floor(world.rand() * 60) : Math.floor(world.rand() * 8));
-          peer.queue.push({ data: copy, done: onDone });
+          peer.queue.push({ data: copy, done: onDone, from });
           world.messagesInFlight++;
           world.later(latency, () => {
-            const next = peer.queue.shift() as { data: unknown; done: () => void };
+            const next = peer.queue.shift() as (typeof peer.queue)[number];
             world.messagesInFlight--;
             next.done();
             world.note(
-              `message ${(next.data as { type: string }).type} delivered${peer.closed ? ' to a closed tab' : ''}`,
+              `message ${describe(next.data)} from tab ${next.from} delivered to ${peer.closed ? 'closed ' : ''}tab ${peer.owner}`,
             );
+            if (!peer.closed) world.handed(peer.owner, next.data);
             if (!peer.closed) peer.onmessage?.({ data: next.data });
           });
         }
@@ -418,6 +456,12 @@ export class World {
       }
       unref(): void {}
     };
+  }
+
+  /** A message reached tab `client`: in memory mode, tokens carry the refresh token. */
+  handed(client: number | undefined, data: unknown): void {
+    const message = data as { type?: string; tokens?: { refreshToken?: string } };
+    if (message.type === 'tokens') this.hold(client, message.tokens?.refreshToken);
   }
 
   // --- the server --------------------------------------------------------------------------
@@ -601,6 +645,7 @@ export class World {
       `  ${access.slice(-12)} delivered, expires (device clock) ${new Date(Date.now() + this.lifetime * 1000).toISOString().slice(11, 19)}`,
     );
     if (this.mode === 'cookie') this.jar = rt; // Set-Cookie lands only when the response does
+    this.hold(sent.client, rt);
     if (sid !== null) this.lastGranted = sid;
     if (sid !== null) this.decide(sent.seq, 'grant', sid, `${sent.kind} #${sent.id}`);
   }
