@@ -97,16 +97,20 @@ export function decide(s: Session, news: News, memory = false): Decision {
       if (!news.expired) {
         // T1: only a login called after a logout survives it (its request queued behind the logout's).
         if (at < s.loginAt) return is('T1', s);
+        // T9: no newer than the latest logout this tab knows: old news (a logout's server call letting the lane go
+        // repeats its logout for tabs opened after its message; most tabs heard that message first).
+        if (at <= s.outAt) return is('T9', s);
         // T2: it beats everything else, even a refresh begun after it in a tab that had not heard. Tokens decided
         // after it here (or, in memory mode, any: the tab that logged out may not have held the refresh token yet)
         // are news to the server too.
         return is('T2', loggedOut(at), 'logout', s.tokens !== null && (s.at > at || memory));
       }
-      // T3: older news than ours (a refusal from before a login here), or in memory mode news of another session
-      // (that tab refused a refresh token this tab does not hold).
-      if (memory ? news.session !== s.sid : at < s.at) return is('T3', s);
-      // T4: nothing to end here, but remember it: a login message older than this refusal is stale.
-      if (!s.tokens) return is('T4', { ...s, at });
+      // T3: older news than ours (a refusal from before a login here), or in memory mode news of another session than
+      // the one this tab holds (that tab refused a refresh token this tab does not hold).
+      if (memory ? s.tokens !== null && news.session !== s.sid : at < s.at) return is('T3', s);
+      // T4: nothing to end here, but remember it: a login message older than this refusal is stale, and in memory
+      // mode so are that session's tokens stamped before it (a tab that has not heard yet may hand them over).
+      if (!s.tokens) return is('T4', { ...s, at: max(s.at, at), sid: memory ? max(s.sid, news.session) : s.sid });
       // T5: equal stamps can't be ordered: ask the server rather than end a session that may be new.
       if (at === s.at) return is('T5', s, 'verify');
       return is('T6', { ...s, tokens: null, at }, 'end');

@@ -106,6 +106,9 @@ export function createTabs(
       if (!data.on) {
         heardOut(data.out);
         free();
+        // A logout's server call: news of that logout for a tab opened after its message was posted (rule T9 drops
+        // it where that message came first).
+        if (typeof data.out === 'number') onMessage({ type: 'logout', at: data.out, expired: false, session: data.at });
       }
     };
     // Node keeps the process alive while a channel is open; a tab-less process shouldn't wait on it.

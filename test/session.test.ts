@@ -69,6 +69,13 @@ const rows: Row[] = [
     { out: true, outAt: 20 },
     { tell: false },
   ],
+  [
+    'T9 old news',
+    OUT,
+    { type: 'logout', tab: true, at: 10, expired: false, session: 5 },
+    null,
+    { tokens: null, outAt: 10, epoch: 2 },
+  ],
   // … the server ended the session.
   ['T3 stale', IN, { type: 'logout', tab: true, at: 9, expired: true, session: 5 }, null, { tokens: OLD }],
   ['T4 noted', START, { type: 'logout', tab: true, at: 20, expired: true, session: 5 }, null, { tokens: null, at: 20 }],
@@ -127,6 +134,14 @@ const rows: Row[] = [
     { type: 'logout', tab: true, at: 20, expired: true, session: 6 },
     'end',
     { tokens: null },
+    { memory: true },
+  ],
+  [
+    'T4 noted, with its session',
+    { ...START, at: 30 },
+    { type: 'logout', tab: true, at: 20, expired: true, session: 8 },
+    null,
+    { tokens: null, at: 30, sid: 8 },
     { memory: true },
   ],
   [

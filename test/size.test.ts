@@ -33,8 +33,12 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 // superseded by it (rule N3, fix 32), and a refresh whose answer finds due tokens of a newer session refreshes those
 // (fix 33): +80 B. Then a second size pass outside the lane (one-use helpers inlined, a JSON body that drops an
 // undefined refresh token itself, the backend's tokens() always set, literal bounds: -186 B on its own base, no
-// behaviour change): 8,910 → 8,730 B, React Native 9,405 → 9,225 B (measured 8,716 and 9,210 B).
-const BUDGET = { coreGzip: 8_730, nativeGzip: 9_225, reactGzip: 1 * 1024 };
+// behaviour change): 8,910 → 8,730 B, React Native 9,405 → 9,225 B (measured 8,716 and 9,210 B). Then 8,730 → 8,805 B,
+// React Native 9,225 → 9,295 B (measured 8,792 and 9,282 B): three races the three-tab model found or that the lane
+// now answers (fixes 34-36: a login's stamp moves past every logout the lane put first; a logout's server call letting
+// the lane go is news of that logout for tabs opened after it; a memory-mode tab with no session remembers a refusal's
+// session): +76 B.
+const BUDGET = { coreGzip: 8_805, nativeGzip: 9_295, reactGzip: 1 * 1024 };
 
 /** `keycard` and `keycard/react` resolve to the sources, as vitest's aliases do. */
 const sources: Plugin = {

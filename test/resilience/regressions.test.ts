@@ -768,3 +768,43 @@ it("a login in a tab opened after another tab's logout (so it never heard it) is
   expect([a!.getState().status, b.getState().status]).toEqual(['authenticated', 'authenticated']);
   expect(w.violations).toEqual([]);
 });
+
+it("a tab opened after another tab's logout was announced learns of it from that logout's call letting the lane go (three-tab model, cookie mode)", async () => {
+  const {
+    w,
+    tabs: [a, b],
+    open,
+  } = await setup({ tabs: 2 });
+  w.latency = (s) => (s.kind === 'logout' ? 50 : s.kind === 'refresh' ? 30 : 5);
+  w.messageDelay = 40;
+  const refreshed = b!.refresh(); // tab 1 holds the lane; its answer comes before it hears of the logout
+  await w.advance(1);
+  w.userLogout(0, 'logout in tab 0');
+  const out = a!.logout(); // announced to tab 1 only; its server call queues behind tab 1's refresh
+  await w.advance(1);
+  const c = open(2); // a new tab: it hears tab 1's refreshed tokens, stamped before nothing it knows
+  await w.advance(300);
+  await Promise.all([refreshed, out]);
+  expect([a!.getState().status, b!.getState().status, c.getState().status]).toEqual([
+    'unauthenticated',
+    'unauthenticated',
+    'unauthenticated',
+  ]);
+});
+
+it("memory mode: a new tab that heard a session was refused does not adopt that session's older tokens from a tab that had not heard yet (three-tab model, seed 1942961612)", async () => {
+  const {
+    w,
+    tabs: [a],
+    open,
+  } = await setup({ tabs: 2, mode: 'memory' });
+  w.messageDelay = 20;
+  w.faults = ['invalid_grant'];
+  const refused = a!.refresh().catch(() => {}); // the server ends the session; the tabs hear it 20 ms later
+  const c = open(2);
+  const restored = c.restore(); // asks the tabs for the session: tab 1 answers before it hears of the refusal
+  await w.advance(500);
+  await Promise.all([restored, refused]);
+  expect(alive(w)).toBe(0);
+  expect(c.getState().status).toBe('unauthenticated');
+});
