@@ -118,6 +118,10 @@ export function createTabs(
   const waiting = new Set<AbortController>(); // lock requests not granted yet: close() gives up on them
   let tail: Promise<unknown> = Promise.resolve();
   let queued = 0;
+  // Settles once the lane here is empty. Not `tail`: with Web Locks tasks may finish out of order (one whose wait for
+  // the lock ran out runs beside the holder), and a `busy()` that settled early would loop (model, memory mode).
+  let empty: Promise<void> | undefined;
+  let emptied = () => {};
 
   const post = (message: TabMessage | Lane): void => {
     try {
@@ -175,7 +179,7 @@ export function createTabs(
           post({ type: 'busy', at: clock.now(), on: false, out });
         }
       };
-      queued++;
+      if (!queued++) empty = new Promise((resolve) => (emptied = resolve));
       // Holds the tab-wide lock; not granted in time (a frozen or crashed tab holding it), runs anyway: a duplicate
       // refresh is recoverable, a deadlock is not (supabase-js shipped one).
       const locked = async (lockManager: Locks): Promise<T> => {
@@ -213,10 +217,8 @@ export function createTabs(
         }
       };
       const run = lockManager ? locked(lockManager) : tail.then(() => (channel ? flagged(turn) : turn(false)));
-      tail = run.then(
-        () => queued--,
-        () => queued--,
-      );
+      const settled = () => void (--queued || emptied());
+      tail = run.then(settled, settled);
       return run;
     },
 
@@ -236,8 +238,8 @@ export function createTabs(
     /** Whether the lane is the browser's Web Lock, whose order holds across tabs (rules N2, N3). */
     ordered,
 
-    /** Null when the lane is empty, else a promise that settles once what is in it now has run. */
-    busy: (): Promise<unknown> | null => (queued ? tail : null),
+    /** Null when the lane is empty, else a promise that settles once it is (what is in it now has run, and more). */
+    busy: (): Promise<unknown> | null => (queued ? (empty as Promise<void>) : null),
 
     /** Spread tabs' timers apart where no lock serialises them; with locks the late tab just finds fresh tokens. */
     jitter: (lifetimeMs: number): number =>

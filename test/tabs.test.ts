@@ -2,6 +2,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createAuthClient, type AuthClient, type AuthClientOptions, type AuthEvent } from 'keycard';
 import { http, HttpResponse } from 'msw';
 import { API, BASE, mockBackend, server, tokenResponse, useMsw } from './helpers';
+import { createTabs } from '../src/tabs';
+import { createClock } from '../src/session';
 
 useMsw();
 
@@ -262,5 +264,40 @@ describe('cross-tab', () => {
     } finally {
       vi.unstubAllGlobals();
     }
+  });
+
+  it('the lane is busy until every task queued so far has run, even when they finish out of order (a lock wait that ran out)', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    // A lock manager that grants the first request and never the second (the holder hangs).
+    let granted = 0;
+    const locks = {
+      request<T>(
+        _: string,
+        options: { signal?: AbortSignal; ifAvailable?: boolean },
+        callback: (lock: unknown) => Promise<T> | T,
+      ): Promise<T> {
+        if (options.ifAvailable) return Promise.resolve().then(() => callback(null));
+        if (!granted++) return Promise.resolve().then(() => callback({}));
+        return new Promise<T>((_resolve, reject) =>
+          options.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))),
+        );
+      },
+    };
+    const lane = createTabs(`tabs-test-${++n}`, 1000, createClock(), () => {}, locks);
+    let release!: () => void;
+    const first = lane.lane(() => new Promise<void>((r) => (release = r))); // holds the lock until released
+    const second = lane.lane(async () => {}); // its wait runs out after 1 s: it runs beside the first, and ends first
+    await vi.advanceTimersByTimeAsync(2000);
+    await second;
+    let idle = false;
+    void lane.busy()?.then(() => (idle = true));
+    await vi.advanceTimersByTimeAsync(10);
+    expect(idle).toBe(false); // the first still runs (before, busy() had settled, and a memory-mode sync answer looped)
+    release();
+    await first;
+    await vi.advanceTimersByTimeAsync(10);
+    expect(idle).toBe(true);
+    expect(lane.busy()).toBeNull();
+    lane.close();
   });
 });
