@@ -37,8 +37,9 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 // React Native 9,225 → 9,295 B (measured 8,792 and 9,282 B): three races the three-tab model found or that the lane
 // now answers (fixes 34-36: a login's stamp moves past every logout the lane put first; a logout's server call letting
 // the lane go is news of that logout for tabs opened after it; a memory-mode tab with no session remembers a refusal's
-// session): +76 B.
-const BUDGET = { coreGzip: 8_805, nativeGzip: 9_295, reactGzip: 1 * 1024 };
+// session): +76 B. Then 8,805 → 8,830 B, React Native 9,295 → 9,320 B: the lane is busy until every task queued has
+// run, not only the last (fix 37: +21 B; measured 8,813 and 9,309 B).
+const BUDGET = { coreGzip: 8_830, nativeGzip: 9_320, reactGzip: 1 * 1024 };
 
 /** `keycard` and `keycard/react` resolve to the sources, as vitest's aliases do. */
 const sources: Plugin = {
