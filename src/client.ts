@@ -185,11 +185,13 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   /**
    * Best effort, sent at once (never behind a refresh that may hang), and holding a place in the lane until
    * answered: a login (in any tab) queues behind it, so its late `Set-Cookie: …; Max-Age=0` can't wipe the new
-   * session's cookie. Called just after the logout was decided: its release names that logout (`s.outAt`; see login()).
+   * session's cookie. Called just after the logout was decided. The release of the user's logout here (`own`) names
+   * that logout (`s.outAt`: rules N2, T9); a call for another tab's logout (T2's `tell`, N3) asks for the lane when it
+   * hears of it, possibly after a later login's turn, so its release names nothing (three-tab model, fix 38).
    */
   function tellServer(refreshToken: Promise<string | null | undefined>, own?: boolean): Promise<unknown> {
     const told = refreshToken.then((token) => backend.logout(token ?? undefined, lifetime.signal)).catch(() => {});
-    const place = tabs.lane(() => told, s.outAt);
+    const place = tabs.lane(() => told, own ? s.outAt : undefined);
     // The user's logout here (`own`), until its place in the lane has come and gone: see rule N3 in onTabMessage.
     if (own) {
       const done = () => calling--;

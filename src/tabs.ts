@@ -17,12 +17,13 @@ export type TabMessage =
  * The lane's own messages, which never reach the client. `busy`: a tab took the lane (only where Web Locks are
  * missing) or let it go (always; `out`: the task was the server call of the logout stamped so). `ping`: a tab was just
  * granted the lane after waiting; every tab answers with a `pong` naming it (`to`: the ping's stamp) and itself (`by`:
- * its lock `clientId`, once known).
+ * its lock `clientId`, once known), and passing on the latest logout whose server call it heard let the lane go (`out`:
+ * a tab opened after that logout learns of it so; rule N2).
  */
 type Lane =
   | { type: 'busy'; at: number; on: boolean; out?: number }
   | { type: 'ping'; at: number }
-  | { type: 'pong'; at: number; to: number; by?: string };
+  | { type: 'pong'; at: number; to: number; by?: string; out: number };
 
 export interface SharedTokens {
   accessToken: string;
@@ -96,8 +97,9 @@ export function createTabs(
       const data = event.data as TabMessage | Lane | null;
       if (!data || typeof data !== 'object' || typeof data.type !== 'string') return;
       clock.heard(data.at);
-      if (data.type === 'ping') return post({ type: 'pong', at: clock.now(), to: data.at, by: me });
+      if (data.type === 'ping') return post({ type: 'pong', at: clock.now(), to: data.at, by: me, out: cleared });
       if (data.type === 'pong') {
+        heardOut(data.out);
         if (data.to === pinged) ponged.add(data.by);
         return free();
       }
