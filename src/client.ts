@@ -144,7 +144,6 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     const shared = message.type === 'tokens' ? message.tokens : undefined;
     if (message.type === 'tokens' && (typeof shared?.accessToken !== 'string' || typeof shared.receivedAt !== 'number'))
       return;
-    const held = refreshTokens.get();
     const d = decide(s, { ...message, tab: true, tokens: { ...shared, refreshToken: undefined } } as News, memory);
     // A login's news, which the stamps say is after this tab's logout, while that logout's call still waits in the
     // lane: that login went first, so it was called before the logout, which supersedes it (rule N3; the stamps were
@@ -154,6 +153,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       tabs.post({ type: 'logout', at: clock.now(), expired: false, session: d.session.sid });
       return void tellServer(Promise.resolve(shared?.refreshToken));
     }
+    const held = refreshTokens.get(); // read before the decision clears it below (T2's `tell` sends it)
     if (d.effect === 'adopt' && memory && shared?.refreshToken) void refreshTokens.set(shared.refreshToken);
     if (d.effect === 'end' || d.effect === 'logout') void refreshTokens.set(null);
     apply(d, 'tab', d.effect === 'end' ? new AuthError('session_expired', 'the session ended in another tab') : null);

@@ -19,11 +19,13 @@ export interface FetchDeps {
   absolute: (input: string) => string;
 }
 
-/** A plain object's own keys, as `fetch` reads them; a `Headers` instance or an array is read as `Headers`. */
+/** A plain object's own keys, as `fetch` reads them; an array is read as `Headers` (a `Headers` instance is asked). */
 const hasAuthorization = (headers: HeadersInit | undefined): boolean =>
-  headers instanceof Headers || Array.isArray(headers)
-    ? new Headers(headers).has('authorization')
-    : Object.keys(headers ?? {}).some((key) => key.toLowerCase() === 'authorization');
+  headers instanceof Headers
+    ? headers.has('authorization')
+    : Array.isArray(headers)
+      ? new Headers(headers).has('authorization')
+      : Object.keys(headers ?? {}).some((key) => key.toLowerCase() === 'authorization');
 
 const withBearer = (headers: HeadersInit | undefined, token: string): HeadersInit => {
   const value = `Bearer ${token}`;
