@@ -140,7 +140,10 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   function onTabMessage(message: TabMessage): void {
     if (gone()) return;
     if (message.type === 'sync') return answerSync();
-    if (typeof message.at !== 'number' || typeof message.session !== 'number') return;
+    // Stamps finite: news stamped Infinity would outrank every login (or logout) after it, until a reload.
+    const login = message.type === 'tokens' ? message.login : undefined;
+    if (!Number.isFinite(message.at) || typeof message.session !== 'number') return;
+    if (login !== undefined && !Number.isFinite(login)) return;
     const shared = message.type === 'tokens' ? message.tokens : undefined;
     if (message.type === 'tokens' && (typeof shared?.accessToken !== 'string' || typeof shared.receivedAt !== 'number'))
       return;

@@ -165,9 +165,10 @@ export function createClock(
       return (last = t > last ? t : last + 0.001);
     },
     heard(at: unknown): void {
-      if (typeof at !== 'number' || !(at > last)) return;
-      offset = max(offset, at - read());
-      last = at;
+      // Finite only: one message stamped Infinity would otherwise stop this tab's clock for good.
+      if (!Number.isFinite(at) || !((at as number) > last)) return;
+      offset = max(offset, (at as number) - read());
+      last = at as number;
     },
   };
 }

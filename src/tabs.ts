@@ -73,7 +73,8 @@ export function createTabs(
   let busyUntil = 0;
   let cleared = -Infinity; // the latest logout whose server call let the lane go (here, or heard)
   const heardOut = (out: unknown) => {
-    if (typeof out === 'number' && out > cleared) cleared = out;
+    // Finite only: a message claiming a logout at Infinity would supersede every login after it, until a reload.
+    if (Number.isFinite(out) && (out as number) > cleared) cleared = out as number;
   };
   const freed = new Set<() => void>();
   const free = () => {
@@ -109,8 +110,9 @@ export function createTabs(
         heardOut(data.out);
         free();
         // A logout's server call: news of that logout for a tab opened after its message was posted (rule T9 drops
-        // it where that message came first).
-        if (typeof data.out === 'number') onMessage({ type: 'logout', at: data.out, expired: false, session: data.at });
+        // it where that message came first). A user's logout is about no one session (T2 reads none): any number.
+        if (Number.isFinite(data.out))
+          onMessage({ type: 'logout', at: data.out as number, expired: false, session: data.at });
       }
     };
     // Node keeps the process alive while a channel is open; a tab-less process shouldn't wait on it.

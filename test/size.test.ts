@@ -40,8 +40,9 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 // session): +76 B. Then 8,805 → 8,830 B, React Native 9,295 → 9,320 B: the lane is busy until every task queued has
 // run, not only the last (fix 37: +21 B; measured 8,813 and 9,309 B). Fixes 38 and 39 (+8 B) fit: 8,821 and 9,316 B.
 // React Native 9,320 → 9,330 B: auth.fetch asks a caller's Headers directly instead of copying it first (+5 B;
-// measured 8,826 and 9,322 B).
-const BUDGET = { coreGzip: 8_830, nativeGzip: 9_330, reactGzip: 1 * 1024 };
+// measured 8,826 and 9,322 B). Then 8,830 → 8,855 B, React Native 9,330 → 9,355 B (measured 8,843 and 9,341 B): tab
+// messages stamped with a non-finite number are dropped (one stamped Infinity locked every later login out: +17 B).
+const BUDGET = { coreGzip: 8_855, nativeGzip: 9_355, reactGzip: 1 * 1024 };
 
 /** `keycard` and `keycard/react` resolve to the sources, as vitest's aliases do. */
 const sources: Plugin = {

@@ -209,6 +209,25 @@ describe('cross-tab', () => {
     expect(b.getState().status).toBe('initializing');
   });
 
+  it('ignores messages stamped Infinity: a logout, a login, a lane release or a pong claiming one would outrank every login after it', async () => {
+    mockBackend();
+    const [a] = tabs(1);
+    const rogue = new BroadcastChannel(`tabs-test-${n}`);
+    for (const message of [
+      { type: 'logout', at: Infinity, expired: false, session: 1 },
+      { type: 'tokens', at: 5, session: 1, login: Infinity, tokens: { accessToken: 'x.y.z', receivedAt: 0 } },
+      { type: 'busy', at: 1, on: false, out: Infinity },
+      { type: 'pong', at: 1, to: 1, out: Infinity },
+      { type: 'busy', at: Infinity, on: false },
+    ])
+      rogue.postMessage(message);
+    await settle();
+    rogue.close();
+    expect(a!.getState().status).toBe('initializing');
+    await a!.login(alice);
+    expect(a!.getState().status).toBe('authenticated');
+  });
+
   it('ignores malformed messages on its channel (no tokens, no stamp, no session, wrong types)', async () => {
     mockBackend();
     const [a] = tabs(1);
