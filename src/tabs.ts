@@ -109,6 +109,7 @@ export function createTabs(
       if (!data.on) {
         heardOut(data.out);
         free();
+        progress();
         // A logout's server call: news of that logout for a tab opened after its message was posted (rule T9 drops
         // it where that message came first). A user's logout is about no one session (T2 reads none): any number.
         if (Number.isFinite(data.out))
@@ -119,7 +120,13 @@ export function createTabs(
     (channel as { unref?: () => void }).unref?.();
   }
   const lockName = `keycard:${name || 'local'}:lane`;
-  const waiting = new Set<AbortController>(); // lock requests not granted yet: close() gives up on them
+  // Lock requests not granted yet, each with what restarts its wait: close() gives up on them, and every release
+  // (here or heard) restarts them, so a wait runs out only where the lane stood still (a frozen holder), not behind
+  // several tasks that each took their whole timeout (three tabs, a hanging server).
+  const waiting = new Map<AbortController, () => void>();
+  const progress = () => {
+    for (const arm of waiting.values()) arm();
+  };
   let tail: Promise<unknown> = Promise.resolve();
   let queued = 0;
   // Settles once the lane here is empty. Not `tail`: with Web Locks tasks may finish out of order (one whose wait for
@@ -181,19 +188,22 @@ export function createTabs(
         } finally {
           heardOut(out);
           post({ type: 'busy', at: clock.now(), on: false, out });
+          progress();
         }
       };
       if (!queued++) empty = new Promise((resolve) => (emptied = resolve));
-      // Holds the tab-wide lock; not granted in time (a frozen or crashed tab holding it), runs anyway: a duplicate
-      // refresh is recoverable, a deadlock is not (supabase-js shipped one).
+      // Holds the tab-wide lock; not granted in time (a frozen tab holding it: no release for `lockTimeoutMs`), runs
+      // anyway: a duplicate refresh is recoverable, a deadlock is not (supabase-js shipped one).
       const locked = async (lockManager: Locks): Promise<T> => {
         const got = await lockManager.request(lockName, { ifAvailable: true }, (lock) =>
           lock ? turn(false, true) : BUSY,
         );
         if (got !== BUSY) return got as T;
         const controller = new AbortController();
-        const timer = setTimeout(() => controller.abort(), lockTimeoutMs);
-        waiting.add(controller);
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const arm = () => (clearTimeout(timer), (timer = setTimeout(() => controller.abort(), lockTimeoutMs)));
+        waiting.set(controller, arm);
+        arm();
         let started = false;
         try {
           const granted = lockManager.request(lockName, { signal: controller.signal }, () => {
@@ -250,7 +260,7 @@ export function createTabs(
       channel && !manager() ? Math.random() * Math.min(5000, lifetimeMs * 0.05) : 0,
 
     close(): void {
-      for (const c of waiting) c.abort(); // the task then runs at once and finds the client disposed
+      for (const c of waiting.keys()) c.abort(); // the task then runs at once and finds the client disposed
       busyUntil = 0;
       free();
       channel?.close();

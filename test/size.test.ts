@@ -42,7 +42,9 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 // React Native 9,320 → 9,330 B: auth.fetch asks a caller's Headers directly instead of copying it first (+5 B;
 // measured 8,826 and 9,322 B). Then 8,830 → 8,855 B, React Native 9,330 → 9,355 B (measured 8,843 and 9,341 B): tab
 // messages stamped with a non-finite number are dropped (one stamped Infinity locked every later login out: +17 B).
-const BUDGET = { coreGzip: 8_855, nativeGzip: 9_355, reactGzip: 1 * 1024 };
+// Then 8,855 → 8,895 B, React Native 9,355 → 9,395 B (measured 8,881 and 9,379 B): each release restarts the waits
+// for the lane's lock, so a third tab does not refresh beside the second of two hung refreshes (fix 41: +38 B).
+const BUDGET = { coreGzip: 8_895, nativeGzip: 9_395, reactGzip: 1 * 1024 };
 
 /** `keycard` and `keycard/react` resolve to the sources, as vitest's aliases do. */
 const sources: Plugin = {

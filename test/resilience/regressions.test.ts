@@ -530,15 +530,16 @@ it('a wrong password while the start-up restore still waits on the server leaves
     open,
   } = await setup();
   w.sticky = 'hang'; // refreshes hang until their timeout
-  void a!.refresh().catch(() => {}); // tab 0 holds the lane
-  await w.advance(0);
+  a!.dispose();
+  // A frozen tab holds the lane and never lets it go: waits for it run out after 15 s with no release (fix 41).
+  void w.locks.as(0).request('keycard:regressions:lane', {}, () => new Promise(() => {}));
   const b = open(1);
   const restored = b.restore();
   const login = b.login({ username: 'alice', password: 'wrong' }).catch((e: unknown) => e);
-  await w.advance(16_000); // the login runs once the lane's wait times out, while b's restore still hangs
+  await w.advance(16_000); // both run once their waits run out; the login is answered while the restore still hangs
   expect(await login).toMatchObject({ code: 'invalid_credentials' });
   expect(b.getState().status).toBe('initializing');
-  await w.advance(5_000);
+  await w.advance(10_000); // the restore times out
   await restored;
   // The restore could not reach the server: signed out, saying why (not as if the server had said "no session").
   expect(b.getState()).toMatchObject({ status: 'unauthenticated', error: { code: 'network' } });
@@ -807,4 +808,16 @@ it("memory mode: a new tab that heard a session was refused does not adopt that 
   await Promise.all([restored, refused]);
   expect(alive(w)).toBe(0);
   expect(c.getState().status).toBe('unauthenticated');
+});
+
+it('three tabs against a hanging server: a tab queued behind two hung refreshes waits its turn instead of refreshing beside the second', async () => {
+  const { w, tabs } = await setup({ tabs: 3, lifetime: 20 });
+  w.sticky = 'hang'; // every refresh hangs until its 10 s timeout
+  await w.advance(9_900);
+  while (!w.sent.some((s) => s.kind === 'refresh')) await w.advance(1); // the timers fire: one tab holds the lane
+  expect(w.locks.waiting()).toBe(2); // the other two queue behind it, one behind the other
+  await w.advance(40_000); // the holder times out, the next one hangs 10 s more; the third waits 20 s and more
+  expect(w.violations).toEqual([]);
+  expect(w.sent.filter((s) => s.kind === 'refresh').length).toBeGreaterThanOrEqual(3);
+  for (const tab of tabs) expect(tab.getState().status).not.toBe('initializing');
 });
