@@ -25,16 +25,20 @@ const SEED =
 const PATH = process.env.KEYCARD_PATH;
 /** fc.commands' own replay key, printed in the counterexample as replayPath="…". */
 const REPLAY = process.env.KEYCARD_REPLAY;
-/** The longest any call may stay pending: a lock wait behind another tab's refresh (≤ 10 s) + its own (≤ 10 s) + latency. */
-const BOUND_MS = 25_000;
 /**
- * A login first waits for a refresh already running in its tab (itself bounded by BOUND_MS), then for the lock,
- * where another tab's retry may have queued meanwhile (≤ 10 s), then for its own request (≤ 10 s). Found by seed 303:
+ * The longest any call may stay pending: a lock wait behind each other tab's refresh (≤ 10 s each: a release restarts
+ * the wait, fix 41) + its own (≤ 10 s) + latency. 25 s with two tabs, 35 s with three.
+ */
+const boundFor = (tabs: number) => 5_000 + tabs * 10_000;
+/**
+ * What a login or a request may wait beyond that. A login first waits for a refresh already running in its tab
+ * (itself bounded so), then for the lock, where another tab's retry may have queued meanwhile (≤ 10 s), then for
+ * its own request (≤ 10 s). Found by seed 303:
  * a new tab's restore queued behind another tab's hanging refresh, and a login called meanwhile took 40 s to fail.
  * Likewise a request may wait for one refresh before it is sent and join another after its 401, which can queue
  * behind another tab's (seed 93: 30 s against a hanging server).
  */
-const LONG_BOUND_MS = BOUND_MS + 25_000;
+const LONGER_MS = 25_000;
 const HOUR = 3_600_000;
 /**
  * The refresh faults histories draw from. KEYCARD_FAULTS (comma-separated) narrows them, to search past a known
@@ -265,10 +269,11 @@ class Real {
       expect.fail(`${message}\nviolations: ${world.violations.join('; ')}${history(world)}`);
     if (world.violations.length > 0) fail('invariant violated');
     if (unhandled.length > 0) fail(`unhandled rejection: ${String(unhandled[0])}`);
+    const bound = boundFor(this.tabs.length);
     for (const call of this.calls) {
       if (
         !call.settled &&
-        world.awake - call.started > (call.kind === 'login' || call.kind === 'fetch' ? LONG_BOUND_MS : BOUND_MS)
+        world.awake - call.started > bound + (call.kind === 'login' || call.kind === 'fetch' ? LONGER_MS : 0)
       )
         fail(`${call.name} still pending after ${world.awake - call.started} ms`);
       if (!call.settled && call.abortedAt !== undefined) fail(`${call.name} ignored its abort`);
