@@ -72,6 +72,10 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   let handed: (() => void) | undefined; // ends a wait for another tab's hand-over
   let outHere = -Infinity; // this tab's latest logout (its stamp)
   let calling = 0; // the user's logouts here whose server call has not had its turn in the lane yet
+  // Re-stamps the latest user's logout here, whose server call's release then names the new stamp (rules N2, N4).
+  let restamp = (at: number) => at;
+  // Says the user's logout here again, stamped after all this tab has heard (rules N3, N4 in onTabMessage).
+  const sayAgain = () => tabs.post({ type: 'logout', at: restamp(clock.now()), expired: false, session: s.sid });
 
   const publish = (status: AuthState['status'], error: AuthError | null = null) =>
     store.set({ status, user: s.tokens?.claims ?? null, expiresAt: s.tokens ? expiresAt(s.tokens) : null, error });
@@ -140,6 +144,11 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   function onTabMessage(message: TabMessage): void {
     if (gone()) return;
     if (message.type === 'sync') return answerSync();
+    // A tab kept a session through a user's logout stamped before its login (T1), while the user's logout here still
+    // waits for (or holds) its server call's place in the lane: that session's login had its turn first, so was called
+    // first, and the logout supersedes it whatever the clocks say (a clock that stood still, before this tab heard of
+    // the session). Say it again, stamped after that tab's news (rule N4).
+    if (message.type === 'kept') return void (calling && tabs.ordered() && sayAgain());
     // Stamps finite: news stamped Infinity would outrank every login (or logout) after it, until a reload.
     const login = message.type === 'tokens' ? message.login : undefined;
     if (!Number.isFinite(message.at) || typeof message.session !== 'number') return;
@@ -153,9 +162,12 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     // wrong: a clock that stood still). Adopt nothing; say it again, stamped after that news, so the login's tab signs
     // out too, and end that session at the server (the logout's call may have gone out before the login's cookie).
     if (d.effect === 'adopt' && s.out && calling && tabs.ordered()) {
-      tabs.post({ type: 'logout', at: clock.now(), expired: false, session: d.session.sid });
+      sayAgain();
       return void tellServer(Promise.resolve(shared?.refreshToken));
     }
+    // A user's logout this tab's session outlived by the stamps alone: ask the logout's tab whether its server call has
+    // had its turn yet (rule N4).
+    if (d.rule === 'T1' && s.tokens) tabs.post({ type: 'kept', at: clock.now() });
     const held = refreshTokens.get(); // read before the decision clears it below (T2's `tell` sends it)
     if (d.effect === 'adopt' && memory && shared?.refreshToken) void refreshTokens.set(shared.refreshToken);
     if (d.effect === 'end' || d.effect === 'logout') void refreshTokens.set(null);
@@ -189,14 +201,17 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
    * Best effort, sent at once (never behind a refresh that may hang), and holding a place in the lane until
    * answered: a login (in any tab) queues behind it, so its late `Set-Cookie: …; Max-Age=0` can't wipe the new
    * session's cookie. Called just after the logout was decided. The release of the user's logout here (`own`) names
-   * that logout (`s.outAt`: rules N2, T9); a call for another tab's logout (T2's `tell`, N3) asks for the lane when it
-   * hears of it, possibly after a later login's turn, so its release names nothing (three-tab model, fix 38).
+   * that logout (`s.outAt`, or the stamp it was said again at while its call waited: rules N2, T9, N4); a call for
+   * another tab's logout (T2's `tell`, N3) asks for the lane when it hears of it, possibly after a later login's turn,
+   * so its release names nothing (three-tab model, fix 38).
    */
   function tellServer(refreshToken: Promise<string | null | undefined>, own?: boolean): Promise<unknown> {
     const told = refreshToken.then((token) => backend.logout(token ?? undefined, lifetime.signal)).catch(() => {});
-    const place = tabs.lane(() => told, own ? s.outAt : undefined);
+    let out = s.outAt;
+    const place = tabs.lane(() => told, own ? () => out : undefined);
     // The user's logout here (`own`), until its place in the lane has come and gone: see rule N3 in onTabMessage.
     if (own) {
+      restamp = (at) => (out = at);
       const done = () => calling--;
       calling++;
       void place.then(done, done);

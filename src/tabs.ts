@@ -11,14 +11,16 @@ export type TabMessage =
   /** The session is over: the user logged out (`expired` false) or the server ended the session `session`. */
   | { type: 'logout'; at: number; expired: boolean; session: number }
   /** A new memory-mode tab asks for the session (it has no refresh token of its own). */
-  | { type: 'sync'; at: number };
+  | { type: 'sync'; at: number }
+  /** This tab kept its session through a user's logout stamped before the login that began it (rule T1; see N4). */
+  | { type: 'kept'; at: number };
 
 /**
  * The lane's own messages, which never reach the client. `busy`: a tab took the lane (only where Web Locks are
- * missing) or let it go (always; `out`: the task was the server call of the logout stamped so). `ping`: a tab was just
- * granted the lane after waiting; every tab answers with a `pong` naming it (`to`: the ping's stamp) and itself (`by`:
- * its lock `clientId`, once known), and passing on the latest logout whose server call it heard let the lane go (`out`:
- * a tab opened after that logout learns of it so; rule N2).
+ * missing) or let it go (always; `out`: the task was the server call of the logout stamped so, or said again so while
+ * it waited: rule N4). `ping`: a tab was just granted the lane after waiting; every tab answers with a `pong` naming it
+ * (`to`: the ping's stamp) and itself (`by`: its lock `clientId`, once known), and passing on the latest logout whose
+ * server call it heard let the lane go (`out`: a tab opened after that logout learns of it so; rule N2).
  */
 type Lane =
   | { type: 'busy'; at: number; on: boolean; out?: number }
@@ -162,7 +164,7 @@ export function createTabs(
      * Locks the browser's queue is the lane (asked for at once, so a logout's call queued here stays ahead of a
      * login another tab asks for next); otherwise a local queue, plus the channel's flag.
      */
-    lane<T>(task: (waited: boolean) => Promise<T>, out?: number): Promise<T> {
+    lane<T>(task: (waited: boolean) => Promise<T>, out?: () => number): Promise<T> {
       const lockManager = channel && manager();
       let ahead: Promise<(string | undefined)[] | void> | undefined;
       // Every task lets the lane go with a message. One granted the lane after others held it must see their news
@@ -186,8 +188,9 @@ export function createTabs(
         try {
           return await task(waited);
         } finally {
-          heardOut(out);
-          post({ type: 'busy', at: clock.now(), on: false, out });
+          const o = out?.(); // read as it lets go: the logout may have been announced again meanwhile (rule N4)
+          heardOut(o);
+          post({ type: 'busy', at: clock.now(), on: false, out: o });
           progress();
         }
       };

@@ -821,3 +821,84 @@ it('three tabs against a hanging server: a tab queued behind two hung refreshes 
   expect(w.sent.filter((s) => s.kind === 'refresh').length).toBeGreaterThanOrEqual(3);
   for (const tab of tabs) expect(tab.getState().status).not.toBe('initializing');
 });
+
+it.each(['cookie', 'memory'] as const)(
+  '%s mode: a logout in a tab whose clock stood still before it heard anything of the session (its page-load restore still queued) ends that session in every tab (three-tab skewed-clock model, history 19,086 of the fixed seed)',
+  async (mode) => {
+    const {
+      w,
+      tabs: [a],
+      open,
+    } = await setup({ mode, clocks: 'skewed' });
+    w.latency = (s) => (s.kind === 'refresh' ? 30 : s.kind === 'logout' ? 50 : 5);
+    w.messageDelay = 10; // in memory mode, tab 0's answer to the new tabs' sync lands after the logout
+    const b = open(1); // two tabs opened after tab 0's login was announced: neither hears it
+    const c = open(2);
+    w.pauseClock(2, HOUR); // tab 2's clock stood still through a sleep: its stamps are an hour behind tab 0's login
+    const restored = [b.restore(), c.restore()]; // tab 1's page-load restore holds the lane, tab 2's queues behind it
+    await w.advance(1);
+    w.userLogout(2, 'logout in tab 2');
+    const out = c.logout(); // stamped before the login that began the session; its server call queues in the lane
+    await w.advance(500);
+    await Promise.all([out, ...restored]);
+    // Before, tab 0 dropped the logout (rule T1: a login called after it, by the stamps) and stayed signed in on a
+    // session the server had ended.
+    expect([a!.getState().status, b.getState().status, c.getState().status]).toEqual([
+      'unauthenticated',
+      'unauthenticated',
+      'unauthenticated',
+    ]);
+    expect(w.zombies()).toEqual([]);
+    expect(w.violations).toEqual([]);
+  },
+);
+
+it("a login after such a logout, in a tab whose clock is further behind, signs every tab in: the logout's call letting the lane go names the stamp it was said again at (rule N4)", async () => {
+  const {
+    w,
+    tabs: [a],
+    open,
+  } = await setup({ clocks: 'skewed' });
+  w.latency = (s) => (s.kind === 'refresh' ? 30 : s.kind === 'logout' ? 80 : 5);
+  w.messageDelay = 10;
+  const b = open(1);
+  const c = open(2);
+  w.pauseClock(2, HOUR);
+  const restored = [b.restore(), c.restore()];
+  await w.advance(1);
+  w.userLogout(2, 'logout in tab 2');
+  const out = c.logout(); // tab 0 keeps its session (T1) and says so; tab 2 says its logout again, stamped after it
+  await w.advance(40);
+  const d = open(3); // a new tab, two hours behind, that has heard nothing
+  w.pauseClock(3, 2 * HOUR);
+  const login = d.login(alice); // called after the logout: it queues behind the logout's server call
+  await w.advance(500);
+  await Promise.all([out, login, ...restored]);
+  // Its login's stamp moves past the logout its turn came after (rule N2): past the stamp that logout was said again
+  // at, which the tabs that heard it hold. Before, it moved only past the first stamp, and those tabs dropped it (T7).
+  expect([a!, b, c, d].map((t) => t.getState().status)).toEqual([
+    'authenticated',
+    'authenticated',
+    'authenticated',
+    'authenticated',
+  ]);
+  expect(alive(w)).toBe(1);
+  expect(w.violations).toEqual([]);
+});
+
+it("a login called after another tab's logout keeps its session when that logout's news lands late: the logout's call has let the lane go, so its tab does not say it again (rule N4)", async () => {
+  const {
+    w,
+    tabs: [a, b],
+  } = await setup({ tabs: 2 });
+  w.messageDelay = 40; // the logout's news reaches tab 0 after its login decided
+  w.userLogout(1, 'logout in tab 1');
+  const out = b!.logout(); // its server call is answered in 5 ms and lets the lane go
+  await w.advance(10);
+  const login = a!.login(alice); // called after it: tab 0 drops the logout when it lands (T1) and says so (`kept`)
+  await w.advance(300);
+  await Promise.all([out, login]);
+  expect([a!.getState().status, b!.getState().status]).toEqual(['authenticated', 'authenticated']);
+  expect(alive(w)).toBe(1);
+  expect(w.violations).toEqual([]);
+});
