@@ -44,7 +44,10 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 // messages stamped with a non-finite number are dropped (one stamped Infinity locked every later login out: +17 B).
 // Then 8,855 → 8,895 B, React Native 9,355 → 9,395 B (measured 8,881 and 9,379 B): each release restarts the waits
 // for the lane's lock, so a third tab does not refresh beside the second of two hung refreshes (fix 41: +38 B).
-const BUDGET = { coreGzip: 8_895, nativeGzip: 9_395, reactGzip: 1 * 1024 };
+// Then 8,895 → 8,975 B, React Native 9,395 → 9,475 B (measured 8,961 and 9,459 B): a tab that drops a user's logout as
+// older than its login says so, and the logout's tab, its call still waiting in the lane, says its logout again, its
+// release naming the new stamp (rule N4, fix 42: the three-tab skewed history 19,086: +80 B).
+const BUDGET = { coreGzip: 8_975, nativeGzip: 9_475, reactGzip: 1 * 1024 };
 
 /** `keycard` and `keycard/react` resolve to the sources, as vitest's aliases do. */
 const sources: Plugin = {
