@@ -39,7 +39,7 @@ export interface SharedTokens {
 interface Locks {
   request<T>(
     name: string,
-    options: { signal?: AbortSignal; ifAvailable?: boolean },
+    options: { signal?: AbortSignal; ifAvailable?: boolean; mode?: 'shared' },
     callback: (lock: unknown) => Promise<T> | T,
   ): Promise<T>;
   query?(): Promise<{ held: Held[]; pending: Held[] }>;
@@ -122,6 +122,8 @@ export function createTabs(
     (channel as { unref?: () => void }).unref?.();
   }
   const lockName = `keycard:${name || 'local'}:lane`;
+  const newsName = `${lockName}:news`;
+  const marks = new Set<() => void>(); // this tab's holds of the news lock: close() lets them go
   // Lock requests not granted yet, each with what restarts its wait: close() gives up on them, and every release
   // (here or heard) restarts them, so a wait runs out only where the lane stood still (a frozen holder), not behind
   // several tasks that each took their whole timeout (three tabs, a hanging server).
@@ -175,11 +177,16 @@ export function createTabs(
       // instead: it pings, and waits (≤ NEWS_MS) for an answer from every tab the lock manager said had a task ahead
       // of it (by `clientId`; where it can't say, any one). A tab posts its news and its release before it can answer
       // a ping sent after its release, and a channel delivers one sender's messages in order (rule N1).
-      // Holding the lock (`held`), the first time: learn which lock client this tab is, to name it in pongs.
+      // A tab that let the lane go holds the news lock for NEWS_MS after: a task granted the lane at once, or queued
+      // after that release, asks it too (its news may still be on its way: three-tab skewed history 24,973, fix 43).
+      // Holding the lock (`held`): learn which lock client this tab is (to name it in pongs), and who just let go.
       const turn = async (waited: boolean, held?: boolean): Promise<T> => {
-        if (held)
-          me ??= (await lockManager?.query?.().catch(() => {}))?.held.find((l) => l.name === lockName)?.clientId;
-        const want = waited && held && channel ? ((await ahead) ?? [undefined]) : [];
+        const q = held && channel ? await lockManager?.query?.().catch(() => {}) : undefined;
+        me ??= q?.held.find((l) => l.name === lockName)?.clientId;
+        const want = [
+          ...(waited && held && channel ? ((await ahead) ?? [undefined]) : []),
+          ...(q?.held ?? []).filter((l) => me && l.name === newsName && l.clientId !== me).map((l) => l.clientId),
+        ];
         if (want.length) {
           ponged.clear();
           post({ type: 'ping', at: (pinged = clock.now()) });
@@ -192,6 +199,14 @@ export function createTabs(
           heardOut(o);
           post({ type: 'busy', at: clock.now(), on: false, out: o });
           progress();
+          // Asked before the lane is let go, so the lock manager has it by the time the next task is granted (not
+          // once closed: a disposed tab has no news left to hear).
+          let end = () => {};
+          if (channel)
+            lockManager
+              ?.request(newsName, { mode: 'shared' }, () => pause(NEWS_MS, (stop) => marks.add((end = stop))))
+              .finally(() => marks.delete(end))
+              .catch(() => {});
         }
       };
       if (!queued++) empty = new Promise((resolve) => (emptied = resolve));
@@ -264,6 +279,7 @@ export function createTabs(
 
     close(): void {
       for (const c of waiting.keys()) c.abort(); // the task then runs at once and finds the client disposed
+      for (const stop of marks) stop();
       busyUntil = 0;
       free();
       channel?.close();

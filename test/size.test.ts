@@ -46,8 +46,10 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 // for the lane's lock, so a third tab does not refresh beside the second of two hung refreshes (fix 41: +38 B).
 // Then 8,895 → 8,975 B, React Native 9,395 → 9,475 B (measured 8,961 and 9,459 B): a tab that drops a user's logout as
 // older than its login says so, and the logout's tab, its call still waiting in the lane, says its logout again, its
-// release naming the new stamp (rule N4, fix 42: the three-tab skewed history 19,086: +80 B).
-const BUDGET = { coreGzip: 8_975, nativeGzip: 9_475, reactGzip: 1 * 1024 };
+// release naming the new stamp (rule N4, fix 42: the three-tab skewed history 19,086: +80 B). Then 8,975 → 9,060 B,
+// React Native 9,475 → 9,555 B (measured 9,048 and 9,541 B): a tab that let the lane go holds a news lock 200 ms after,
+// and a task granted the lane then asks it first, even one granted at once (rule N1, fix 43: +87 B).
+const BUDGET = { coreGzip: 9_060, nativeGzip: 9_555, reactGzip: 1 * 1024 };
 
 /** `keycard` and `keycard/react` resolve to the sources, as vitest's aliases do. */
 const sources: Plugin = {

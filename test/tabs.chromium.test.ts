@@ -125,6 +125,39 @@ describe.skipIf(!existsSync(CHROMIUM))('tabs whose clocks disagree (Chromium)', 
     expect(named.sort()).toEqual([holding, undefined]);
     await Promise.all([holder.close(), waiter.close(), observer.close()]);
   }, 30_000);
+
+  it('a tab that let the lane go holds its news lock a moment, and a tab granted the lane at once asks it to answer first', async () => {
+    const [holder, next, observer] = [await context.newPage(), await context.newPage(), await context.newPage()];
+    for (const page of [holder, next, observer]) await page.goto(`${url}/`);
+    await observer.evaluate(() => {
+      const seen: unknown[] = ((window as unknown as { seen: unknown[] }).seen = []);
+      new BroadcastChannel(`keycard:${location.origin}/auth/refresh`).onmessage = (e) => seen.push(e.data);
+    });
+    await holder.evaluate((c) => auth.login(c), alice);
+    // Within the moment (200 ms) after the holder let the lane go: what the lock manager shows, and a refresh.
+    const [news, refreshed] = await Promise.all([
+      observer.evaluate(async () =>
+        (await navigator.locks.query()).held
+          ?.filter((l) => l.name?.endsWith(':lane:news'))
+          .map((l) => ({ clientId: l.clientId, mode: l.mode })),
+      ),
+      next.evaluate(() => auth.refresh().then((s) => s.status)),
+    ]);
+    expect(news).toEqual([{ clientId: expect.any(String), mode: 'shared' }]);
+    expect(refreshed).toBe('authenticated');
+    const seen = (await observer.evaluate(() => (window as unknown as { seen: unknown[] }).seen)) as Array<{
+      type: string;
+      at: number;
+      to?: number;
+      by?: string;
+    }>;
+    // The refresh, granted the lane at once, asked; the holder answered, naming the client that held the news lock.
+    const ping = seen.find((m) => m.type === 'ping');
+    expect(ping).toBeDefined();
+    const named = seen.filter((m) => m.type === 'pong' && m.to === ping!.at).map((m) => m.by);
+    expect(named).toContain(news![0]!.clientId);
+    await Promise.all([holder.close(), next.close(), observer.close()]);
+  }, 30_000);
 });
 
 declare const auth: import('../src/types').AuthClient;

@@ -47,6 +47,7 @@ async function setup(
     const login = clients[0]!.login(alice);
     await w.advance(20);
     await login;
+    await w.advance(200); // the login's tab holds the lane's news lock this long after (fix 43)
     for (const c of clients) expect(c.getState().status).toBe('authenticated');
   }
   return { w, tabs: [...clients], open };
@@ -357,7 +358,7 @@ it('a timer refresh queued behind another tab when the user logs out is neither 
   } = await setup({ tabs: 2, lifetime: 20 });
   w.messageDelay = 50;
   w.latency = (s) => (s.kind === 'refresh' ? 100 : 5);
-  await w.advance(9_900);
+  await w.advance(9_700);
   while (!w.sent.some((s) => s.kind === 'refresh')) await w.advance(1); // both timers fire: tab 0 holds the lock, tab 1 queues
   expect(w.locks.waiting()).toBe(1);
   const out = b!.logout();
@@ -375,7 +376,7 @@ it('a caller waiting on a timer refresh queued behind another tab is not put off
   } = await setup({ tabs: 2, lifetime: 20 });
   w.messageDelay = 50;
   w.latency = (s) => (s.kind === 'refresh' ? 100 : 5);
-  await w.advance(9_900);
+  await w.advance(9_700);
   const old = await b!.getAccessToken();
   while (!w.sent.some((s) => s.kind === 'refresh')) await w.advance(1); // tab 0 holds the lock, tab 1 queues
   expect(w.locks.waiting()).toBe(1);
@@ -737,15 +738,16 @@ it("memory mode: a refresh refused while another tab's login news lands, held up
     w,
     tabs: [a, b],
   } = await setup({ tabs: 2, mode: 'memory', lifetime: 20 });
-  w.messageDelay = 10;
-  w.latency = (s) => (s.kind === 'refresh' ? 20 : 5);
+  // Tab 1's news (and its answer to tab 0's ping) takes longer than tab 0 waits for it (fix 43: 200 ms).
+  w.messageDelay = 300;
+  w.latency = (s) => (s.kind === 'refresh' ? 200 : 5);
   const login = b!.login(alice); // a new session in tab 1: its news to tab 0 is on its way when the device sleeps
   await w.advance(6);
   await login;
   w.sleep(HOUR); // both sessions' access tokens expire meanwhile
   w.faults = ['invalid_grant']; // tab 0's refresh token, the old session's, is refused
   const response = a!.fetch(`${BASE}/api/me`); // refreshes first; tab 1's news lands while that refresh is out
-  await w.advance(200);
+  await w.advance(1_000);
   // Tab 0 keeps the newer session (rule L7), whose token expired in the sleep: it refreshes that before sending.
   expect((await response).status).toBe(200);
   expect(a!.getState().status).toBe('authenticated');
@@ -901,4 +903,23 @@ it("a login called after another tab's logout keeps its session when that logout
   expect([a!.getState().status, b!.getState().status]).toEqual(['authenticated', 'authenticated']);
   expect(alive(w)).toBe(1);
   expect(w.violations).toEqual([]);
+});
+
+it('memory mode: a refresh granted the lane at once, right after another tab let it go, waits for that tab’s rotated refresh token (three-tab skewed history 24,973)', async () => {
+  const {
+    w,
+    tabs: [a, b],
+  } = await setup({ tabs: 2, mode: 'memory' });
+  w.messageDelay = 50; // tab 1's news trails its release of the lane
+  const rotated = b!.refresh();
+  await w.advance(10); // tab 1 has let the lane go; its rotated refresh token is still on its way to tab 0
+  await rotated;
+  expect(w.locks.held.size).toBe(0);
+  const refreshed = a!.refresh(); // granted at once
+  await w.advance(300);
+  await refreshed;
+  // Tab 0 heard tab 1 first: it adopted those tokens (or refreshed with the rotated token), never the spent one.
+  expect(w.violations).toEqual([]);
+  expect([a!.getState().status, b!.getState().status]).toEqual(['authenticated', 'authenticated']);
+  expect(alive(w)).toBe(1);
 });

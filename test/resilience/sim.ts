@@ -128,7 +128,8 @@ const describe = (data: unknown): string => {
 };
 
 /**
- * An in-process Web Locks manager (exclusive mode, `signal` honoured), like one browser profile's. `request` and
+ * An in-process Web Locks manager (exclusive mode, `signal` honoured; a `shared` request is granted at once, as where
+ * no exclusive one wants its name), like one browser profile's. `request` and
  * `query` as used directly come from an unnamed client; `as(client)` is one tab's view, whose requests carry its
  * `clientId` as a browser's do.
  */
@@ -142,6 +143,7 @@ function createLocks() {
   };
   const queues = new Map<string, Entry[]>();
   const held = new Map<string, string | undefined>(); // name → holder's clientId
+  const shared = new Set<{ name: string; clientId?: string }>(); // shared-mode holds
   const pump = (name: string) => {
     const queue = queues.get(name) ?? [];
     if (held.has(name) || queue.length === 0) return;
@@ -158,15 +160,22 @@ function createLocks() {
   };
   /** As in browsers: what is held and what waits, in queue order (a tab counts the other tabs' tasks ahead of its own). */
   const query = async () => ({
-    held: [...held].map(([name, clientId]) => ({ name, clientId })),
+    held: [...[...held].map(([name, clientId]) => ({ name, clientId })), ...shared],
     pending: [...queues].flatMap(([name, queue]) => queue.map((e) => ({ name, clientId: e.clientId }))),
   });
   function request<T>(
     name: string,
-    options: { signal?: AbortSignal; ifAvailable?: boolean },
+    options: { signal?: AbortSignal; ifAvailable?: boolean; mode?: 'shared' | 'exclusive' },
     callback: (lock: unknown) => Promise<T>,
     clientId?: string,
   ): Promise<T> {
+    if (options.mode === 'shared') {
+      const hold = { name, clientId };
+      shared.add(hold);
+      return Promise.resolve()
+        .then(() => callback({ name }))
+        .finally(() => shared.delete(hold));
+    }
     // As in browsers: ifAvailable calls back with null at once when the lock is held or queued for.
     if (options.ifAvailable && (held.has(name) || (queues.get(name)?.length ?? 0) > 0))
       return Promise.resolve().then(() => callback(null));
@@ -201,7 +210,7 @@ function createLocks() {
       query,
       request: <T>(
         name: string,
-        options: { signal?: AbortSignal; ifAvailable?: boolean },
+        options: { signal?: AbortSignal; ifAvailable?: boolean; mode?: 'shared' | 'exclusive' },
         callback: (lock: unknown) => Promise<T>,
       ) => request(name, options, callback, `tab-${client}`),
     }),
