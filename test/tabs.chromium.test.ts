@@ -61,6 +61,19 @@ describe.skipIf(!existsSync(CHROMIUM))('tabs whose clocks disagree (Chromium)', 
     return [older, newer];
   }
   const status = (page: Page) => page.evaluate(() => auth.getState().status);
+  /** Records every message on the default channel, as a tab of its own gets them; `heard` reads them. */
+  const listen = (page: Page) =>
+    page.evaluate(() => {
+      const seen: unknown[] = ((window as unknown as { seen: unknown[] }).seen = []);
+      new BroadcastChannel(`keycard:${location.origin}/auth/refresh`).onmessage = (e) => seen.push(e.data);
+    });
+  const heard = async (page: Page) =>
+    (await page.evaluate(() => (window as unknown as { seen: unknown[] }).seen)) as Array<{
+      type: string;
+      at: number;
+      to?: number;
+      by?: string;
+    }>;
   const settled = (page: Page, want: string) => expect.poll(() => status(page), { timeout: 5000 }).toBe(want);
 
   it('a logout in the tab whose clock is behind signs out the tab that logged in', async () => {
@@ -94,10 +107,7 @@ describe.skipIf(!existsSync(CHROMIUM))('tabs whose clocks disagree (Chromium)', 
   it("a tab granted the lane after another tab's login asks the tabs to answer, and that tab answers naming its lock client", async () => {
     const [holder, waiter, observer] = [await context.newPage(), await context.newPage(), await context.newPage()];
     for (const page of [holder, waiter, observer]) await page.goto(`${url}/`);
-    await observer.evaluate(() => {
-      const seen: unknown[] = ((window as unknown as { seen: unknown[] }).seen = []);
-      new BroadcastChannel(`keycard:${location.origin}/auth/refresh`).onmessage = (e) => seen.push(e.data);
-    });
+    await listen(observer);
     // The holder's login is slow, so the waiter's queues behind it.
     await holder.evaluate(() => {
       const slow = window.fetch.bind(window);
@@ -111,12 +121,7 @@ describe.skipIf(!existsSync(CHROMIUM))('tabs whose clocks disagree (Chromium)', 
     });
     expect(holding).toEqual(expect.any(String));
     expect(await waiter.evaluate((c) => auth.login(c).then((s) => s.status), alice)).toBe('authenticated');
-    const seen = (await observer.evaluate(() => (window as unknown as { seen: unknown[] }).seen)) as Array<{
-      type: string;
-      at: number;
-      to?: number;
-      by?: string;
-    }>;
+    const seen = await heard(observer);
     const ping = seen.find((m) => m.type === 'ping');
     expect(ping).toBeDefined();
     // The holder answered with the clientId the lock manager gave it; the observer's own client answered too, though
@@ -129,10 +134,7 @@ describe.skipIf(!existsSync(CHROMIUM))('tabs whose clocks disagree (Chromium)', 
   it('a tab that let the lane go holds its news lock a moment, and a tab granted the lane at once asks it to answer first', async () => {
     const [holder, next, observer] = [await context.newPage(), await context.newPage(), await context.newPage()];
     for (const page of [holder, next, observer]) await page.goto(`${url}/`);
-    await observer.evaluate(() => {
-      const seen: unknown[] = ((window as unknown as { seen: unknown[] }).seen = []);
-      new BroadcastChannel(`keycard:${location.origin}/auth/refresh`).onmessage = (e) => seen.push(e.data);
-    });
+    await listen(observer);
     await holder.evaluate((c) => auth.login(c), alice);
     // Within the moment (200 ms) after the holder let the lane go: what the lock manager shows, and a refresh.
     const [news, refreshed] = await Promise.all([
@@ -145,12 +147,7 @@ describe.skipIf(!existsSync(CHROMIUM))('tabs whose clocks disagree (Chromium)', 
     ]);
     expect(news).toEqual([{ clientId: expect.any(String), mode: 'shared' }]);
     expect(refreshed).toBe('authenticated');
-    const seen = (await observer.evaluate(() => (window as unknown as { seen: unknown[] }).seen)) as Array<{
-      type: string;
-      at: number;
-      to?: number;
-      by?: string;
-    }>;
+    const seen = await heard(observer);
     // The refresh, granted the lane at once, asked; the holder answered, naming the client that held the news lock.
     const ping = seen.find((m) => m.type === 'ping');
     expect(ping).toBeDefined();
