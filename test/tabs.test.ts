@@ -209,30 +209,30 @@ describe('cross-tab', () => {
     expect(b.getState().status).toBe('initializing');
   });
 
-  it('ignores messages stamped Infinity: a logout, a login, a lane release or a pong claiming one would outrank every login after it', async () => {
+  /** A rogue on a tab's channel posts `messages`: the tab takes none of them, and its login still signs it in. */
+  async function ignoresAll(messages: unknown[]) {
     mockBackend();
     const [a] = tabs(1);
     const rogue = new BroadcastChannel(`tabs-test-${n}`);
-    for (const message of [
-      { type: 'logout', at: Infinity, expired: false, session: 1 },
-      { type: 'tokens', at: 5, session: 1, login: Infinity, tokens: { accessToken: 'x.y.z', receivedAt: 0 } },
-      { type: 'busy', at: 1, on: false, out: Infinity },
-      { type: 'pong', at: 1, to: 1, out: Infinity },
-      { type: 'busy', at: Infinity, on: false },
-    ])
-      rogue.postMessage(message);
+    for (const message of messages) rogue.postMessage(message);
     await settle();
     rogue.close();
     expect(a!.getState().status).toBe('initializing');
     await a!.login(alice);
     expect(a!.getState().status).toBe('authenticated');
-  });
+  }
 
-  it('ignores malformed messages on its channel (no tokens, no stamp, no session, wrong types)', async () => {
-    mockBackend();
-    const [a] = tabs(1);
-    const rogue = new BroadcastChannel(`tabs-test-${n}`);
-    for (const message of [
+  it('ignores messages stamped Infinity: a logout, a login, a lane release or a pong claiming one would outrank every login after it', () =>
+    ignoresAll([
+      { type: 'logout', at: Infinity, expired: false, session: 1 },
+      { type: 'tokens', at: 5, session: 1, login: Infinity, tokens: { accessToken: 'x.y.z', receivedAt: 0 } },
+      { type: 'busy', at: 1, on: false, out: Infinity },
+      { type: 'pong', at: 1, to: 1, out: Infinity },
+      { type: 'busy', at: Infinity, on: false },
+    ]));
+
+  it('ignores malformed messages on its channel (no tokens, no stamp, no session, wrong types)', () =>
+    ignoresAll([
       null,
       'x',
       { type: 'tokens' },
@@ -240,14 +240,7 @@ describe('cross-tab', () => {
       { type: 'tokens', at: 1e15, session: 1, tokens: { accessToken: 1, receivedAt: 0 } },
       { type: 'tokens', at: 'soon', session: 1, tokens: { accessToken: 'x', receivedAt: 0 } },
       { type: 'logout', at: 1e15, expired: false },
-    ])
-      rogue.postMessage(message);
-    await settle();
-    rogue.close();
-    expect(a!.getState().status).toBe('initializing');
-    await a!.login(alice);
-    expect(a!.getState().status).toBe('authenticated');
-  });
+    ]));
 
   it('in a browser the default channel is named after the session: the same refresh endpoint shares, another never does', async () => {
     // Enough of a page for inBrowser(); Node's BroadcastChannel stands in for the browser's.
