@@ -923,3 +923,22 @@ it('memory mode: a refresh granted the lane at once, right after another tab let
   expect([a!.getState().status, b!.getState().status]).toEqual(['authenticated', 'authenticated']);
   expect(alive(w)).toBe(1);
 });
+
+it('a rogue lane message claiming a logout at Infinity changes nothing: a login after it is still signed out by a logout in another tab (fix 40)', async () => {
+  const {
+    w,
+    tabs: [a, b],
+  } = await setup({ tabs: 2, cold: true });
+  const rogue = new BroadcastChannel('regressions');
+  rogue.postMessage({ type: 'pong', at: 1, to: 1, out: Infinity });
+  rogue.postMessage({ type: 'busy', at: 1, on: false, out: Infinity });
+  await w.advance(10);
+  rogue.close();
+  const login = a!.login(alice);
+  await w.advance(300);
+  await login;
+  const out = b!.logout();
+  await w.advance(300);
+  await out;
+  expect([a!.getState().status, b!.getState().status]).toEqual(['unauthenticated', 'unauthenticated']);
+});
