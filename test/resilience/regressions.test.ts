@@ -824,6 +824,22 @@ it('three tabs against a hanging server: a tab queued behind two hung refreshes 
   for (const tab of tabs) expect(tab.getState().status).not.toBe('initializing');
 });
 
+/**
+ * History 19,086's start: two tabs open after tab 0's login was announced, so neither hears it; tab 2's clock stood
+ * still through a sleep (its stamps are an hour behind tab 0's login); tab 1's page-load restore holds the lane and tab
+ * 2's queues behind it; then the user logs out in tab 2, stamped before the login that began the session, and its
+ * server call queues in the lane.
+ */
+async function logoutBeforeItsSession(w: World, open: (i: number) => AuthClient) {
+  const b = open(1);
+  const c = open(2);
+  w.pauseClock(2, HOUR);
+  const restored = [b.restore(), c.restore()];
+  await w.advance(1);
+  w.userLogout(2, 'logout in tab 2');
+  return { b, c, restored, out: c.logout() };
+}
+
 it.each(['cookie', 'memory'] as const)(
   '%s mode: a logout in a tab whose clock stood still before it heard anything of the session (its page-load restore still queued) ends that session in every tab (three-tab skewed-clock model, history 19,086 of the fixed seed)',
   async (mode) => {
@@ -834,13 +850,7 @@ it.each(['cookie', 'memory'] as const)(
     } = await setup({ mode, clocks: 'skewed' });
     w.latency = (s) => (s.kind === 'refresh' ? 30 : s.kind === 'logout' ? 50 : 5);
     w.messageDelay = 10; // in memory mode, tab 0's answer to the new tabs' sync lands after the logout
-    const b = open(1); // two tabs opened after tab 0's login was announced: neither hears it
-    const c = open(2);
-    w.pauseClock(2, HOUR); // tab 2's clock stood still through a sleep: its stamps are an hour behind tab 0's login
-    const restored = [b.restore(), c.restore()]; // tab 1's page-load restore holds the lane, tab 2's queues behind it
-    await w.advance(1);
-    w.userLogout(2, 'logout in tab 2');
-    const out = c.logout(); // stamped before the login that began the session; its server call queues in the lane
+    const { b, c, restored, out } = await logoutBeforeItsSession(w, open);
     await w.advance(500);
     await Promise.all([out, ...restored]);
     // Before, tab 0 dropped the logout (rule T1: a login called after it, by the stamps) and stayed signed in on a
@@ -863,13 +873,8 @@ it("a login after such a logout, in a tab whose clock is further behind, signs e
   } = await setup({ clocks: 'skewed' });
   w.latency = (s) => (s.kind === 'refresh' ? 30 : s.kind === 'logout' ? 80 : 5);
   w.messageDelay = 10;
-  const b = open(1);
-  const c = open(2);
-  w.pauseClock(2, HOUR);
-  const restored = [b.restore(), c.restore()];
-  await w.advance(1);
-  w.userLogout(2, 'logout in tab 2');
-  const out = c.logout(); // tab 0 keeps its session (T1) and says so; tab 2 says its logout again, stamped after it
+  // Tab 0 keeps its session (T1) and says so; tab 2 says its logout again, stamped after that.
+  const { b, c, restored, out } = await logoutBeforeItsSession(w, open);
   await w.advance(40);
   const d = open(3); // a new tab, two hours behind, that has heard nothing
   w.pauseClock(3, 2 * HOUR);
