@@ -33,10 +33,9 @@ const boundFor = (tabs: number) => 5_000 + tabs * 10_000;
 /**
  * What a login or a request may wait beyond that. A login first waits for a refresh already running in its tab
  * (itself bounded so), then for the lock, where another tab's retry may have queued meanwhile (≤ 10 s), then for
- * its own request (≤ 10 s). Found by seed 303:
- * a new tab's restore queued behind another tab's hanging refresh, and a login called meanwhile took 40 s to fail.
- * Likewise a request may wait for one refresh before it is sent and join another after its 401, which can queue
- * behind another tab's (seed 93: 30 s against a hanging server).
+ * its own request (≤ 10 s). Found by seed 303: a new tab's restore queued behind another tab's hanging refresh, and
+ * a login called meanwhile took 40 s to fail. Likewise a request may wait for one refresh before it is sent and join
+ * another after its 401, which can queue behind another tab's (seed 93: 30 s against a hanging server).
  */
 const LONGER_MS = 25_000;
 const HOUR = 3_600_000;

@@ -127,11 +127,12 @@ const describe = (data: unknown): string => {
   return `${m.type}${extra} @${m.at}`;
 };
 
+type LockOptions = { signal?: AbortSignal; ifAvailable?: boolean; mode?: 'shared' | 'exclusive' };
+
 /**
  * An in-process Web Locks manager (exclusive mode, `signal` honoured; a `shared` request is granted at once, as where
- * no exclusive one wants its name), like one browser profile's. `request` and
- * `query` as used directly come from an unnamed client; `as(client)` is one tab's view, whose requests carry its
- * `clientId` as a browser's do.
+ * no exclusive one wants its name), like one browser profile's. `request` and `query` as used directly come from an
+ * unnamed client; `as(client)` is one tab's view, whose requests carry its `clientId` as a browser's do.
  */
 function createLocks() {
   type Entry = {
@@ -165,7 +166,7 @@ function createLocks() {
   });
   function request<T>(
     name: string,
-    options: { signal?: AbortSignal; ifAvailable?: boolean; mode?: 'shared' | 'exclusive' },
+    options: LockOptions,
     callback: (lock: unknown) => Promise<T>,
     clientId?: string,
   ): Promise<T> {
@@ -208,11 +209,8 @@ function createLocks() {
     /** Tab `client`'s view: its requests carry its clientId. */
     as: (client: number) => ({
       query,
-      request: <T>(
-        name: string,
-        options: { signal?: AbortSignal; ifAvailable?: boolean; mode?: 'shared' | 'exclusive' },
-        callback: (lock: unknown) => Promise<T>,
-      ) => request(name, options, callback, `tab-${client}`),
+      request: <T>(name: string, options: LockOptions, callback: (lock: unknown) => Promise<T>) =>
+        request(name, options, callback, `tab-${client}`),
     }),
   };
 }
