@@ -17,7 +17,12 @@ import { channelFor } from './channel';
 
 // How long a timer's refresh that queued behind another tab's waits for that tab's news before refreshing itself.
 const SETTLE_MS = 1000;
-const DISPOSED: Attempt = { ok: false, ended: false, error: new AuthError('network', 'the auth client was disposed') };
+// Made when needed: no error (and its stack) built at module load.
+const disposed = (): Attempt => ({
+  ok: false,
+  ended: false,
+  error: new AuthError('network', 'the auth client was disposed'),
+});
 
 /**
  * Creates the auth client: it logs in, keeps the access token in memory,
@@ -228,7 +233,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
         // A login here or another tab delivered tokens while this one queued (the lane waited to hear that tab): nothing
         // left to do, unless those are due too (a new tab's sync can hand over a token that expired while the device slept).
         const delivered = () => s.tokens !== from && s.tokens !== null && !isDue(s.tokens);
-        if (gone()) return DISPOSED;
+        if (gone()) return disposed();
         if (delivered()) return OK;
         // The user logged out while this one queued: ask nothing (a refresh now would renew what they left).
         if (s.epoch !== epoch && !s.tokens) return { ok: false, ended: true, error: null };
@@ -255,7 +260,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
         const verdict: Verdict = asked
           ? await classify(backend.refresh(token as string | undefined, lifetime.signal), backend, 'refresh')
           : { none: null };
-        if (gone()) return DISPOSED;
+        if (gone()) return disposed();
         if ('tokens' in verdict) {
           const next = verdict.tokens;
           // Store the rotated refresh token before the lane moves on, so the next tab reads it.
