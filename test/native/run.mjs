@@ -5,9 +5,18 @@
 import { createHash } from 'node:crypto';
 import { execFile as execFileCallback, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { bundle } from './bundle.mjs';
 import { cacheRoot, installInto, repoRoot, unpack } from './packages.mjs';
 import { VERSIONS } from './versions.mjs';
@@ -27,40 +36,58 @@ export function hermesVersion() {
   return out.stdout.trim();
 }
 
-/** @type {Promise<{ tarball: string, integrity: string, files: string[] }> | null} */
+/** @type {Promise<{ integrity: string, files: string[], dir: string, nodeModules: string }> | null} */
 let packing = null;
 
-/** `npm pack` of this repo (its published files), once per process. */
+/**
+ * `npm pack` of this repo (its published files), once per process, unpacked as `node_modules/keycard` of a folder
+ * named after the tarball's integrity and put in place whole. Two runs at once (git worktrees sharing node_modules)
+ * so never bundle each other's keycard under their own cache key: a shared tarball or folder could change between
+ * packing, unpacking and bundling.
+ */
 function packKeycard() {
   packing ??= (async () => {
-    const dir = join(cacheRoot, 'pack');
-    mkdirSync(dir, { recursive: true });
-    const { stdout } = await execFile('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dir], {
-      cwd: repoRoot,
-      encoding: 'utf8',
-    });
-    const [info] = JSON.parse(stdout);
-    return {
-      tarball: join(dir, info.filename),
-      integrity: info.integrity,
-      files: info.files.map((/** @type {{path: string}} */ f) => f.path),
-    };
+    mkdirSync(cacheRoot, { recursive: true });
+    const tmp = mkdtempSync(join(cacheRoot, 'pack-'));
+    try {
+      const { stdout } = await execFile('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', tmp], {
+        cwd: repoRoot,
+        encoding: 'utf8',
+      });
+      const [info] = JSON.parse(stdout);
+      const root = join(cacheRoot, 'keycard', createHash('sha256').update(info.integrity).digest('hex').slice(0, 16));
+      const dir = join(root, 'node_modules', 'keycard');
+      if (!existsSync(join(dir, 'package.json'))) {
+        const unpacked = join(tmp, 'root');
+        mkdirSync(join(unpacked, 'node_modules', 'keycard'), { recursive: true });
+        // A package scope of its own: resolved from here, `keycard` would otherwise be this repo's own dist/ (the
+        // repo's package.json is the nearest, and Node resolves a package's own name before node_modules).
+        writeFileSync(join(unpacked, 'package.json'), '{ "name": "keycard-hermes-unpacked", "private": true }\n');
+        await execFile('tar', [
+          'xzf',
+          join(tmp, info.filename),
+          '-C',
+          join(unpacked, 'node_modules', 'keycard'),
+          '--strip-components=1',
+        ]);
+        mkdirSync(dirname(root), { recursive: true });
+        try {
+          renameSync(unpacked, root);
+        } catch {
+          // Another run put the same tarball in place first.
+        }
+      }
+      return {
+        integrity: info.integrity,
+        files: info.files.map((/** @type {{path: string}} */ f) => f.path),
+        dir,
+        nodeModules: join(root, 'node_modules'),
+      };
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   })();
   return packing;
-}
-
-/** The packed keycard unpacked as node_modules/keycard of the fixture. @param {string} fixture */
-async function installKeycard(fixture) {
-  const packed = await packKeycard();
-  const target = join(fixture, 'node_modules', 'keycard');
-  const stamp = join(target, '.integrity');
-  if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== packed.integrity) {
-    rmSync(target, { recursive: true, force: true });
-    mkdirSync(target, { recursive: true });
-    await execFile('tar', ['xzf', packed.tarball, '-C', target, '--strip-components=1']);
-    writeFileSync(stamp, packed.integrity);
-  }
-  return { integrity: packed.integrity, files: packed.files };
 }
 
 /** @param {string} dir */
@@ -83,7 +110,7 @@ export async function prepare(version, which = 'run') {
   await installInto(fixture, version.runtimeDeps);
   const [rnDir, keycard] = await Promise.all([
     unpack(`react-native@${version.reactNative}`, version.integrity, join(fixture, 'node_modules', 'react-native')),
-    installKeycard(fixture),
+    packKeycard(),
   ]);
 
   const key = hashTree(here)
@@ -116,16 +143,13 @@ export async function prepare(version, which = 'run') {
       version,
       entry,
       profile: which === 'run' ? version.runProfile : 'hermes-stable',
-      nodeModules: [join(fixture, 'node_modules'), join(repoRoot, 'node_modules')],
+      nodeModules: [keycard.nodeModules, join(fixture, 'node_modules'), join(repoRoot, 'node_modules')],
       aliases: {
         'expo-secure-store': join(here, 'app', 'keychain.ts'),
         '@empty': join(here, 'host', 'empty.js'),
       },
       define: { 'process.env.EXPO_PUBLIC_AUTH_URL': JSON.stringify(BASE_URL) },
-      only:
-        which === 'run'
-          ? undefined
-          : [join(fixture, 'node_modules', 'keycard'), join(repoRoot, 'examples'), join(here, 'app')],
+      only: which === 'run' ? undefined : [keycard.dir, join(repoRoot, 'examples'), join(here, 'app')],
     });
     writeFileSync(file, code);
   }
