@@ -101,7 +101,10 @@ export function createTabs(
       const data = event.data as TabMessage | Lane | null;
       if (!data || typeof data !== 'object' || typeof data.type !== 'string') return;
       clock.heard(data.at);
-      if (data.type === 'ping') return post({ type: 'pong', at: clock.now(), to: data.at, by: me, out: cleared });
+      if (data.type === 'ping') {
+        progress(); // a task was just granted the lane: it moved, even if its last holder closed without a release
+        return post({ type: 'pong', at: clock.now(), to: data.at, by: me, out: cleared });
+      }
       if (data.type === 'pong') {
         heardOut(data.out);
         if (data.to === pinged) ponged.add(data.by);
@@ -125,9 +128,10 @@ export function createTabs(
   const lockName = `keycard:${name || 'local'}:lane`;
   const newsName = `${lockName}:news`;
   const marks = new Set<() => void>(); // this tab's holds of the news lock: close() lets them go
-  // Lock requests not granted yet, each with what restarts its wait: close() gives up on them, and every release
-  // (here or heard) restarts them, so a wait runs out only where the lane stood still (a frozen holder), not behind
-  // several tasks that each took their whole timeout (three tabs, a hanging server).
+  // Lock requests not granted yet, each with what restarts its wait: close() gives up on them, and every release (here
+  // or heard) or ping (a task granted the lane, even after a holder that closed without a release) restarts them, so a
+  // wait runs out only where the lane stood still (a frozen holder), not behind several tasks that each took their
+  // whole timeout (three tabs, a hanging server: fixes 41, 44).
   const waiting = new Map<AbortController, () => void>();
   const progress = () => {
     for (const arm of waiting.values()) arm();

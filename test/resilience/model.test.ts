@@ -817,6 +817,14 @@ const PINNED: Array<[string, number, string, string?]> = [
     '6652:2:0:0:0:2:0:1:0:1:1:0:3:1:0:0:0:0:1:2:2:9:12:2:1:8:13:0:25:23:21:19:19:20:20:20:20:20',
     '5A//C:d',
   ],
+  // Fix 44: the tab holding the lane closed mid-refresh (no release); the tab queued last, its wait unrestarted, ran out
+  // during the next holder's hung refresh and refreshed beside it.
+  [
+    'three tabs, hanging server',
+    20261129,
+    '17182:0:2:8:10:1:33:32:33:32:29:29:30:29:29:30:31:31:31:31:32:34:40:34:34:35:35:34:34:34:34:35',
+    'GAAANO////0:Vf',
+  ],
 ];
 it.each(PINNED)('keeps every invariant in the pinned history: %s, seed %i', async (variant, seed, path, replay) => {
   await fc.assert(histories(variant, replay), { seed, path, endOnFailure: true });

@@ -824,6 +824,32 @@ it('three tabs against a hanging server: a tab queued behind two hung refreshes 
   for (const tab of tabs) expect(tab.getState().status).not.toBe('initializing');
 });
 
+it('three tabs against a hanging server: when the tab holding the lane closes mid-refresh (no release), the tab queued last waits for the next holder instead of refreshing beside it (hanging-server model, history 17,183 of seed 20261129)', async () => {
+  const {
+    w,
+    tabs: [a, b, c],
+  } = await setup({ tabs: 3 });
+  w.sticky = 'hang'; // every refresh hangs until its 10 s timeout
+  const refreshes = [a!.refresh(), b!.refresh(), c!.refresh()].map((r) => r.catch(() => {}));
+  await w.advance(1); // tab 0 holds the lane; tabs 1 and 2 queue behind it, their waits armed now
+  expect(w.locks.waiting()).toBe(2);
+  await w.advance(7_000);
+  // Closed 7 s into its hung refresh: it lets the lane go without a word; tab 1 takes it and hangs 10 s. Tab 2's wait
+  // ran out 15 s after it queued, 3 s before tab 1's release: it refreshed beside tab 1.
+  w.disposed.add(0);
+  a!.dispose();
+  await w.advance(40_000);
+  await Promise.all(refreshes);
+  expect(w.violations).toEqual([]);
+  // Each in turn (the retries of their transient failures follow).
+  expect(
+    w.sent
+      .filter((s) => s.kind === 'refresh')
+      .map((s) => s.client)
+      .slice(0, 3),
+  ).toEqual([0, 1, 2]);
+});
+
 /**
  * History 19,086's start: two tabs open after tab 0's login was announced, so neither hears it; tab 2's clock stood
  * still through a sleep (its stamps are an hour behind tab 0's login); tab 1's page-load restore holds the lane and tab
