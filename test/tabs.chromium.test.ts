@@ -155,6 +155,47 @@ describe.skipIf(!existsSync(CHROMIUM))('tabs whose clocks disagree (Chromium)', 
     expect(named).toContain(news![0]!.clientId);
     await Promise.all([holder.close(), next.close(), observer.close()]);
   }, 30_000);
+
+  it('a tab that closes holding the lane lets it go without a word; the tab queued last waits for the next holder, whose refresh hangs, instead of running out its lock wait beside it', async () => {
+    const [first, second, third] = [await context.newPage(), await context.newPage(), await context.newPage()];
+    for (const page of [first, second, third]) await page.goto(`${url}/`);
+    // A client per tab whose refreshes hang until its 8 s timeout, logging when each starts and ends: its lock wait is
+    // 13 s (timeout + 5 s) from when it queued, or from the last sign the lane moved.
+    for (const page of [first, second, third])
+      await page.evaluate(() => {
+        const log: Array<[string, number]> = ((window as unknown as { log: typeof log }).log = []);
+        (window as unknown as { hung: typeof auth }).hung = keycard.createAuthClient({
+          baseUrl: location.origin,
+          timeout: 8,
+          fetch: (_input, init) => {
+            log.push(['start', Date.now()]);
+            return new Promise((_resolve, reject) =>
+              init?.signal?.addEventListener(
+                'abort',
+                () => (log.push(['end', Date.now()]), reject(init.signal?.reason)),
+              ),
+            );
+          },
+        });
+      });
+    const refresh = (page: Page) =>
+      page.evaluate(() => void (window as unknown as { hung: typeof auth }).hung.refresh().catch(() => {}));
+    const log = (page: Page) => page.evaluate(() => (window as unknown as { log: Array<[string, number]> }).log);
+    await refresh(first); // holds the lane, hangs
+    await expect.poll(() => log(first)).toHaveLength(1);
+    await refresh(second);
+    await refresh(third); // both queue; the third's wait would run out 13 s from now
+    await new Promise((r) => setTimeout(r, 6_000));
+    // Closed 6 s into its refresh: the second tab is granted the lane and hangs 8 s, past the third's 13 s.
+    await first.close();
+    await expect.poll(() => log(third), { timeout: 20_000, interval: 200 }).toHaveLength(1);
+    const secondLog = await log(second); // read once the third tab's refresh started
+    expect(secondLog.map(([what]) => what)).toEqual(['start', 'end']); // one refresh at a time: the second's had ended
+    const [[, secondStarted], [, secondEnded]] = secondLog as [[string, number], [string, number]];
+    expect(secondEnded - secondStarted).toBeGreaterThan(7_000); // it hung until its timeout
+    await Promise.all([second.close(), third.close()]);
+  }, 45_000);
 });
 
+declare const keycard: typeof import('../src/index');
 declare const auth: import('../src/types').AuthClient;
