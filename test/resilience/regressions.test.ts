@@ -850,6 +850,30 @@ it('three tabs against a hanging server: when the tab holding the lane closes mi
   ).toEqual([0, 1, 2]);
 });
 
+it("memory mode: a tab opened after another tab's logout was posted hears it from a tab that took it, when the logout's tab closes before its server call lets the lane go (three-tab model, history 10,647 of seed 20261131)", async () => {
+  const {
+    w,
+    tabs: [a],
+    open,
+  } = await setup({ mode: 'memory' });
+  w.latency = (s) => (s.kind === 'logout' ? 100 : 5);
+  w.messageDelay = 10;
+  const b = open(1);
+  const restored = [b.restore()]; // a new tab asks the others for the session (sync)
+  w.userLogout(1, 'logout in tab 1');
+  const out = b.logout(); // news though it has no session yet; its server call holds a place in the lane until answered
+  const c = open(2); // opened after the logout was posted: that message never reaches it
+  restored.push(c.restore());
+  await w.advance(50); // tab 0 answers both syncs, then takes the logout (T2) and ends the session at the server
+  w.disposed.add(1);
+  b.dispose(); // closed before its logout's call let the lane go, which would have told tab 2 (fix 35)
+  await w.advance(500);
+  await Promise.all([out, ...restored]);
+  // Before, tab 2 kept the session tab 0 handed it, which the server had ended.
+  expect([a!.getState().status, c.getState().status]).toEqual(['unauthenticated', 'unauthenticated']);
+  expect(w.violations).toEqual([]);
+});
+
 /**
  * History 19,086's start: two tabs open after tab 0's login was announced, so neither hears it; tab 2's clock stood
  * still through a sleep (its stamps are an hour behind tab 0's login); tab 1's page-load restore holds the lane and tab
