@@ -142,11 +142,11 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     publish('unauthenticated', error);
     // A user's logout is news even without a session here: whatever the app cached for the last user must go.
     if (had || user) events.emit({ type: 'logout', reason: tab ? 'tab' : user ? 'user' : 'session_expired' });
-    // News even from a tab that had no session yet: the tabs share one credential (a restore's refusal, a logout). A
-    // user's logout heard from a tab is passed on as it was stamped (T2 took it: it was news here), for tabs opened after
-    // it was posted; its own tab may close before its server call lets the lane go and says so (fix 45). Tabs that heard
-    // it drop the copy (T9).
-    if (user || (!tab && (had || error)))
+    // News even from a tab that had no session yet: the tabs share one credential (a restore's refusal, a logout).
+    // News from a tab is passed on as it was stamped (T2/T6 took it: it was news here), for tabs opened after it was
+    // posted, which a tab that had not heard it yet may have handed the session (fix 45). Tabs that heard it drop the
+    // copy (T9, T3, T4), so each tab passes a piece of news on at most once.
+    if (tab || had || user || error)
       tabs.post({ type: 'logout', at: user ? s.outAt : s.at, expired: !user, session: before.sid });
   }
 

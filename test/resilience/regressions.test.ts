@@ -874,6 +874,27 @@ it("memory mode: a tab opened after another tab's logout was posted hears it fro
   expect(w.violations).toEqual([]);
 });
 
+it("memory mode: a tab opened after another tab's refresh was refused hears it from a tab that took it, though a tab that had not heard yet handed it the session (fix 45)", async () => {
+  const {
+    w,
+    tabs: [a, b],
+    open,
+  } = await setup({ tabs: 2, mode: 'memory' });
+  w.messageDelay = 20;
+  w.faults = ['invalid_grant'];
+  const refused = b!.refresh().catch(() => {}); // the server ends the session; tab 1 says so (20 ms on the way)
+  const c = open(2);
+  const restored = [c.restore()]; // asks for the session before that news was posted: tab 0 answers it first
+  await w.advance(8);
+  const d = open(3); // opened after the refusal was posted: that message never reaches it, tab 0's answer does
+  restored.push(d.restore());
+  await w.advance(500);
+  await Promise.all([refused, ...restored]);
+  // Before, tab 3 kept the session tab 0 handed it, which the server had ended, until its next refresh.
+  expect([a, b, c, d].map((t) => t!.getState().status)).toEqual(Array(4).fill('unauthenticated'));
+  expect(w.violations).toEqual([]);
+});
+
 /**
  * History 19,086's start: two tabs open after tab 0's login was announced, so neither hears it; tab 2's clock stood
  * still through a sleep (its stamps are an hour behind tab 0's login); tab 1's page-load restore holds the lane and tab
