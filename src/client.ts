@@ -165,6 +165,11 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     const shared = message.type === 'tokens' ? message.tokens : undefined;
     if (message.type === 'tokens' && (typeof shared?.accessToken !== 'string' || typeof shared.receivedAt !== 'number'))
       return;
+    // The tokens this tab holds, again (a tab answering a new tab's sync): not news for the app, the timers or a refresh
+    // queued here (it would take them for new ones, and ask nothing: fix 46). Only their refresh token, which a tab
+    // handed them by a refresh that rotated none may lack.
+    if (shared && shared.accessToken === s.tokens?.accessToken)
+      return void (memory && shared.refreshToken && refreshTokens.set(shared.refreshToken));
     const d = decide(s, { ...message, tab: true, tokens: { ...shared, refreshToken: undefined } } as News, memory);
     // A login's news, which the stamps say is after this tab's logout, while that logout's call still waits in the
     // lane: that login went first, so it was called before the logout, which supersedes it (rule N3; the stamps were

@@ -895,6 +895,34 @@ it("memory mode: a tab opened after another tab's refresh was refused hears it f
   expect(w.violations).toEqual([]);
 });
 
+it("memory mode: another tab's answer to a new tab's sync hands the others the tokens they hold: no refresh event, and a refresh queued meanwhile still goes out (fix 46)", async () => {
+  const {
+    w,
+    tabs: [a, b],
+    open,
+  } = await setup({ tabs: 2, mode: 'memory' });
+  w.messageDelay = 20;
+  const events: string[] = [];
+  a!.onEvent((e) => events.push(e.type));
+  w.latency = (s) => (s.kind === 'refresh' ? 100 : 5);
+  w.faults = ['503'];
+  const failed = b!.refresh().catch(() => {}); // tab 1 holds the lane 100 ms, and gets nothing new
+  await w.advance(1);
+  const c = open(2);
+  const restored = c.restore(); // asks for the session: tab 1 answers once its lane is empty, tab 0 once its own is
+  const before = await a!.getAccessToken();
+  const forced = a!.refresh(); // queues behind tab 1, while the answer goes round
+  await w.advance(1_000);
+  await Promise.all([failed, restored, forced]);
+  // Before, tab 0 took tab 1's answer to the sync, the tokens it held, for new ones: a refresh event, and its queued
+  // refresh found them "delivered" and asked nothing.
+  expect(w.sent.filter((s) => s.kind === 'refresh').map((s) => s.client)).toEqual([1, 0]);
+  expect(await a!.getAccessToken()).not.toBe(before);
+  expect(events).toEqual(['refresh']); // its own
+  expect(c.getState().status).toBe('authenticated');
+  expect(w.violations).toEqual([]);
+});
+
 /**
  * History 19,086's start: two tabs open after tab 0's login was announced, so neither hears it; tab 2's clock stood
  * still through a sleep (its stamps are an hour behind tab 0's login); tab 1's page-load restore holds the lane and tab
