@@ -834,8 +834,8 @@ it('three tabs against a hanging server: when the tab holding the lane closes mi
   await w.advance(1); // tab 0 holds the lane; tabs 1 and 2 queue behind it, their waits armed now
   expect(w.locks.waiting()).toBe(2);
   await w.advance(7_000);
-  // Closed 7 s into its hung refresh: it lets the lane go without a word; tab 1 takes it and hangs 10 s. Tab 2's wait
-  // ran out 15 s after it queued, 3 s before tab 1's release: it refreshed beside tab 1.
+  // Closed 7 s into its hung refresh: it lets the lane go without a word; tab 1 takes it and hangs 10 s. Before, tab 2's
+  // wait ran out 15 s after it queued, 2 s before tab 1's release: it refreshed beside tab 1.
   w.disposed.add(0);
   a!.dispose();
   await w.advance(40_000);
