@@ -39,14 +39,15 @@ function checkLifetime(lifetimeS: number, source: string): number {
  * One base64url JWT segment as a JSON object, or undefined. Decoded by hand, not with jose: no work at module load
  * and no `TextDecoder` (React Native's Hermes lacks it before 0.85). `escape` percent-encodes each byte (all but
  * ASCII letters, digits and `@*_+-./`, which decode as themselves), and `decodeURIComponent` of that is a strict
- * UTF-8 decoder: it throws on malformed sequences, as `TextDecoder(…, { fatal: true })` would. (`escape` is legacy
- * but universal: browsers, Node and Hermes all have it.)
+ * UTF-8 decoder: it throws on malformed sequences, as `TextDecoder(…, { fatal: true })` would. That decoder (jose's,
+ * which this replaced) also drops one leading byte-order mark, and so does this: tokens.property.test.ts holds the
+ * two to one answer over hostile tokens. (`escape` is legacy but universal: browsers, Node and Hermes all have it.)
  */
 function segment(part: string): Record<string, unknown> | undefined {
   try {
     const base64 = part.replace(/-/g, '+').replace(/_/g, '/');
     const bytes = atob(base64 + '='.repeat(-base64.length & 3)); // padded to a multiple of 4
-    const json: unknown = JSON.parse(decodeURIComponent(escape(bytes)));
+    const json: unknown = JSON.parse(decodeURIComponent(escape(bytes)).replace(/^\uFEFF/, ''));
     return isRecord(json) ? json : undefined;
   } catch {
     return undefined;
