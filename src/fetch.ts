@@ -19,17 +19,15 @@ export interface FetchDeps {
   absolute: (input: string) => string;
 }
 
-/** A plain object's own keys, as `fetch` reads them; an array is read as `Headers` (a `Headers` instance is asked). */
+/** A record's own keys, as `fetch` reads them, or a `Headers` (`authFetch` reads every other init into one). */
 const hasAuthorization = (headers: HeadersInit | undefined): boolean =>
   headers instanceof Headers
     ? headers.has('authorization')
-    : Array.isArray(headers)
-      ? new Headers(headers).has('authorization')
-      : Object.keys(headers ?? {}).some((key) => key.toLowerCase() === 'authorization');
+    : Object.keys(headers ?? {}).some((key) => key.toLowerCase() === 'authorization');
 
 const withBearer = (headers: HeadersInit | undefined, token: string): HeadersInit => {
   const value = `Bearer ${token}`;
-  if (headers instanceof Headers || Array.isArray(headers)) {
+  if (headers instanceof Headers) {
     const copy = new Headers(headers);
     copy.set('Authorization', value);
     return copy;
@@ -60,10 +58,16 @@ export function createAuthFetch(deps: FetchDeps) {
     const request = typeof Request === 'function' && input instanceof Request ? input : undefined;
     const url = request ? request.url : deps.absolute(String(input));
     const target: RequestInfo | URL = request ?? url;
-    // The headers sent: the init's replace a Request's own.
-    const headers = options?.headers ?? request?.headers;
+    if (!deps.allowed(url)) return deps.fetch()(target, options);
+    // The headers sent: the init's (any but undefined, `null` too) replace a Request's own. An object without an
+    // iterator is a record, read by its own keys (the fast path: no `Headers` built); anything else (a `Headers`,
+    // pairs, a `Map`, a generator) is a list, read once into a `Headers`, which throws where fetch would (`null`, a
+    // string), and every send from here on gets it (a generator has nothing left for a second reading).
+    let headers = options?.headers !== undefined ? options.headers : request?.headers;
+    if (headers !== undefined && (Object(headers) !== headers || Symbol.iterator in headers))
+      options = { ...options, headers: (headers = new Headers(headers)) };
     // A caller who set Authorization knows what it wants sent.
-    if (!deps.allowed(url) || hasAuthorization(headers)) return deps.fetch()(target, options);
+    if (hasAuthorization(headers)) return deps.fetch()(target, options);
 
     const signal = options?.signal ?? request?.signal;
     const now = deps.tokenNow();
