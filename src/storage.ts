@@ -1,5 +1,6 @@
 import type { TokenStorage } from './types';
 import { warnOnce } from './env';
+import { scrubbed } from './errors';
 
 /** Where the refresh token lives; in cookie mode JavaScript never holds it at all. */
 export interface RefreshTokenStore {
@@ -11,8 +12,9 @@ export interface RefreshTokenStore {
 
 /**
  * The refresh-token modes of `AuthClientOptions.refreshToken`. A failing
- * `TokenStorage` is reported (without the value) and treated as empty, so a
- * broken keychain signs the user out instead of crashing the app.
+ * `TokenStorage` is reported by the kind of error it threw (its name, when it
+ * looks like one: never its text, which may quote the value) and treated as
+ * empty, so a broken keychain signs the user out instead of crashing the app.
  */
 export function createRefreshTokenStore(
   option: 'cookie' | 'memory' | TokenStorage = 'cookie',
@@ -35,7 +37,7 @@ export function createRefreshTokenStore(
         const value = await storage.get(key);
         return typeof value === 'string' && value ? value : null;
       } catch (error) {
-        warnOnce(`TokenStorage.get failed (${(error as Error)?.name ?? 'error'}): no session`);
+        warnOnce(`TokenStorage.get failed (${scrubbed(error).name}): no session`);
         return null;
       }
     },
@@ -43,7 +45,7 @@ export function createRefreshTokenStore(
       try {
         await (next === null ? storage.remove(key) : storage.set(key, next));
       } catch (error) {
-        warnOnce(`TokenStorage.${next === null ? 'remove' : 'set'} failed (${(error as Error)?.name ?? 'error'})`);
+        warnOnce(`TokenStorage.${next === null ? 'remove' : 'set'} failed (${scrubbed(error).name})`);
       }
     },
   };

@@ -179,6 +179,44 @@ describe('restore', () => {
     expect(backend.refreshes).toBe(0);
   });
 
+  it('a TokenStorage that throws is reported once per call, never with what it threw, and treated as empty', async () => {
+    const backend = mockBackend();
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const secret = 'rt-in-what-the-keychain-threw';
+    // Each throws something that quotes a token: in its message, in its name; or a name that throws when read as text.
+    const broken = {
+      get: () => {
+        throw new SyntaxError(`unexpected ${secret}`);
+      },
+      set: async () => {
+        throw Object.assign(new Error(secret), { name: `KeychainError ${secret}` });
+      },
+      remove: () => {
+        throw {
+          name: {
+            toString() {
+              throw new Error('hostile');
+            },
+          },
+        };
+      },
+    };
+    const auth = make({ refreshToken: broken });
+    expect(await auth.restore()).toMatchObject({ status: 'unauthenticated', error: null });
+    expect(backend.refreshes).toBe(0);
+    expect((await auth.login(alice)).status).toBe('authenticated'); // not kept for the next start, still signed in
+    await auth.logout();
+    expect(auth.getState().status).toBe('unauthenticated');
+    const lines = warn.mock.calls.map((args) => args.join(' '));
+    expect(new Set(lines)).toEqual(
+      new Set([
+        '[keycard] TokenStorage.get failed (SyntaxError): no session',
+        '[keycard] TokenStorage.set failed (Error)',
+        '[keycard] TokenStorage.remove failed (Error)',
+      ]),
+    );
+  });
+
   it('a network failure settles unauthenticated with a network error, then a retry signs in', async () => {
     const backend = mockBackend();
     backend.refreshReply = () => HttpResponse.error();
