@@ -4,38 +4,10 @@
 // in a token response: byte-order marks, malformed or overlong UTF-8, encoded surrogates, bytes that are no JSON,
 // base64url of every length and trailing bits, padding and other alphabets, any number of parts.
 import fc from 'fast-check';
-import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { AuthError } from '../src/errors';
 import { parseTokens } from '../src/tokens';
-
-type Answer = { claims: Record<string, unknown> | null } | { broken: true };
-
-// RFC 7515 §7.1's JWS Compact Serialization, written out rather than copied from src/tokens.ts: three parts, each
-// in base64url's alphabet without padding, the header and payload not empty. Anything else is opaque to the client
-// (a JWE has five parts; PASETO and vendor formats are dotted too), which jose would try to read anyway.
-const ALPHABET = new Set('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_');
-const isCompactJws = (token: string) => {
-  const parts = token.split('.');
-  return (
-    parts.length === 3 && parts.every((part, i) => (i === 2 || part !== '') && [...part].every((c) => ALPHABET.has(c)))
-  );
-};
-
-/** The slow path: what the core did with jose (a header jose can't read: opaque; a payload it can't: broken). */
-function viaJose(token: string): Answer {
-  if (!isCompactJws(token)) return { claims: null };
-  try {
-    decodeProtectedHeader(token);
-  } catch {
-    return { claims: null };
-  }
-  try {
-    return { claims: decodeJwt(token) };
-  } catch {
-    return { broken: true };
-  }
-}
+import { viaJose, type JwtAnswer as Answer } from './jwt-reference';
 
 /** The fast path, as a token response's access token. */
 function viaKeycard(token: string): Answer {

@@ -8,9 +8,12 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compileWithOwnHermesc, hermesVersion, launch, prepare, type Launch } from './run.mjs';
 import { VERSIONS, type RnVersion } from './versions.mjs';
+import { JWT_CORPUS } from './app/jwt-corpus';
+import { viaJose } from '../jwt-reference';
 
 const FIRST_LAUNCH = [
   'environment',
+  'hostile JWTs decode as jose decodes them',
   'restore with nothing stored',
   'login',
   'request with the token',
@@ -126,6 +129,17 @@ describe.each(VERSIONS)('$name', (version: RnVersion) => {
       // (and fetch in a browser) goes to evil.example. So keycard's React Native build reads URLs itself here too.
       expect(environment.urlOrigin).toBe('https://auth.example.com');
     }
+  });
+
+  it('decodes hostile JWTs as jose does in Node: the hand decoder on the engine’s own decodeURIComponent and JSON', () => {
+    const decoded = first.events.find(
+      (e) => e.kind === 'step' && e.value.name === 'hostile JWTs decode as jose decodes them',
+    );
+    const answers = (decoded?.value.value as Array<[string, string]>).map(([name, answer]) => [
+      name,
+      JSON.parse(unescape(answer)),
+    ]);
+    expect(answers).toEqual(JWT_CORPUS.map(([name, token]) => [name, viaJose(token)]));
   });
 
   it('walks a whole session: restore, login, request, proactive refresh, 401 replay, resume, restart, logout, dispose', () => {

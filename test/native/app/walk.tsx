@@ -7,13 +7,14 @@
 
 import { createElement, type ReactElement } from 'react';
 import { create, type ReactTestRenderer } from 'react-test-renderer';
-import { AuthError, type AuthState } from 'keycard';
+import { AuthError, parseTokens, type AuthState } from 'keycard';
 import { AuthProvider, useAppStateResume, useAuth } from 'keycard/react';
 // Straight from its module, as `import { AppState } from 'react-native'` would give it, without loading the renderer.
 import AppStateModule from 'react-native/Libraries/AppState/AppState';
 import { auth, BASE_URL } from '../../../examples/react-native/auth';
 import * as device from '../host/device';
 import { createServer, type ServerState } from '../host/server';
+import { JWT_CORPUS } from './jwt-corpus';
 import { keychain, writes } from './keychain';
 
 declare const __DEVICE__: { phase: 'first-launch' | 'restart'; server?: ServerState };
@@ -108,9 +109,29 @@ function environment(): Record<string, unknown> {
   };
 }
 
+/**
+ * How parseTokens reads a token here (as test/jwt-reference.ts writes jose's answer): claims, opaque or broken. As
+ * `escape`d JSON, which is ASCII: the way out to the test (stdout, UTF-8) would turn a lone surrogate into U+FFFD.
+ */
+function decoded(token: string): string {
+  let answer: unknown;
+  try {
+    answer = { claims: parseTokens({ access_token: token }, Date.now(), null).claims };
+  } catch (error) {
+    answer =
+      error instanceof AuthError && error.code === 'invalid_response' ? { broken: true } : { threw: String(error) };
+  }
+  return escape(JSON.stringify(answer));
+}
+
 async function firstLaunch(): Promise<void> {
   facts.environment = environment();
   step('environment', facts.environment);
+
+  step(
+    'hostile JWTs decode as jose decodes them',
+    JWT_CORPUS.map(([name, token]) => [name, decoded(token)]),
+  );
 
   const renderer = create(createElement(AuthProvider, { client: auth }, createElement(Resume), createElement(Probe)));
   await until('restore to settle', () => latest?.status === 'unauthenticated');
