@@ -80,11 +80,20 @@ export function createAuthFetch(deps: FetchDeps) {
     let first = options;
     let again: RequestInfo | URL = target;
     let againOptions = options;
+    const body = options?.body as unknown;
     if (request) {
       if (request.body !== null) again = request.clone();
-    } else if (typeof ReadableStream !== 'undefined' && options?.body instanceof ReadableStream) {
-      // A stream body needs `duplex: 'half'` (Fetch spec) and a fresh stream for each send.
-      [first, againOptions] = options.body.tee().map((body) => ({ ...options, body, duplex: 'half' }) as RequestInit);
+    } else if (
+      typeof ReadableStream !== 'undefined' &&
+      (body instanceof ReadableStream || Object(body)[Symbol.asyncIterator])
+    ) {
+      // A stream body, or what Node's fetch reads as one (an async iterable: a generator, a file's Readable), needs
+      // `duplex: 'half'` (Fetch spec) and a fresh stream for each send.
+      const stream: ReadableStream =
+        body instanceof ReadableStream
+          ? body
+          : (ReadableStream as unknown as { from(x: unknown): ReadableStream }).from(body);
+      [first, againOptions] = stream.tee().map((copy) => ({ ...options, body: copy, duplex: 'half' }) as RequestInit);
     }
     const sendWith = (bearer: string, to: RequestInfo | URL, init: RequestInit | undefined) =>
       deps.fetch()(to, { ...init, headers: withBearer(headers, bearer) });
