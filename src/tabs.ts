@@ -18,8 +18,8 @@ export type TabMessage =
 /**
  * The lane's own messages, which never reach the client. `busy`: a tab took the lane (only where Web Locks are
  * missing) or let it go (always; `out`: the task was the server call of the logout stamped so, or said again so while
- * it waited: rule N4). `ping`: a tab was just granted the lane after waiting, or less than NEWS_MS after another tab let
- * it go (that tab holds the news lock meanwhile); every tab answers with a `pong` naming it (`to`: the ping's stamp)
+ * it waited: rule N4). `ping`: a tab just opened (fix 47), or was just granted the lane after waiting, or less than
+ * NEWS_MS after another tab let it go (that tab holds the news lock meanwhile); every tab answers with a `pong` naming it (`to`: the ping's stamp)
  * and itself (`by`: its lock `clientId`, once known), and passing on the latest logout whose server call it heard let
  * the lane go (`out`: a tab opened after that logout learns of it so; rule N2).
  */
@@ -150,6 +150,11 @@ export function createTabs(
       // A closed channel (after dispose) has nothing left to tell.
     }
   };
+
+  // A new tab asks the others to answer: their pongs carry their clocks, so its own stamps run after every decision an
+  // open tab knows of, news it never heard included (posted before it opened), whatever its own clock says (a wall
+  // clock set back since that news: three-tab skewed seed 20261138, history 52,209).
+  post({ type: 'ping', at: clock.now() });
 
   /** Without Web Locks: tabs say over the channel when they hold the lane, and wait while another does. */
   async function flagged<T>(task: (waited: boolean) => Promise<T>): Promise<T> {

@@ -195,6 +195,32 @@ describe.skipIf(!existsSync(CHROMIUM))('tabs whose clocks disagree (Chromium)', 
     expect(secondEnded - secondStarted).toBeGreaterThan(7_000); // it hung until its timeout
     await Promise.all([second.close(), third.close()]);
   }, 45_000);
+
+  it("a login in a tab opened after another tab's logout signs in the tab that heard that logout, though its clock is two hours behind and the logout's tab closed before its call's turn in the lane (fix 47)", async () => {
+    const [out, heardIt] = [await context.newPage(), await context.newPage()];
+    for (const page of [out, heardIt]) await page.goto(`${url}/`);
+    await out.evaluate((c) => auth.login(c), alice);
+    await settled(heardIt, 'authenticated');
+    // The tab that will hear the logout holds the lane a while (a slow refresh), so the logout's call queues behind it.
+    await heardIt.evaluate(() => {
+      const fast = window.fetch.bind(window);
+      window.fetch = (...args) => new Promise((r) => setTimeout(r, 1500)).then(() => fast(...args));
+      void auth.refresh().catch(() => {});
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    await out.evaluate(() => void auth.logout());
+    await settled(heardIt, 'unauthenticated');
+    // Opened after the logout was posted (it never hears it), on a clock two hours behind: its login queues too.
+    const late = await context.newPage();
+    await late.addInitScript(BEHIND);
+    await late.goto(`${url}/`);
+    const login = late.evaluate((c) => auth.login(c).then((s) => s.status), alice);
+    await out.close(); // before the logout's call had its turn: no release names it
+    expect(await login).toBe('authenticated');
+    // Before, the login's news was stamped two hours before the logout, and the tab that heard it stayed signed out.
+    await settled(heardIt, 'authenticated');
+    await Promise.all([heardIt.close(), late.close()]);
+  }, 30_000);
 });
 
 declare const keycard: typeof import('../src/index');

@@ -1028,6 +1028,33 @@ it('memory mode: a refresh granted the lane at once, right after another tab let
   expect(alive(w)).toBe(1);
 });
 
+it("a login in a tab opened after another tab's logout is after it for every tab, though its clock is an hour behind and the logout's tab closed before its call let the lane go (fix 47; three-tab skewed seed 20261138, history 52,209)", async () => {
+  const {
+    w,
+    tabs: [a, b],
+    open,
+  } = await setup({ tabs: 2, clocks: 'skewed' });
+  w.latency = (s) => (s.kind === 'refresh' ? 100 : 5);
+  const refreshed = b!.refresh(); // tab 1 holds the lane
+  await w.advance(1);
+  w.userLogout(0, 'logout in tab 0');
+  const out = a!.logout(); // tab 1 takes it; its server call is answered at once, its place queues behind tab 1
+  await w.advance(10);
+  const c = open(2); // opened after the logout was posted: that message never reaches it
+  w.pauseClock(2, HOUR); // and its clock is an hour behind tab 0's (the wall clock was set back since tab 0 opened)
+  const restored = c.restore();
+  await w.advance(10);
+  const login = c.login(alice); // queued behind tab 1's refresh and its own restore, after the logout's place
+  w.disposed.add(0);
+  a!.dispose(); // closed before the logout's place in the lane came: no release tells tab 2 of it (rule N2)
+  await w.advance(500);
+  await Promise.all([refreshed, out, restored, login]);
+  // Before, tab 2's login was stamped an hour before the logout it never heard, and tab 1 dropped its news (T7): signed
+  // out while the user was signed in. Now tab 2 asked the tabs to answer when it opened, and stamps after their clocks.
+  expect([b!.getState().status, c.getState().status]).toEqual(['authenticated', 'authenticated']);
+  expect(w.violations).toEqual([]);
+});
+
 it('a rogue lane message claiming a logout at Infinity changes nothing: a login after it is still signed out by a logout in another tab (fix 40)', async () => {
   const {
     w,
