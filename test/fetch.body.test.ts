@@ -14,7 +14,6 @@ let server: Server;
 let url: string;
 // What the server received, each request's body as text, with a multipart boundary (random per serialization) named.
 const received: string[] = [];
-let answered = 0;
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -26,7 +25,6 @@ beforeAll(async () => {
       received.push(boundary ? text.split(boundary).join('BOUNDARY') : text);
       // Every first try (a token that is no longer good) 401, every replay (a new token) 200.
       res.statusCode = req.headers.authorization === 'Bearer old' ? 401 : 200;
-      answered++;
       res.end();
     });
   });
@@ -80,7 +78,6 @@ const BODIES: Record<string, (bytes: Uint8Array<ArrayBuffer>) => unknown> = {
 /** What the server gets for one call: the bodies of each request it made. */
 async function bodiesOf(send: () => Promise<Response>): Promise<string[]> {
   received.length = 0;
-  answered = 0;
   const response = await send();
   await response.arrayBuffer();
   return [...received];
