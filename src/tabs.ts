@@ -19,9 +19,9 @@ export type TabMessage =
  * The lane's own messages, which never reach the client. `busy`: a tab took the lane (only where Web Locks are
  * missing) or let it go (always; `out`: the task was the server call of the logout stamped so, or said again so while
  * it waited: rule N4). `ping`: a tab just opened (fix 47), or was just granted the lane after waiting, or less than
- * NEWS_MS after another tab let it go (that tab holds the news lock meanwhile); every tab answers with a `pong` naming it (`to`: the ping's stamp)
- * and itself (`by`: its lock `clientId`, once known), and passing on the latest logout whose server call it heard let
- * the lane go (`out`: a tab opened after that logout learns of it so; rule N2).
+ * NEWS_MS after another tab let it go (that tab holds the news lock meanwhile); every tab answers with a `pong`
+ * naming it (`to`: the ping's stamp) and itself (`by`: its lock `clientId`, once known), and passing on the latest
+ * logout whose server call it heard let the lane go (`out`: a tab opened after that logout learns of it so; rule N2).
  */
 type Lane =
   | { type: 'busy'; at: number; on: boolean; out?: number }
