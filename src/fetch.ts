@@ -80,8 +80,8 @@ export function createAuthFetch(deps: FetchDeps) {
     let first = options;
     let again: RequestInfo | URL = target;
     let againOptions = options;
-    const body = options?.body as unknown;
-    if (request) {
+    const body = options?.body as unknown; // the init's, if any, replaces a Request's (which is then never read)
+    if (request && body == null) {
       if (request.body !== null) again = request.clone();
     } else if (
       typeof ReadableStream !== 'undefined' &&
