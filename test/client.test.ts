@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { http, HttpResponse } from 'msw';
+import { delay, http, HttpResponse } from 'msw';
 import { AuthError, memoryStorage, type AuthEvent } from 'keycard';
 import { alice, API, BASE, mockBackend, server, useClients, useMsw } from './helpers';
 
@@ -401,6 +401,28 @@ describe('proactive refresh', () => {
       expect(backend.refreshes).toBe(1);
     });
   }
+
+  it('refreshLeadTime or timeout that is not a number of seconds is a TypeError naming it (NaN refreshed every second)', () => {
+    // NaN is what Number() of an unset environment variable gives; before, a NaN lead made every token due at once.
+    for (const bad of [Number.NaN, '60', {}] as unknown as number[]) {
+      expect(() => make({ refreshLeadTime: bad })).toThrow(/refreshLeadTime must be a number of seconds/);
+      expect(() => make({ timeout: bad })).toThrow(/timeout must be a number of seconds/);
+    }
+  });
+
+  it('refreshLeadTime: Infinity refreshes at half the lifetime; timeout: Infinity waits (it timed every request out at once)', async () => {
+    const backend = mockBackend({ lifetime: 300 });
+    // Answered after 5 s: the login handler waits, then falls through to the mock backend's.
+    server.use(http.post(`${BASE}/auth/login`, async () => void (await delay(5_000))));
+    const auth = make({ refreshLeadTime: Number.POSITIVE_INFINITY, timeout: Number.POSITIVE_INFINITY });
+    const login = auth.login(alice);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect((await login).status).toBe('authenticated');
+    await vi.advanceTimersByTimeAsync(149_000);
+    expect(backend.refreshes).toBe(0);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(backend.refreshes).toBe(1);
+  });
 
   it('a token shorter than the lead time refreshes at half its life, not in a loop', async () => {
     const backend = mockBackend({ lifetime: 20 });
