@@ -30,6 +30,10 @@ export function createRefreshTokenStore(
     };
   }
   const storage = option;
+  // A mistyped mode ('Memory') would be taken for a storage that fails every call: signed out on each start, quietly.
+  // The message never quotes what was given (it could be a refresh token passed by mistake).
+  if (typeof storage?.remove !== 'function')
+    throw new TypeError("keycard: refreshToken must be 'cookie', 'memory' or a TokenStorage");
   return {
     mode: 'storage',
     async get() {

@@ -179,6 +179,17 @@ describe('restore', () => {
     expect(backend.refreshes).toBe(0);
   });
 
+  it("a refreshToken that is neither 'cookie', 'memory' nor a TokenStorage is a TypeError that never quotes it", () => {
+    // Before, a mistyped mode was taken for a TokenStorage whose every call failed: signed out on each start.
+    for (const bad of ['Memory', 'localStorage', 'rt-passed-by-mistake', {}, { get() {}, set() {} }, null])
+      expect(() => make({ refreshToken: bad as never })).toThrow(
+        expect.objectContaining({
+          name: 'TypeError',
+          message: expect.not.stringMatching(/Memory|localStorage|rt-passed/),
+        }),
+      );
+  });
+
   it('a TokenStorage that throws is reported once per call, never with what it threw, and treated as empty', async () => {
     const backend = mockBackend();
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
