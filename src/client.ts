@@ -40,14 +40,14 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   if (!options || typeof options.baseUrl !== 'string')
     throw new TypeError('keycard: createAuthClient needs options.baseUrl');
   // NaN (what Number() of an unset environment variable gives) would make every token due at once: refused.
-  const seconds = (name: 'refreshLeadTime' | 'timeout', fallback: number): number => {
+  const msOf = (name: 'refreshLeadTime' | 'timeout', fallback: number): number => {
     const value = options[name] ?? fallback;
     if (value !== +value) throw new TypeError(`keycard: ${name} must be a number of seconds`); // NaN, '60', {}: not one
     return value * 1000;
   };
-  const leadMs = Math.max(0, seconds('refreshLeadTime', 60));
+  const leadMs = Math.max(0, msOf('refreshLeadTime', 60));
   // At most setTimeout's limit: a longer delay (Infinity too) fires at once, and would time out every request.
-  const timeoutMs = Math.min(Math.max(1, seconds('timeout', 10)), 2 ** 31 - 1);
+  const timeoutMs = Math.min(Math.max(1, msOf('timeout', 10)), 2 ** 31 - 1);
   const getFetch = () => options.fetch ?? globalThis.fetch;
   const allowed = createOriginPolicy(options.apiOrigins, options.baseUrl);
   const refreshTokens = createRefreshTokenStore(options.refreshToken, options.storageKey);
