@@ -189,11 +189,11 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     // A user's logout this tab's session outlived by the stamps alone: ask the logout's tab whether its server call has
     // had its turn yet (rule N4).
     if (d.rule === 'T1' && s.tokens) tabs.post({ type: 'kept', at: clock.now() });
-    const held = refreshTokens.get(); // read before the decision clears it below (T2's `tell` sends it)
+    // The refresh token this tab knew, for T2's `tell`; never one another tab stored since (a shared TokenStorage).
+    const dropped = d.effect === 'end' || d.effect === 'logout' ? refreshTokens.drop() : undefined;
     if (d.effect === 'adopt' && memory && shared?.refreshToken) void refreshTokens.set(shared.refreshToken);
-    if (d.effect === 'end' || d.effect === 'logout') void refreshTokens.set(null);
     apply(d, 'tab', d.effect === 'end' ? new AuthError('session_expired', 'the session ended in another tab') : null);
-    if (d.tell) tellServer(held);
+    if (d.tell) tellServer(dropped as Promise<string | null | undefined>);
   }
 
   /**

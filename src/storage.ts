@@ -8,6 +8,12 @@ export interface RefreshTokenStore {
   /** The refresh token, or null when none is held (cookie mode: undefined, the browser holds it). */
   get(): Promise<string | null | undefined>;
   set(token: string | null): Promise<void>;
+  /**
+   * Forgets the refresh token this tab last read or wrote, for another tab's news that ended its session, and resolves
+   * with it. A `TokenStorage` may be shared by the tabs (an extension's `chrome.storage.local`, IndexedDB): one that
+   * another tab stored since (a login after that news, heard late) is left alone.
+   */
+  drop(): Promise<string | null | undefined>;
 }
 
 /**
@@ -20,13 +26,19 @@ export function createRefreshTokenStore(
   option: 'cookie' | 'memory' | TokenStorage = 'cookie',
   key = 'keycard.refresh_token',
 ): RefreshTokenStore {
-  if (option === 'cookie') return { mode: 'cookie', get: async () => undefined, set: async () => {} };
+  const none = async () => undefined;
+  if (option === 'cookie') return { mode: 'cookie', get: none, set: none, drop: none };
   if (option === 'memory') {
     let token: string | null = null;
     return {
       mode: 'memory',
       get: async () => token,
       set: async (next) => void (token = next),
+      async drop() {
+        const mine = token;
+        token = null;
+        return mine;
+      },
     };
   }
   const storage = option;
@@ -34,18 +46,27 @@ export function createRefreshTokenStore(
   // The message never quotes what was given (it could be a refresh token passed by mistake).
   if (typeof storage?.remove !== 'function')
     throw new TypeError("keycard: refreshToken must be 'cookie', 'memory' or a TokenStorage");
-  return {
+  let known: string | null = null; // the refresh token this tab last read or wrote
+  const store: RefreshTokenStore = {
     mode: 'storage',
     async get() {
       try {
         const value = await storage.get(key);
-        return typeof value === 'string' && value ? value : null;
+        return (known = typeof value === 'string' && value ? value : null);
       } catch (error) {
         warnOnce(`TokenStorage.get failed (${scrubbed(error).name}): no session`);
         return null;
       }
     },
+    async drop() {
+      const mine = known;
+      // Not atomic (a TokenStorage has no compare-and-set): a token another tab stores between the read and the removal
+      // (one storage round trip) is lost. Tabs store one only in the lane, when a refresh or a login is answered.
+      if ((await store.get()) === mine) await store.set(null);
+      return mine;
+    },
     async set(next) {
+      known = next;
       try {
         await (next === null ? storage.remove(key) : storage.set(key, next));
       } catch (error) {
@@ -53,4 +74,5 @@ export function createRefreshTokenStore(
       }
     },
   };
+  return store;
 }

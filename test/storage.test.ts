@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { memoryStorage } from 'keycard';
+import { createRefreshTokenStore } from '../src/storage';
+
+const KEY = 'keycard.refresh_token';
+
+describe("drop(): another tab's news ended the session", () => {
+  it('a TokenStorage the tabs share: each forgets only the refresh token it last read or wrote, and resolves with it', async () => {
+    const shared = memoryStorage();
+    const [a, b] = [createRefreshTokenStore(shared), createRefreshTokenStore(shared)];
+    await a.set('rt-old');
+    expect(await b.get()).toBe('rt-old');
+    await a.set('rt-new'); // a login after the news b has not heard yet
+    expect(await b.drop()).toBe('rt-old');
+    expect(shared.get(KEY)).toBe('rt-new');
+    // Once b holds the storage's token, it is b's to forget.
+    expect(await b.get()).toBe('rt-new');
+    expect(await b.drop()).toBe('rt-new');
+    expect(shared.size).toBe(0);
+    // A tab that never read or wrote one forgets nothing.
+    await a.set('rt-a');
+    expect(await createRefreshTokenStore(shared).drop()).toBeNull();
+    expect(shared.get(KEY)).toBe('rt-a');
+  });
+
+  it("memory mode: the tab's own refresh token, forgotten; cookie mode: nothing to forget", async () => {
+    const memory = createRefreshTokenStore('memory');
+    await memory.set('rt-mine');
+    expect(await memory.drop()).toBe('rt-mine');
+    expect(await memory.get()).toBeNull();
+    expect(await createRefreshTokenStore('cookie').drop()).toBeUndefined();
+  });
+});
