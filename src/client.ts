@@ -245,7 +245,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     const { tokens: from, epoch } = s;
     // Without a gap it queues in the lane at once: its place follows call order.
     const go = () =>
-      tabs.lane(async function task(waited): Promise<Attempt> {
+      tabs.lane(async function task(waited, again = true): Promise<Attempt> {
         // A login here or another tab delivered tokens while this one queued (the lane waited to hear that tab): nothing
         // left to do, unless those are due too (a new tab's sync can hand over a token that expired while the device slept).
         const delivered = () => s.tokens !== from && s.tokens !== null && !isDue(s.tokens);
@@ -282,7 +282,9 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
           // Store the rotated refresh token before the lane moves on, so the next tab reads it.
           if (s.epoch === start.epoch && !cookie && next.refreshToken) await refreshTokens.set(next.refreshToken);
           apply(decide(s, { type: 'refreshed', tokens: next, at, epoch: start.epoch }), trigger);
-          return OK;
+          // Expired by the time it was stored (the device slept, or its clock jumped, while a TokenStorage wrote the
+          // rotated refresh token): refresh once more, in this turn of the lane, rather than hand it out (storage model).
+          return again && s.tokens === next && Date.now() >= (expiresAt(next) ?? Infinity) ? task(false, false) : OK;
         }
         if ('none' in verdict) {
           const d = decide(s, {

@@ -96,7 +96,7 @@ afterAll(() => void process.off('unhandledRejection', onUnhandled));
 
 interface Config {
   seed: number;
-  mode: 'cookie' | 'memory';
+  mode: 'cookie' | 'memory' | 'storage';
   delivery: 'latent' | 'ordered';
   clocks: 'shared' | 'skewed';
   lifetime: number;
@@ -157,7 +157,7 @@ class Real {
     const client = createAuthClient({
       baseUrl: BASE,
       apiOrigins: ALLOWED,
-      refreshToken: this.config.mode,
+      refreshToken: this.config.mode === 'storage' ? this.world.tokenStorage : this.config.mode,
       refreshLeadTime: this.config.lead,
       fetch: this.world.fetchFor(id),
       channel: 'model',
@@ -705,6 +705,18 @@ const VARIANTS: Record<string, Variant> = {
       startTabs: threeTabs.startTabs,
     },
   },
+  // A TokenStorage the tabs share (fix 48): no message carries the refresh token, each tab reads the stored one.
+  storage: {
+    slots: threeTabs.slots,
+    faults: threeTabs.faults,
+    ci: true,
+    config: {
+      mode: fc.constant('storage'),
+      delivery: fc.constantFrom('latent', 'ordered'),
+      clocks: fc.constantFrom('shared', 'skewed'),
+      startTabs: threeTabs.startTabs,
+    },
+  },
   'three tabs, skewed clocks': {
     slots: threeTabs.slots,
     faults: threeTabs.faults,
@@ -839,6 +851,12 @@ const PINNED: Array<[string, number, string, string?]> = [
     '29845:36:35:55:68:70:77:79:68:68:68:68:68:68:68:68:68:68:68:68:68:68:68:68:68:68:68:68:68:72:69:69:69:69',
     'EAAADAKAEB///////f:V1/',
   ],
+  // Fix 48: a tab that heard a refusal of the old session late, after another tab's login stored its refresh token in
+  // the TokenStorage they share, removed it; that session's first refresh found none and signed every tab out.
+  ['storage', 20261128, '3781:7:23:41:38:39:41:43:44:43:44:43:44', 'ACBCDAABCADB/j:VVD'],
+  // Fix 49: the device clock jumped an hour while a TokenStorage wrote a refresh's rotated token: the tokens adopted
+  // had expired, and a getAccessToken() that had joined the refresh handed one out.
+  ['storage', 20261128, '11279:30:30:30:31:33:44:44:44', 'FeP:F'],
 ];
 it.each(PINNED)('keeps every invariant in the pinned history: %s, seed %i', async (variant, seed, path, replay) => {
   await fc.assert(histories(variant, replay), { seed, path, endOnFailure: true });

@@ -34,7 +34,7 @@ async function setup(
     const client = createAuthClient({
       baseUrl: BASE,
       apiOrigins: ALLOWED,
-      refreshToken: w.mode,
+      refreshToken: w.mode === 'storage' ? w.tokenStorage : w.mode,
       fetch: w.fetchFor(i),
       channel: options.channel ?? 'regressions',
       ...{ clock: w.clockFor(i), locks: w.locks.as(i) },
@@ -1072,4 +1072,50 @@ it('a rogue lane message claiming a logout at Infinity changes nothing: a login 
   await w.advance(300);
   await out;
   expect([a!.getState().status, b!.getState().status]).toEqual(['unauthenticated', 'unauthenticated']);
+});
+
+it("storage mode: a tab that hears of a refusal late, after another tab's login stored its refresh token in the TokenStorage they share, leaves that token alone (fix 48)", async () => {
+  const {
+    w,
+    tabs: [a, b],
+  } = await setup({ mode: 'storage', tabs: 2 });
+  w.messageDelay = 3_000; // a hears of everything below only once it is over
+  w.killSessions();
+  const refused = b!.refresh(); // refused: the session is over, b says so
+  await w.advance(500);
+  await refused;
+  expect(b!.getState().status).toBe('unauthenticated');
+  const login = b!.login(alice);
+  await w.advance(500);
+  await login;
+  const stored = w.storedRt();
+  expect(stored).not.toBeNull();
+  await w.advance(3_000); // a hears the refusal, then the login
+  expect(a!.getState().status).toBe('authenticated');
+  expect(w.storedRt()).toBe(stored); // before: a removed it as its own
+  const again = a!.refresh();
+  await w.advance(500);
+  await again;
+  expect(a!.getState().status).toBe('authenticated');
+  expect(b!.getState().status).toBe('authenticated');
+  expect(w.violations).toEqual([]);
+});
+
+it('storage mode: tokens that expired while the TokenStorage wrote their rotated refresh token (the device clock jumped) are refreshed again before a caller gets one (fix 49)', async () => {
+  const {
+    w,
+    tabs: [a],
+  } = await setup({ mode: 'storage', lifetime: 20 });
+  w.storageDelay = 50;
+  const refreshed = a!.refresh();
+  await w.advance(80); // read, sent, answered; the rotated refresh token is being written
+  expect(w.sent.filter((s) => s.kind === 'refresh')).toHaveLength(1);
+  const token = a!.getAccessToken(); // joins that refresh
+  w.jump(HOUR);
+  await w.advance(2_000);
+  await refreshed;
+  const issued = w.issued.get((await token) as string);
+  expect(Date.now()).toBeLessThan((issued?.deliveredAt as number) + (issued?.lifetimeMs as number));
+  expect(w.sent.filter((s) => s.kind === 'refresh')).toHaveLength(2);
+  expect(a!.getState().status).toBe('authenticated');
 });

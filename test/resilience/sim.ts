@@ -94,7 +94,8 @@ export interface Decision {
 }
 
 export interface WorldOptions {
-  mode: 'cookie' | 'memory';
+  /** Where the refresh token lives: the browser's cookie jar, each tab's memory, or a `TokenStorage` the tabs share. */
+  mode: 'cookie' | 'memory' | 'storage';
   /**
    * 'latent': BroadcastChannel messages race everything else (timers of 0–7 ms). 'ordered': a message posted
    * while holding the refresh lock arrives before the next tab gets the lock (microtask delivery). Memory mode
@@ -229,6 +230,22 @@ export class World {
   readonly sessions = new Map<string, Session>();
   /** The browser's HttpOnly refresh cookie (cookie mode), shared by its tabs. */
   jar: string | null = null;
+  /**
+   * Storage mode: the `TokenStorage` the tabs share (a browser extension's `chrome.storage.local`, IndexedDB), whose
+   * calls take a turn of the event loop (0–3 ms), as such storages do.
+   */
+  readonly stored = new Map<string, string>();
+  readonly tokenStorage = {
+    get: (key: string) => this.after(() => this.stored.get(key) ?? null),
+    set: (key: string, value: string) => this.after(() => void this.stored.set(key, value)),
+    remove: (key: string) => this.after(() => void this.stored.delete(key)),
+  };
+  /** Storage mode: how long each `TokenStorage` call takes (ms), where a script sets it; else 0–3 ms. */
+  storageDelay?: number;
+  private after<T>(read: () => T): Promise<T> {
+    const ms = this.storageDelay ?? Math.floor(this.rand() * 4);
+    return new Promise((resolve) => this.later(ms, () => resolve(read())));
+  }
   faults: Fault[] = [];
   sticky: Fault | null = null;
   retryAfter = 5;
@@ -387,8 +404,12 @@ export class World {
   /** Sessions the user logged out of that the server still honours and the browser can still reach. */
   zombies(): string[] {
     if (this.logoutLost) return [];
-    // Reachable: cookie mode, the jar's; memory mode, the last one handed to the tabs (older ones' tokens are dropped).
-    const reachable = this.mode === 'cookie' ? this.sessionOf(this.jar)?.[0] : this.lastGranted;
+    // Reachable: cookie mode, the jar's; storage mode, the stored one's; memory mode, the last one handed to the tabs
+    // (older ones' tokens are dropped).
+    const reachable =
+      this.mode === 'memory'
+        ? this.lastGranted
+        : this.sessionOf(this.mode === 'cookie' ? this.jar : this.storedRt())?.[0];
     return [...this.sessions].filter(([sid, s]) => sid === reachable && s.alive && s.loggedOut).map(([sid]) => sid);
   }
 
@@ -493,9 +514,14 @@ export class World {
       access_token: access,
       token_type: 'Bearer',
       expires_in: this.lifetime,
-      ...(this.mode === 'memory' ? { refresh_token: session.rt } : {}),
+      ...(this.mode === 'cookie' ? {} : { refresh_token: session.rt }),
     };
     return { status: 200, body: JSON.stringify(body), access, rt: session.rt };
+  }
+
+  /** Storage mode: the refresh token the shared `TokenStorage` holds now. */
+  storedRt(): string | null {
+    return this.stored.get('keycard.refresh_token') ?? null;
   }
 
   private sessionOf(rt: string | null): [string, Session] | undefined {
@@ -600,9 +626,10 @@ export class World {
           // A superseded login decides nothing; one a logout superseded must not outlive it on the server either.
           // A login a logout superseded decides nothing, and must not outlive it on the server. (A logout in
           // another tab: in memory mode that tab never held this session's refresh token, and the tab that did
-          // drops it, so nobody can reach the session any more; in cookie mode the logout's own call ends it.)
+          // drops it, so nobody can reach the session any more; in cookie mode the logout's own call ends it; in
+          // storage mode the login's tab may have stored its refresh token, and ends the session itself.)
           const by = this.superseded.get(call);
-          if (by === 'logout' || (by === 'raced' && this.mode === 'cookie')) session.loggedOut = true;
+          if (by === 'logout' || (by === 'raced' && this.mode !== 'memory')) session.loggedOut = true;
           this.granted(sent, reply.access, reply.rt, by ? null : sid);
         },
       };
