@@ -2,15 +2,10 @@
 // refresh token is one value for every tab, so a tab acting on another tab's news must never clear or revoke a refresh
 // token it does not know. Two tabs of one Chromium profile load the core (bundled from src/) from the reference server
 // (refresh tokens in the JSON body); the shared storage here is the page's `localStorage`, the test's choice, not keycard's.
-import { build } from 'esbuild';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, CHROMIUM_ARGS as ARGS } from './chromium';
+import { CHROMIUM, openBrowser } from './chromium';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const KEY = 'keycard.refresh_token';
 const PAGE = `<!doctype html><meta charset="utf-8"><script src="/keycard.js"></script>
 <script>window.auth = keycard.createAuthClient({
@@ -44,42 +39,18 @@ const HOLD = () => {
 const alice = { username: 'alice', password: 'wonderland' };
 
 type Page = import('playwright-core').Page;
-let dir: string;
 let close: (() => Promise<void>) | undefined;
 let url: string;
 let context: import('playwright-core').BrowserContext;
 
 describe.skipIf(!existsSync(CHROMIUM))('tabs sharing a TokenStorage (Chromium)', () => {
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'keycard-storage-'));
-    await build({
-      entryPoints: [join(ROOT, 'src/index.ts')],
-      bundle: true,
-      format: 'iife',
-      globalName: 'keycard',
-      platform: 'browser',
-      outfile: join(dir, 'keycard.js'),
-      logLevel: 'silent',
-    });
-    writeFileSync(join(dir, 'index.html'), PAGE);
-    const { createServer } = await import(pathToFileURL(join(ROOT, 'examples/server/index.mjs')).href);
     // No reuse grace: a refresh token presented again after its rotation revokes the session.
-    const server = await createServer({
+    ({ url, context, close } = await openBrowser(PAGE, {
       tokenLifetime: 300,
       refreshTokenMode: 'body',
       refreshTokenReuseGrace: 0,
-      staticDir: dir,
-    });
-    url = server.url;
-    const { chromium } = await import('playwright-core');
-    const profile = mkdtempSync(join(tmpdir(), 'keycard-storage-profile-'));
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS });
-    close = async () => {
-      await context.close();
-      await server.close();
-      rmSync(profile, { recursive: true, force: true });
-      rmSync(dir, { recursive: true, force: true });
-    };
+    }));
   }, 60_000);
   afterAll(() => close?.());
 

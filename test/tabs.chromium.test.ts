@@ -2,51 +2,23 @@
 // from the reference server; one tab's monotonic clock is two hours behind (as after a laptop's sleep: it stops on
 // macOS and Linux, w3c/hr-time#115), simulated by shifting its `performance.now`. Tabs must still obey each other's
 // logout and never block their own login (API.md Cross-tab).
-import { build } from 'esbuild';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, CHROMIUM_ARGS as ARGS } from './chromium';
+import { CHROMIUM, openBrowser } from './chromium';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PAGE = `<!doctype html><meta charset="utf-8"><script src="/keycard.js"></script>
 <script>window.auth = keycard.createAuthClient({ baseUrl: location.origin });</script>`;
 const BEHIND = `{ const now = performance.now.bind(performance); performance.now = () => now() - 7_200_000; }`;
 const alice = { username: 'alice', password: 'wonderland' };
 
 type Page = import('playwright-core').Page;
-let dir: string;
 let close: (() => Promise<void>) | undefined;
 let url: string;
 let context: import('playwright-core').BrowserContext;
 
 describe.skipIf(!existsSync(CHROMIUM))('tabs whose clocks disagree (Chromium)', () => {
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'keycard-skew-'));
-    await build({
-      entryPoints: [join(ROOT, 'src/index.ts')],
-      bundle: true,
-      format: 'iife',
-      globalName: 'keycard',
-      platform: 'browser',
-      outfile: join(dir, 'keycard.js'),
-      logLevel: 'silent',
-    });
-    writeFileSync(join(dir, 'index.html'), PAGE);
-    const { createServer } = await import(pathToFileURL(join(ROOT, 'examples/server/index.mjs')).href);
-    const server = await createServer({ tokenLifetime: 300, refreshTokenMode: 'cookie', staticDir: dir });
-    url = server.url;
-    const { chromium } = await import('playwright-core');
-    const profile = mkdtempSync(join(tmpdir(), 'keycard-skew-profile-'));
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS });
-    close = async () => {
-      await context.close();
-      await server.close();
-      rmSync(profile, { recursive: true, force: true });
-      rmSync(dir, { recursive: true, force: true });
-    };
+    ({ url, context, close } = await openBrowser(PAGE, { tokenLifetime: 300, refreshTokenMode: 'cookie' }));
   }, 60_000);
   afterAll(() => close?.());
 
