@@ -61,8 +61,9 @@ export function createRefreshTokenStore(
     async drop() {
       const mine = known;
       // Not atomic (a TokenStorage has no compare-and-set): a token another tab stores between the read and the removal
-      // (one storage round trip) is lost. Tabs store one only in the lane, when a refresh or a login is answered.
-      if ((await store.get()) === mine) await store.set(null);
+      // (one storage round trip) is lost. Tabs store one only in the lane, when a refresh or a login is answered. A tab
+      // that knows none removes none: an empty read says nothing of a login storing one a moment later (seed 20261141).
+      if (mine !== null && (await store.get()) === mine) await store.set(null);
       return mine;
     },
     async set(next) {

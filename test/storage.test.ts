@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { memoryStorage } from 'keycard';
+import { memoryStorage, type TokenStorage } from 'keycard';
 import { createRefreshTokenStore } from '../src/storage';
 
 const KEY = 'keycard.refresh_token';
@@ -21,6 +21,21 @@ describe("drop(): another tab's news ended the session", () => {
     await a.set('rt-a');
     expect(await createRefreshTokenStore(shared).drop()).toBeNull();
     expect(shared.get(KEY)).toBe('rt-a');
+  });
+
+  it('a tab that never read or wrote one removes nothing, though a read would find the storage empty and another tab stores one just after', async () => {
+    const map = new Map<string, string>();
+    // Reads what is there when asked, answers a turn of the event loop later (IndexedDB, chrome.storage).
+    const slow: TokenStorage = {
+      get: (key) => new Promise((resolve) => setTimeout(resolve, 0, map.get(key) ?? null)),
+      set: (key, value) => void map.set(key, value),
+      remove: (key) => void map.delete(key),
+    };
+    const [a, b] = [createRefreshTokenStore(slow), createRefreshTokenStore(slow)];
+    const dropped = b.drop();
+    await a.set('rt-login'); // another tab's login, while b's read (of an empty storage) is out
+    expect(await dropped).toBeNull();
+    expect(map.get(KEY)).toBe('rt-login'); // the storage model's seed 20261141 (history 1,184): it was removed
   });
 
   it("memory mode: the tab's own refresh token, forgotten; cookie mode: nothing to forget", async () => {

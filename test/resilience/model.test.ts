@@ -83,6 +83,7 @@ const stats = {
   expiredSends: 0,
   stateChecks: 0,
   logoutLost: 0,
+  loginLost: 0,
   /** Histories that ever opened a second tab. */
   twoTabs: 0,
   /** Histories that had three tabs open at once (the three-tab variants). */
@@ -206,6 +207,9 @@ class Real {
     if (tab) this.world.note(`tab ${tab.id} closes`);
     // A logout still telling the server is cut off: the server may never hear of it.
     if (this.calls.some((c) => c.tab === tab && c.kind === 'logout' && !c.settled)) this.world.logoutLost = true;
+    const answered = (c: Call) => c.kind === 'login' && !c.settled && this.world.answeredLogins.has(c.id as string);
+    if (this.world.mode === 'storage' && this.calls.some((c) => c.tab === tab && answered(c)))
+      this.world.loginLost = true;
     this.tabs[slot]?.client.dispose();
     this.tabs[slot] = null;
   }
@@ -310,6 +314,7 @@ class Real {
         `the user logged out, but the server still honours session(s) ${zombies.join(', ')}${history(this.world)}`,
       );
     this.loseOrphans();
+    if (this.world.loginLost) return;
     const decision = this.world.decision();
     for (const tab of this.tabs.filter((t): t is Tab => t !== null)) {
       const state: AuthState = tab.client.getState();
@@ -356,6 +361,7 @@ class Real {
     ).length;
     stats.expiredSends += world.expiredSends;
     if (world.logoutLost) stats.logoutLost++;
+    if (world.loginLost) stats.loginLost++;
     if (this.ids > 1) stats.twoTabs++;
     if (this.mostOpen >= 3) stats.threeTabs++;
     world.faults = [];
@@ -857,6 +863,14 @@ const PINNED: Array<[string, number, string, string?]> = [
   // Fix 49: the device clock jumped an hour while a TokenStorage wrote a refresh's rotated token: the tokens adopted
   // had expired, and a getAccessToken() that had joined the refresh handed one out.
   ['storage', 20261128, '11279:30:30:30:31:33:44:44:44', 'FeP:F'],
+  // Fix 48's first version: a tab that had never read the storage, hearing a logout, read it empty and removed what was
+  // there a moment later: the login just stored after that logout.
+  [
+    'storage',
+    20261141,
+    '1183:17:14:25:24:28:28:33:38:38:16:38:47:43:46:40:39:39:39:39:39:39:41:42:40:40:40:40:40:42:41:41:41:41:41:41:43:42:41:43:42:41:41:43:43:43:42:42:45:42:42:42:42',
+    'SAMABA//////////c:V/f',
+  ],
 ];
 it.each(PINNED)('keeps every invariant in the pinned history: %s, seed %i', async (variant, seed, path, replay) => {
   await fc.assert(histories(variant, replay), { seed, path, endOnFailure: true });

@@ -380,6 +380,14 @@ export class World {
 
   /** Some logout never reached the server (offline, or cut off by dispose): its session may rightly live on. */
   logoutLost = false;
+  /**
+   * Storage mode: a tab closed between its login's answer and its news to the other tabs (the refresh token is stored
+   * first, which takes a turn of the event loop). The session is in the storage, but the open tabs learn of it only at
+   * their next restore (RESILIENCE.md, known limits): their states are not checked from then on.
+   */
+  loginLost = false;
+  /** The login() calls (the `call` of their credentials) whose answer reached their tab. */
+  readonly answeredLogins = new Set<string>();
   /** API requests that carried a token the client knew to be expired (allowed only while refreshes fail). */
   expiredSends = 0;
   /** Scripted scenarios: a fixed latency per request (undefined: the seeded one), a fixed message delay. */
@@ -623,7 +631,7 @@ export class World {
         status: 200,
         body: reply.body,
         onDeliver: () => {
-          // A superseded login decides nothing; one a logout superseded must not outlive it on the server either.
+          this.answeredLogins.add(call);
           // A login a logout superseded decides nothing, and must not outlive it on the server. (A logout in
           // another tab: in memory mode that tab never held this session's refresh token, and the tab that did
           // drops it, so nobody can reach the session any more; in cookie mode the logout's own call ends it; in
