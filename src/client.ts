@@ -283,7 +283,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
           if (s.epoch === start.epoch && !cookie && next.refreshToken) await refreshTokens.set(next.refreshToken);
           apply(decide(s, { type: 'refreshed', tokens: next, at, epoch: start.epoch }), trigger);
           // Expired by the time it was stored (the device slept, or its clock jumped, while a TokenStorage wrote the
-          // rotated refresh token): refresh once more, in this turn of the lane, rather than hand it out (storage model).
+          // rotated refresh token): refresh once more, in this turn of the lane, rather than hand it out (fix 49).
           return again && s.tokens === next && Date.now() >= (expiresAt(next) ?? Infinity) ? task(false, false) : OK;
         }
         if ('none' in verdict) {
