@@ -50,7 +50,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   const timeoutMs = Math.min(Math.max(1, msOf('timeout', 10)), 2 ** 31 - 1);
   const getFetch = () => options.fetch ?? globalThis.fetch;
   const allowed = createOriginPolicy(options.apiOrigins, options.baseUrl);
-  const refreshTokens = createRefreshTokenStore(options.refreshToken, options.storageKey);
+  const refreshTokens = createRefreshTokenStore(options.refreshToken, options.storageKey, timeoutMs);
   const cookie = refreshTokens.mode === 'cookie';
   const memory = refreshTokens.mode === 'memory';
   const backendOptions: JsonBackendOptions = {

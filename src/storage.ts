@@ -25,6 +25,7 @@ export interface RefreshTokenStore {
 export function createRefreshTokenStore(
   option: 'cookie' | 'memory' | TokenStorage = 'cookie',
   key = 'keycard.refresh_token',
+  timeoutMs = 10_000,
 ): RefreshTokenStore {
   const none = async () => undefined;
   if (option === 'cookie') return { mode: 'cookie', get: none, set: none, drop: none };
@@ -47,11 +48,21 @@ export function createRefreshTokenStore(
   if (typeof storage?.remove !== 'function')
     throw new TypeError("keycard: refreshToken must be 'cookie', 'memory' or a TokenStorage");
   let known: string | null = null; // the refresh token this tab last read or wrote
+  // A storage that never answers (a broken adapter, a keychain that waits for an unlock) would hold the lane, and every
+  // login and refresh queued behind it, for good: each call fails after the client's timeout, as if it had thrown.
+  const bounded = <T>(call: T | PromiseLike<T>): Promise<T> =>
+    new Promise((resolve, reject) => {
+      // Rejects with what get() and set() catch, whose warning names its kind only.
+      const timer = setTimeout(() => reject({ name: 'TimeoutError' }), timeoutMs);
+      Promise.resolve(call)
+        .then(resolve, reject)
+        .finally(() => clearTimeout(timer));
+    });
   const store: RefreshTokenStore = {
     mode: 'storage',
     async get() {
       try {
-        const value = await storage.get(key);
+        const value = await bounded(storage.get(key));
         return (known = typeof value === 'string' && value ? value : null);
       } catch (error) {
         warnOnce(`TokenStorage.get failed (${scrubbed(error).name}): no session`);
@@ -69,7 +80,7 @@ export function createRefreshTokenStore(
     async set(next) {
       known = next;
       try {
-        await (next === null ? storage.remove(key) : storage.set(key, next));
+        await bounded(next === null ? storage.remove(key) : storage.set(key, next));
       } catch (error) {
         warnOnce(`TokenStorage.${next === null ? 'remove' : 'set'} failed (${scrubbed(error).name})`);
       }

@@ -82,7 +82,10 @@ export interface AuthClientOptions {
    * endpoint's URL), so clients of different auth servers never share tokens; outside browsers, off.
    */
   channel?: string | false;
-  /** Seconds an auth endpoint request (login, refresh, logout) may take before it counts as a network failure. Default 10. */
+  /**
+   * Seconds an auth endpoint request (login, refresh, logout) may take before it counts as a network failure; each
+   * `TokenStorage` call gets as long, then counts as failed. Default 10.
+   */
   timeout?: number;
   /** Key under which a `TokenStorage` keeps the refresh token. Default `'keycard.refresh_token'`. */
   storageKey?: string;

@@ -228,6 +228,33 @@ describe('restore', () => {
     );
   });
 
+  it("a TokenStorage that never answers fails each call after the client's timeout, so nothing waits on it for good", async () => {
+    const backend = mockBackend();
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    warn.mockClear(); // the spy may be an earlier test's
+    const never = () => new Promise<never>(() => {});
+    const auth = make({ refreshToken: { get: never, set: never, remove: never }, timeout: 5 });
+    const restoring = auth.restore();
+    await vi.advanceTimersByTimeAsync(4_999);
+    expect(auth.getState().status).toBe('initializing'); // still waiting on the storage
+    await vi.advanceTimersByTimeAsync(1); // the read failed: no session, so the (also silent) storage is cleared
+    expect(auth.getState()).toMatchObject({ status: 'unauthenticated', error: null });
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(await restoring).toMatchObject({ status: 'unauthenticated', error: null });
+    // A login queued behind it in the lane, and its own write, wait no longer than that either.
+    const login = auth.login(alice);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect((await login).status).toBe('authenticated');
+    expect(backend.refreshes).toBe(0);
+    expect(new Set(warn.mock.calls.map((args) => args.join(' ')))).toEqual(
+      new Set([
+        '[keycard] TokenStorage.get failed (TimeoutError): no session',
+        '[keycard] TokenStorage.remove failed (TimeoutError)',
+        '[keycard] TokenStorage.set failed (TimeoutError)',
+      ]),
+    );
+  });
+
   it('a network failure settles unauthenticated with a network error, then a retry signs in', async () => {
     const backend = mockBackend();
     backend.refreshReply = () => HttpResponse.error();
