@@ -10,6 +10,7 @@ const make = useClients();
 beforeEach(() => vi.useFakeTimers({ now: Date.UTC(2026, 0, 1, 12) }));
 afterEach(() => {
   vi.useRealTimers();
+  vi.restoreAllMocks(); // console spies included: a test sees only its own warnings
 });
 
 describe('login', () => {
@@ -231,7 +232,6 @@ describe('restore', () => {
   it("a TokenStorage that never answers fails each call after the client's timeout, so nothing waits on it for good", async () => {
     const backend = mockBackend();
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
-    warn.mockClear(); // the spy may be an earlier test's
     const never = () => new Promise<never>(() => {});
     const auth = make({ refreshToken: { get: never, set: never, remove: never }, timeout: 5 });
     const restoring = auth.restore();

@@ -54,30 +54,36 @@ describe.skipIf(!existsSync(CHROMIUM))('tabs sharing a TokenStorage (Chromium)',
   }, 60_000);
   afterAll(() => close?.());
 
-  /** Two fresh tabs and an empty storage; the second one's channel can be held (HOLD) and its clock moved (MOVABLE). */
+  /** Two fresh tabs, signed in; the second one's channel can be held (HOLD) and its clock moved (MOVABLE). */
   async function tabs(): Promise<[Page, Page]> {
     const pages: [Page, Page] = [await context.newPage(), await context.newPage()];
     await pages[1].addInitScript(HOLD);
     await pages[1].addInitScript(MOVABLE);
     for (const page of pages) await page.goto(`${url}/`);
     await pages[0].evaluate((key) => localStorage.removeItem(key), KEY);
+    // Signed in in the first, which the second hears.
+    expect(await login(pages[0])).toBe('authenticated');
+    await settled(pages[1], 'authenticated');
     return pages;
   }
   const status = (page: Page) => page.evaluate(() => auth.getState().status);
   const stored = (page: Page) => page.evaluate((key) => localStorage.getItem(key), KEY);
   const settled = (page: Page, want: string) => expect.poll(() => status(page), { timeout: 5000 }).toBe(want);
-  const refresh = (page: Page) =>
-    page.evaluate(() =>
-      auth.refresh().then(
-        (s) => s.status,
-        (e: Error) => `${e.name}: ${e.message}`,
-      ),
+  /** What a call settles with: the state's status, or the error's name and message. */
+  const outcome = (page: Page, call: 'login' | 'refresh') =>
+    page.evaluate(
+      ([name, c]) =>
+        (name === 'login' ? auth.login(c) : auth.refresh()).then(
+          (s) => s.status,
+          (e: Error) => `${e.name}: ${e.message}`,
+        ),
+      [call, alice] as const,
     );
+  const login = (page: Page) => outcome(page, 'login');
+  const refresh = (page: Page) => outcome(page, 'refresh');
 
   it('tabs take turns with the one refresh token: each refresh sends the one the last stored, and a logout signs out both and empties the storage', async () => {
     const [a, b] = await tabs();
-    await a.evaluate((c) => auth.login(c), alice);
-    await settled(b, 'authenticated');
     const first = await stored(a);
     expect(first).toEqual(expect.any(String));
     // Rotated by b, then used by a: a refresh token presented again would revoke the session (reuse detection).
@@ -93,12 +99,10 @@ describe.skipIf(!existsSync(CHROMIUM))('tabs sharing a TokenStorage (Chromium)',
 
   it("a tab that hears a logout late, after a new login stored its refresh token, leaves that token alone: the new session's next refresh succeeds", async () => {
     const [a, b] = await tabs();
-    await a.evaluate((c) => auth.login(c), alice);
-    await settled(b, 'authenticated');
     // b is slow to hear (a busy or frozen tab): the logout and the new login reach it only after the login stored its token.
     await b.evaluate(() => hold());
     await a.evaluate(() => auth.logout());
-    expect(await a.evaluate((c) => auth.login(c).then((s) => s.status), alice)).toBe('authenticated');
+    expect(await login(a)).toBe('authenticated');
     const fresh = await stored(a);
     expect(fresh).toEqual(expect.any(String));
     await b.evaluate(() => release());
@@ -112,8 +116,6 @@ describe.skipIf(!existsSync(CHROMIUM))('tabs sharing a TokenStorage (Chromium)',
 
   it("a tab whose refresh went first and heard the logout late ends its own session at the server, not the new login's", async () => {
     const [a, b] = await tabs();
-    await a.evaluate((c) => auth.login(c), alice);
-    await settled(b, 'authenticated');
     await new Promise((r) => setTimeout(r, 500)); // past a's news lock: b's refresh below asks a nothing (no ping)
     // b's clock jumps two hours ahead, unheard by a, so b's refresh is stamped after a's logout (rule T2's `tell`).
     await b.evaluate(() => (hold(), Object.assign(window, { ahead: 7_200_000 })));
@@ -132,7 +134,7 @@ describe.skipIf(!existsSync(CHROMIUM))('tabs sharing a TokenStorage (Chromium)',
     await a.evaluate(() => auth.logout());
     expect(await b.evaluate(() => refreshed.then((s) => s.status))).toBe('authenticated');
     const rotated = await stored(b);
-    expect(await a.evaluate((c) => auth.login(c).then((s) => s.status), alice)).toBe('authenticated');
+    expect(await login(a)).toBe('authenticated');
     const fresh = await stored(a);
     await b.evaluate(() => release());
     // b hears the logout, which its refresh outlived by the stamps: b ends that session at the server with the refresh

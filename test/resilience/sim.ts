@@ -242,9 +242,9 @@ export class World {
   };
   /** Storage mode: how long each `TokenStorage` call takes (ms), where a script sets it; else 0–3 ms. */
   storageDelay?: number;
-  private after<T>(read: () => T): Promise<T> {
+  private after<T>(call: () => T): Promise<T> {
     const ms = this.storageDelay ?? Math.floor(this.rand() * 4);
-    return new Promise((resolve) => this.later(ms, () => resolve(read())));
+    return new Promise((resolve) => this.later(ms, () => resolve(call())));
   }
   faults: Fault[] = [];
   sticky: Fault | null = null;
