@@ -261,7 +261,10 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
           return { ok: true, later: Math.min(SETTLE_MS, left / 4) };
         let start = s;
         const at = clock.now();
-        let token = cookie ? undefined : await refreshTokens.get();
+        // A TokenStorage that failed to read (locked, slow) with no token to stand in: retried like a network failure.
+        let failed: AuthError | undefined;
+        const read = () => refreshTokens.get().catch((error: AuthError) => ((failed = error), null));
+        let token = cookie ? undefined : await read();
         // Memory mode, no refresh token yet, after another tab held the lane: that tab answers a new tab's sync once
         // its lane is empty, i.e. just after its release. Give the hand-over a moment.
         if (token === null && memory && waited && !gone()) await pause(SETTLE_MS / 10, (stop) => (handed = stop));
@@ -269,13 +272,16 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
         if (token === null && s.tokens !== start.tokens) {
           if (delivered()) return OK;
           start = s; // the session handed over is the one this refresh is about
-          token = await refreshTokens.get();
+          failed = undefined;
+          token = await read();
         }
         const asked = token !== null;
         if (asked) flight.sent();
-        const verdict: Verdict = asked
-          ? await classify(backend.refresh(token as string | undefined, lifetime.signal), backend, 'refresh')
-          : { none: null };
+        const verdict: Verdict = failed
+          ? { error: failed }
+          : asked
+            ? await classify(backend.refresh(token as string | undefined, lifetime.signal), backend, 'refresh')
+            : { none: null };
         if (gone()) return disposed();
         if ('tokens' in verdict) {
           const next = verdict.tokens;
@@ -427,7 +433,8 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     },
 
     async logout() {
-      const held = refreshTokens.get();
+      // A failed read (nothing to tell the server) still removes what the storage holds.
+      const held = refreshTokens.get().catch(() => null);
       apply(decide(s, { type: 'logout', at: clock.now() }), 'manual');
       outHere = s.outAt;
       if (gone()) return;

@@ -1,11 +1,14 @@
 import type { TokenStorage } from './types';
 import { warnOnce } from './env';
-import { scrubbed } from './errors';
+import { asAuthError, scrubbed } from './errors';
 
 /** Where the refresh token lives; in cookie mode JavaScript never holds it at all. */
 export interface RefreshTokenStore {
   readonly mode: 'cookie' | 'memory' | 'storage';
-  /** The refresh token, or null when none is held (cookie mode: undefined, the browser holds it). */
+  /**
+   * The refresh token, or null when none is held (cookie mode: undefined, the browser holds it). When a `TokenStorage`
+   * read fails: the one this tab last read or wrote, else a rejection with a `network` {@link AuthError}.
+   */
   get(): Promise<string | null | undefined>;
   set(token: string | null): Promise<void>;
   /**
@@ -19,8 +22,9 @@ export interface RefreshTokenStore {
 /**
  * The refresh-token modes of `AuthClientOptions.refreshToken`. A failing
  * `TokenStorage` is reported by the kind of error it threw (its name, when it
- * looks like one: never its text, which may quote the value) and treated as
- * empty, so a broken keychain signs the user out instead of crashing the app.
+ * looks like one: never its text, which may quote the value). A failed write
+ * or removal is passed over; a failed read is never taken for "no session"
+ * (see `get`), so a broken keychain neither crashes the app nor signs it out.
  */
 export function createRefreshTokenStore(
   option: 'cookie' | 'memory' | TokenStorage = 'cookie',
@@ -58,23 +62,29 @@ export function createRefreshTokenStore(
         .then(resolve, reject)
         .finally(() => clearTimeout(timer));
     });
+  const read = async () => {
+    const value = await bounded(storage.get(key));
+    return (known = typeof value === 'string' && value ? value : null);
+  };
+  const failed = (call: string, error: unknown) => warnOnce(`TokenStorage.${call} failed (${scrubbed(error).name})`);
   const store: RefreshTokenStore = {
     mode: 'storage',
-    async get() {
-      try {
-        const value = await bounded(storage.get(key));
-        return (known = typeof value === 'string' && value ? value : null);
-      } catch (error) {
-        warnOnce(`TokenStorage.get failed (${scrubbed(error).name}): no session`);
-        return null;
-      }
-    },
+    // A read that fails is not "no session": a keychain locked until the device's first unlock (an app started in the
+    // background) or a slow one would then sign the user out, and the refusal path would remove their refresh token.
+    // The token this tab last read or wrote stands in; with none, it is a transient failure, retried like a network one.
+    get: () =>
+      read().catch((error) => {
+        failed('get', error);
+        if (known !== null) return known;
+        throw asAuthError(error, 'network', 'TokenStorage.get failed');
+      }),
     async drop() {
       const mine = known;
       // Not atomic (a TokenStorage has no compare-and-set): a token another tab stores between the read and the removal
       // (one storage round trip) is lost. Tabs store one only in the lane, when a refresh or a login is answered. A tab
       // that knows none removes none: an empty read says nothing of a login storing one a moment later (seed 20261141).
-      if (mine !== null && (await store.get()) === mine) await store.set(null);
+      // Nor does a failed read: the token it leaves is one the server ended, and its next reader's refusal clears it.
+      if (mine !== null && (await read().catch(() => null)) === mine) await store.set(null);
       return mine;
     },
     async set(next) {
@@ -82,7 +92,7 @@ export function createRefreshTokenStore(
       try {
         await bounded(next === null ? storage.remove(key) : storage.set(key, next));
       } catch (error) {
-        warnOnce(`TokenStorage.${next === null ? 'remove' : 'set'} failed (${scrubbed(error).name})`);
+        failed(next === null ? 'remove' : 'set', error);
       }
     },
   };

@@ -3,7 +3,10 @@ import type { AuthBackend, JsonBackendOptions } from './backend';
 
 /**
  * Where the refresh token lives when it is not an HttpOnly cookie, e.g. an
- * adapter over expo-secure-store or react-native-keychain.
+ * adapter over expo-secure-store or react-native-keychain. Each call may take
+ * up to the client's `timeout`. A `get` that throws or times out (a keychain
+ * locked until the first unlock) is never taken for "no session": the client
+ * uses the token it last read or wrote, or retries as after a network failure.
  *
  * @example
  * const storage: TokenStorage = {

@@ -191,7 +191,7 @@ describe('restore', () => {
       );
   });
 
-  it('a TokenStorage that throws is reported once per call, never with what it threw, and treated as empty', async () => {
+  it('a TokenStorage that throws is reported once per call, never with what it threw; a failed read is no sign-out', async () => {
     const backend = mockBackend();
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     const secret = 'rt-in-what-the-keychain-threw';
@@ -214,19 +214,57 @@ describe('restore', () => {
       },
     };
     const auth = make({ refreshToken: broken });
-    expect(await auth.restore()).toMatchObject({ status: 'unauthenticated', error: null });
+    // Not "no session": a transient failure, with its kind as the cause, and retried.
+    const { status, error } = await auth.restore();
+    expect(status).toBe('unauthenticated');
+    expect(error).toMatchObject({
+      code: 'network',
+      message: 'TokenStorage.get failed',
+      cause: { name: 'SyntaxError' },
+    });
+    expect(JSON.stringify(error) + String(error?.cause)).not.toContain(secret);
     expect(backend.refreshes).toBe(0);
     expect((await auth.login(alice)).status).toBe('authenticated'); // not kept for the next start, still signed in
+    // Its refresh token stands in for the storage that can't be read.
+    expect((await auth.refresh()).status).toBe('authenticated');
+    expect(backend.refreshes).toBe(1);
     await auth.logout();
     expect(auth.getState().status).toBe('unauthenticated');
     const lines = warn.mock.calls.map((args) => args.join(' '));
     expect(new Set(lines)).toEqual(
       new Set([
-        '[keycard] TokenStorage.get failed (SyntaxError): no session',
+        '[keycard] TokenStorage.get failed (SyntaxError)',
         '[keycard] TokenStorage.set failed (Error)',
         '[keycard] TokenStorage.remove failed (Error)',
       ]),
     );
+  });
+
+  it('a TokenStorage read that fails at start-up (a keychain locked until first unlock) keeps the token and retries', async () => {
+    const backend = mockBackend();
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const storage = memoryStorage({ 'keycard.refresh_token': 'rt-stored' });
+    let locked = true;
+    const keychain = {
+      get: (key: string) => {
+        if (locked) throw Object.assign(new Error('User interaction is not allowed.'), { code: 'ERR_KEY_CHAIN' });
+        return storage.get(key);
+      },
+      set: storage.set,
+      remove: storage.remove,
+    };
+    const auth = make({ refreshToken: keychain });
+    expect(await auth.restore()).toMatchObject({ status: 'unauthenticated', error: { code: 'network' } });
+    expect(storage.size).toBe(1); // before, the failed read was "no session" and the refusal path removed the token
+    await vi.advanceTimersByTimeAsync(60_000); // backoff retries, still locked
+    expect(auth.getState().status).toBe('unauthenticated');
+    expect(backend.refreshes).toBe(0);
+    locked = false; // the user unlocks the device and the app comes to the foreground
+    auth.resume();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(auth.getState()).toMatchObject({ status: 'authenticated', error: null });
+    expect(backend.refreshes).toBe(1);
+    expect(await storage.get('keycard.refresh_token')).not.toBe('rt-stored'); // rotated and stored
   });
 
   it("a TokenStorage that never answers fails each call after the client's timeout, so nothing waits on it for good", async () => {
@@ -237,21 +275,16 @@ describe('restore', () => {
     const restoring = auth.restore();
     await vi.advanceTimersByTimeAsync(4_999);
     expect(auth.getState().status).toBe('initializing'); // still waiting on the storage
-    await vi.advanceTimersByTimeAsync(1); // the read failed: no session, so the (also silent) storage is cleared
-    expect(auth.getState()).toMatchObject({ status: 'unauthenticated', error: null });
-    await vi.advanceTimersByTimeAsync(5_000);
-    expect(await restoring).toMatchObject({ status: 'unauthenticated', error: null });
-    // A login queued behind it in the lane, and its own write, wait no longer than that either.
+    await vi.advanceTimersByTimeAsync(1); // the read failed: a transient failure, nothing removed
+    expect(auth.getState()).toMatchObject({ status: 'unauthenticated', error: { code: 'network' } });
+    expect(await restoring).toMatchObject({ status: 'unauthenticated', error: { cause: { name: 'TimeoutError' } } });
+    // A login queued behind a retry's read in the lane, and its own write, wait no longer than that either.
     const login = auth.login(alice);
-    await vi.advanceTimersByTimeAsync(5_000);
+    await vi.advanceTimersByTimeAsync(10_000);
     expect((await login).status).toBe('authenticated');
     expect(backend.refreshes).toBe(0);
     expect(new Set(warn.mock.calls.map((args) => args.join(' ')))).toEqual(
-      new Set([
-        '[keycard] TokenStorage.get failed (TimeoutError): no session',
-        '[keycard] TokenStorage.remove failed (TimeoutError)',
-        '[keycard] TokenStorage.set failed (TimeoutError)',
-      ]),
+      new Set(['[keycard] TokenStorage.get failed (TimeoutError)', '[keycard] TokenStorage.set failed (TimeoutError)']),
     );
   });
 

@@ -46,3 +46,40 @@ describe("drop(): another tab's news ended the session", () => {
     expect(await createRefreshTokenStore('cookie').drop()).toBeUndefined();
   });
 });
+
+describe('a TokenStorage read that fails (a locked keychain, a slow one): never taken for "no session"', () => {
+  const failing = (map: Map<string, string>, fail: () => boolean): TokenStorage => ({
+    get: (key) => {
+      if (fail()) throw new Error('locked');
+      return map.get(key) ?? null;
+    },
+    set: (key, value) => void map.set(key, value),
+    remove: (key) => void map.delete(key),
+  });
+
+  it('stands in the refresh token this tab last read or wrote; with none, rejects with a network AuthError', async () => {
+    let locked = true;
+    const store = createRefreshTokenStore(failing(new Map([[KEY, 'rt-stored']]), () => locked));
+    await expect(store.get()).rejects.toMatchObject({ code: 'network', cause: { name: 'Error' } });
+    locked = false;
+    expect(await store.get()).toBe('rt-stored');
+    locked = true;
+    expect(await store.get()).toBe('rt-stored');
+    await store.set('rt-rotated');
+    expect(await store.get()).toBe('rt-rotated');
+  });
+
+  it("drop() removes nothing it could not read: the token left is one the server ended, which its next reader's refusal clears", async () => {
+    let locked = false;
+    const map = new Map<string, string>();
+    const [a, b] = [
+      createRefreshTokenStore(failing(map, () => locked)),
+      createRefreshTokenStore(failing(map, () => false)),
+    ];
+    await a.set('rt-old');
+    await b.set('rt-login'); // another tab's login, unheard by a, whose read then fails
+    locked = true;
+    expect(await a.drop()).toBe('rt-old');
+    expect(map.get(KEY)).toBe('rt-login');
+  });
+});
