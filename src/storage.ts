@@ -7,7 +7,8 @@ export interface RefreshTokenStore {
   readonly mode: 'cookie' | 'memory' | 'storage';
   /**
    * The refresh token, or null when none is held (cookie mode: undefined, the browser holds it). When a `TokenStorage`
-   * read fails: the one this tab last read or wrote, else a rejection with a `network` {@link AuthError}.
+   * read fails: the one this tab last read or wrote, else a rejection with a `network` {@link AuthError}. After a
+   * failed write: the one this tab wrote, written again.
    */
   get(): Promise<string | null | undefined>;
   set(token: string | null): Promise<void>;
@@ -52,6 +53,9 @@ export function createRefreshTokenStore(
   if (typeof storage?.remove !== 'function')
     throw new TypeError("keycard: refreshToken must be 'cookie', 'memory' or a TokenStorage");
   let known: string | null = null; // the refresh token this tab last read or wrote
+  // A write (or removal) failed, so the storage lags behind `known`: a keychain locked while a refresh in the background
+  // rotated the token. Reading it back would hand the server the rotated-away token, which ends the session (reuse).
+  let unsaved = false;
   // A storage that never answers (a broken adapter, a keychain that waits for an unlock) would hold the lane, and every
   // login and refresh queued behind it, for good: each call fails after the client's timeout, as if it had thrown.
   const bounded = <T>(call: T | PromiseLike<T>): Promise<T> =>
@@ -72,14 +76,16 @@ export function createRefreshTokenStore(
     // A read that fails is not "no session": a keychain locked until the device's first unlock (an app started in the
     // background) or a slow one would then sign the user out, and the refusal path would remove their refresh token.
     // The token this tab last read or wrote stands in; with none, it is a transient failure, retried like a network one.
+    // After a failed write that token is the one to send: the write is tried again instead of a read.
     get: () =>
-      read().catch((error) => {
+      (unsaved ? store.set(known).then(() => known) : read()).catch((error) => {
         failed('get', error);
         if (known !== null) return known;
         throw asAuthError(error, 'network', 'TokenStorage.get failed');
       }),
     async drop() {
       const mine = known;
+      unsaved = false; // never write back what the session's end made worthless, over what another tab may store
       // Not atomic (a TokenStorage has no compare-and-set): a token another tab stores between the read and the removal
       // (one storage round trip) is lost. Tabs store one only in the lane, when a refresh or a login is answered. A tab
       // that knows none removes none: an empty read says nothing of a login storing one a moment later (seed 20261141).
@@ -91,7 +97,9 @@ export function createRefreshTokenStore(
       known = next;
       try {
         await bounded(next === null ? storage.remove(key) : storage.set(key, next));
+        unsaved = false;
       } catch (error) {
+        unsaved = true;
         failed(next === null ? 'remove' : 'set', error);
       }
     },

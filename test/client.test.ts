@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { delay, http, HttpResponse } from 'msw';
-import { AuthError, memoryStorage, type AuthEvent } from 'keycard';
-import { alice, API, BASE, mockBackend, server, useClients, useMsw } from './helpers';
+import { AuthError, memoryStorage, type AuthEvent, type TokenStorage } from 'keycard';
+import { alice, API, BASE, mockBackend, server, tokenResponse, useClients, useMsw } from './helpers';
 
 useMsw();
 
@@ -265,6 +265,43 @@ describe('restore', () => {
     expect(auth.getState()).toMatchObject({ status: 'authenticated', error: null });
     expect(backend.refreshes).toBe(1);
     expect(await storage.get('keycard.refresh_token')).not.toBe('rt-stored'); // rotated and stored
+  });
+
+  it('a rotated refresh token the TokenStorage failed to write is the one sent next, and written again, not the stale one', async () => {
+    const backend = mockBackend();
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const issued: string[] = [];
+    backend.refreshReply = () => {
+      const body = tokenResponse();
+      issued.push(body.refresh_token as string);
+      backend.valid.add(body.access_token);
+      return HttpResponse.json(body);
+    };
+    const storage = memoryStorage();
+    let locked = false;
+    const lockable = (call: () => unknown) => {
+      if (locked) throw new Error('User interaction is not allowed.');
+      return call();
+    };
+    const keychain: TokenStorage = {
+      get: (key) => lockable(() => storage.get(key)) as string | null,
+      set: (key, value) => void lockable(() => storage.set(key, value)),
+      remove: (key) => void lockable(() => storage.remove(key)),
+    };
+    const auth = make({ refreshToken: keychain });
+    await auth.login(alice);
+    const first = storage.get('keycard.refresh_token');
+    locked = true; // the screen locks; a background task's refresh rotates the token, which can't be stored
+    await vi.advanceTimersByTimeAsync(2_000);
+    await auth.refresh();
+    expect(storage.get('keycard.refresh_token')).toBe(first);
+    locked = false;
+    await vi.advanceTimersByTimeAsync(2_000);
+    await auth.refresh();
+    // Before, the read returned the stale token, and a server with reuse detection would have ended the session.
+    expect((backend.lastRefreshBody as { refresh_token: string }).refresh_token).toBe(issued[0]);
+    expect(storage.get('keycard.refresh_token')).toBe(issued[1]);
+    expect(auth.getState().status).toBe('authenticated');
   });
 
   it("a TokenStorage that never answers fails each call after the client's timeout, so nothing waits on it for good", async () => {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { memoryStorage, type TokenStorage } from 'keycard';
 import { createRefreshTokenStore } from '../src/storage';
 
@@ -48,6 +48,7 @@ describe("drop(): another tab's news ended the session", () => {
 });
 
 describe('a TokenStorage read that fails (a locked keychain, a slow one): never taken for "no session"', () => {
+  beforeEach(() => void vi.spyOn(console, 'warn').mockImplementation(() => {}));
   const failing = (map: Map<string, string>, fail: () => boolean): TokenStorage => ({
     get: (key) => {
       if (fail()) throw new Error('locked');
@@ -80,6 +81,31 @@ describe('a TokenStorage read that fails (a locked keychain, a slow one): never 
     await b.set('rt-login'); // another tab's login, unheard by a, whose read then fails
     locked = true;
     expect(await a.drop()).toBe('rt-old');
+    expect(map.get(KEY)).toBe('rt-login');
+  });
+
+  it("after a failed write, get() writes this tab's token again rather than read the stale one; drop() ends that", async () => {
+    const map = new Map([[KEY, 'rt-stale']]);
+    let [reads, writes] = [false, true]; // which calls fail
+    const plain = failing(map, () => reads);
+    const lockable: TokenStorage = {
+      ...plain,
+      set: (k, v) => (writes ? Promise.reject(new Error('locked')) : plain.set(k, v)),
+    };
+    const a = createRefreshTokenStore(lockable);
+    await a.set('rt-rotated');
+    expect(map.get(KEY)).toBe('rt-stale');
+    writes = false;
+    expect(await a.get()).toBe('rt-rotated');
+    expect(map.get(KEY)).toBe('rt-rotated');
+    // Once another tab's news ended the session, this tab's token is worthless: never written over another tab's.
+    writes = true;
+    await a.set('rt-ended');
+    map.set(KEY, 'rt-login'); // another tab's login
+    reads = true;
+    expect(await a.drop()).toBe('rt-ended');
+    [reads, writes] = [false, false];
+    expect(await a.get()).toBe('rt-login');
     expect(map.get(KEY)).toBe('rt-login');
   });
 });
