@@ -307,7 +307,7 @@ class Real {
   checkStates(): void {
     // A logout that never reached the server leaves it honouring the session: a restore may rightly sign a tab
     // back in while others stay out (RESILIENCE.md, known limits). Nothing to check about states from then on.
-    if (this.world.logoutLost) return;
+    if (this.world.lost()) return;
     const zombies = this.world.zombies();
     if (zombies.length > 0)
       expect.fail(
@@ -360,13 +360,14 @@ class Real {
       (c) => c && world.sent.filter((s) => s.call === c).length === 2,
     ).length;
     stats.expiredSends += world.expiredSends;
-    if (world.logoutLost) stats.logoutLost++;
+    if (world.lost()) stats.logoutLost++;
     if (world.loginLost) stats.loginLost++;
     if (this.ids > 1) stats.twoTabs++;
     if (this.mostOpen >= 3) stats.threeTabs++;
     world.faults = [];
     world.sticky = null;
     world.offline = false;
+    world.storageLocked = false;
     world.note('> finish: healed, online');
     for (let i = 0; i < 8; i++) await world.advance(10_000);
     // A proactive refresh may be under way right now: step until the world is quiet (latencies are < 50 ms).
@@ -636,8 +637,8 @@ const weightedFor = (slots: number, faults: Fault[]): Array<[number, fc.Arbitrar
     ],
   ];
 };
-const commandsFor = (slots: number, faults: Fault[]) =>
-  weightedFor(slots, faults).flatMap(([weight, arb]) => Array<fc.Arbitrary<Cmd>>(weight).fill(arb));
+const commandsFor = (slots: number, faults: Fault[], extra: Array<[number, fc.Arbitrary<Cmd>]> = []) =>
+  [...weightedFor(slots, faults), ...extra].flatMap(([weight, arb]) => Array<fc.Arbitrary<Cmd>>(weight).fill(arb));
 
 interface Variant {
   /** How many tabs can be open at once. */
@@ -648,6 +649,8 @@ interface Variant {
   ci: boolean;
   /** The refresh faults its histories draw from, where not all (KEYCARD_FAULTS overrides it). */
   faults?: Fault[];
+  /** Commands only this variant draws, after everyone's (so the other variants' histories stay as they were). */
+  commands?: Array<[number, fc.Arbitrary<Cmd>]>;
 }
 
 /**
@@ -723,6 +726,26 @@ const VARIANTS: Record<string, Variant> = {
       startTabs: threeTabs.startTabs,
     },
   },
+  // A phone: one app, killed and started again (closeTab, openTab), with secure storage that fails every call for a
+  // while (a keychain locked until the first unlock, or while the screen is locked). A failed read is never "no
+  // session", a failed write is written again rather than read back. One client: tabs sharing a storage whose writes
+  // fail would read what another tab could not store (RESILIENCE.md, known limits).
+  'storage, locked keychain': {
+    slots: 1,
+    faults: threeTabs.faults,
+    ci: true,
+    config: { mode: fc.constant('storage') },
+    commands: [
+      [
+        2,
+        fc
+          .boolean()
+          .map((locked) =>
+            onWorld(locked ? 'lockStorage' : 'unlockStorage', (r) => void (r.world.storageLocked = locked)),
+          ),
+      ],
+    ],
+  },
   'three tabs, skewed clocks': {
     slots: threeTabs.slots,
     faults: threeTabs.faults,
@@ -750,10 +773,10 @@ const config = (variant: string): fc.Arbitrary<Config> =>
 
 /** One variant's property: a history of commands from a random configuration, checked as it runs and at its end. */
 const histories = (variant: string, replayPath = REPLAY, count = () => {}) => {
-  const { slots, faults = FAULTS } = VARIANTS[variant] as Variant;
+  const { slots, faults = FAULTS, commands } = VARIANTS[variant] as Variant;
   return fc.asyncProperty(
     config(variant),
-    fc.commands(commandsFor(slots, process.env.KEYCARD_FAULTS ? FAULT_SET : faults), {
+    fc.commands(commandsFor(slots, process.env.KEYCARD_FAULTS ? FAULT_SET : faults, commands), {
       maxCommands: 40,
       size: 'max',
       replayPath,
@@ -871,6 +894,10 @@ const PINNED: Array<[string, number, string, string?]> = [
     '1183:17:14:25:24:28:28:33:38:38:16:38:47:43:46:40:39:39:39:39:39:39:41:42:40:40:40:40:40:42:41:41:41:41:41:41:43:42:41:43:42:41:41:43:43:43:42:42:45:42:42:42:42',
     'SAMABA//////////c:V/f',
   ],
+  // Fix 50: a TokenStorage read that failed (a locked keychain) was taken for "no session": signed out, token removed.
+  ['storage, locked keychain', 20261128, '53:6:0:1:0:2:1:3:5:4:3:8:11:11:15:0:0:0:0:0:11:3:7:9:7:7:6:6', 'IARG//Y:1B'],
+  // Fix 51: a rotated refresh token the locked storage failed to write lost to the stale one read back.
+  ['storage, locked keychain', 20261128, '53:30:29:33:12:19:25:0:8:15:40:41:0:0:0:0:0:0:0:0:0:7:7:6:8:6', 'IAWA//e:1B'],
 ];
 it.each(PINNED)('keeps every invariant in the pinned history: %s, seed %i', async (variant, seed, path, replay) => {
   await fc.assert(histories(variant, replay), { seed, path, endOnFailure: true });

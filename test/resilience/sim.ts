@@ -238,13 +238,26 @@ export class World {
   readonly tokenStorage = {
     get: (key: string) => this.after(() => this.stored.get(key) ?? null),
     set: (key: string, value: string) => this.after(() => void this.stored.set(key, value)),
-    remove: (key: string) => this.after(() => void this.stored.delete(key)),
+    remove: (key: string) => {
+      // A removal the locked storage refused leaves the session there for the next start to restore: a logout that
+      // can't forget (RESILIENCE.md, known limits), lost if the server still honours that session (see lost()).
+      const left = this.storageLocked ? this.sessionOf(this.storedRt()) : undefined;
+      if (left) this.stranded.add(left[0]);
+      return this.after(() => void this.stored.delete(key));
+    },
   };
   /** Storage mode: how long each `TokenStorage` call takes (ms), where a script sets it; else 0–3 ms. */
   storageDelay?: number;
+  /**
+   * Storage mode: every `TokenStorage` call fails while set, as a keychain does until the device's first unlock (or
+   * while the screen is locked, for items only readable then).
+   */
+  storageLocked = false;
   private after<T>(call: () => T): Promise<T> {
     const ms = this.storageDelay ?? Math.floor(this.rand() * 4);
-    return new Promise((resolve) => this.later(ms, () => resolve(call())));
+    return new Promise((resolve, reject) =>
+      this.later(ms, () => (this.storageLocked ? reject(new Error('locked')) : resolve(call()))),
+    );
   }
   faults: Fault[] = [];
   sticky: Fault | null = null;
@@ -380,6 +393,12 @@ export class World {
 
   /** Some logout never reached the server (offline, or cut off by dispose): its session may rightly live on. */
   logoutLost = false;
+  /** Storage mode: sessions whose refresh token a locked storage refused to remove. */
+  readonly stranded = new Set<string>();
+  /** A logout was lost, or could not remove from the storage a session the server still honours. */
+  lost(): boolean {
+    return this.logoutLost || [...this.stranded].some((sid) => this.sessions.get(sid)?.alive);
+  }
   /**
    * Storage mode: a tab closed between its login's answer and its news to the other tabs (the refresh token is stored
    * first, which takes a turn of the event loop). The session is in the storage, but the open tabs learn of it only at
@@ -411,7 +430,7 @@ export class World {
 
   /** Sessions the user logged out of that the server still honours and the browser can still reach. */
   zombies(): string[] {
-    if (this.logoutLost) return [];
+    if (this.lost()) return [];
     // Reachable: cookie mode, the jar's; storage mode, the stored one's; memory mode, the last one handed to the tabs
     // (older ones' tokens are dropped).
     const reachable =
