@@ -191,7 +191,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     if (d.rule === 'T1' && s.tokens) tabs.post({ type: 'kept', at: clock.now() });
     // The refresh token this tab knew, for T2's `tell`; never one another tab stored since (a shared TokenStorage).
     const dropped = d.effect === 'end' || d.effect === 'logout' ? refreshTokens.drop() : undefined;
-    if (d.effect === 'adopt' && memory && shared?.refreshToken) void refreshTokens.set(shared.refreshToken);
+    if (d.effect === 'adopt') refreshTokens.adopt(shared?.refreshToken);
     apply(d, 'tab', d.effect === 'end' ? new AuthError('session_expired', 'the session ended in another tab') : null);
     if (d.tell) tellServer(dropped as Promise<string | null | undefined>);
   }

@@ -18,14 +18,20 @@ export interface RefreshTokenStore {
    * another tab stored since (a login after that news, heard late) is left alone.
    */
   drop(): Promise<string | null | undefined>;
+  /**
+   * Another tab's session was adopted: memory mode keeps the refresh token it handed over; a `TokenStorage` holds what
+   * that tab stored, so a write that failed here is owed no more (it would overwrite that session's token).
+   */
+  adopt(token?: string): void;
 }
 
 /**
  * The refresh-token modes of `AuthClientOptions.refreshToken`. A failing
  * `TokenStorage` is reported by the kind of error it threw (its name, when it
  * looks like one: never its text, which may quote the value). A failed write
- * or removal is passed over; a failed read is never taken for "no session"
- * (see `get`), so a broken keychain neither crashes the app nor signs it out.
+ * or removal is tried again at the next read; a failed read is never taken for
+ * "no session" (see `get`), so a broken keychain neither crashes the app nor
+ * signs it out.
  */
 export function createRefreshTokenStore(
   option: 'cookie' | 'memory' | TokenStorage = 'cookie',
@@ -33,7 +39,7 @@ export function createRefreshTokenStore(
   timeoutMs = 10_000,
 ): RefreshTokenStore {
   const none = async () => undefined;
-  if (option === 'cookie') return { mode: 'cookie', get: none, set: none, drop: none };
+  if (option === 'cookie') return { mode: 'cookie', get: none, set: none, drop: none, adopt() {} };
   if (option === 'memory') {
     let token: string | null = null;
     return {
@@ -45,6 +51,7 @@ export function createRefreshTokenStore(
         token = null;
         return mine;
       },
+      adopt: (next) => void (next && (token = next)),
     };
   }
   const storage = option;
@@ -93,6 +100,7 @@ export function createRefreshTokenStore(
       if (mine !== null && (await read().catch(() => null)) === mine) await store.set(null);
       return mine;
     },
+    adopt: () => void (unsaved = false),
     async set(next) {
       known = next;
       try {

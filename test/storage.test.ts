@@ -108,4 +108,20 @@ describe('a TokenStorage read that fails (a locked keychain, a slow one): never 
     expect(await a.get()).toBe('rt-login');
     expect(map.get(KEY)).toBe('rt-login');
   });
+
+  it("adopting another tab's session ends the debt of a failed write: that tab stored its own token", async () => {
+    const map = new Map<string, string>();
+    let writes = true;
+    const plain = failing(map, () => false);
+    const a = createRefreshTokenStore({
+      ...plain,
+      set: (k, v) => (writes ? Promise.reject(new Error('no')) : plain.set(k, v)),
+    });
+    await a.set('rt-rotated'); // fails
+    map.set(KEY, 'rt-login'); // another tab's login, stored before its news, which this tab adopts
+    a.adopt();
+    writes = false;
+    expect(await a.get()).toBe('rt-login');
+    expect(map.get(KEY)).toBe('rt-login');
+  });
 });
