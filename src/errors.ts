@@ -36,12 +36,22 @@ export class AuthError extends Error {
   /** The brand, not the prototype chain, for `AuthError` itself; a subclass keeps the ordinary check. */
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (this !== AuthError) return super[Symbol.hasInstance](value);
-    return (value as { [brand]?: unknown } | null | undefined)?.[brand] === true;
+    return peek(value, brand) === true;
   }
 }
 // Not a class member: the declaration files of the ESM and CJS builds would each name their own `brand` symbol, and
 // their `AuthError` types would no longer be interchangeable.
 Object.defineProperty(AuthError.prototype, brand, { value: true });
+
+/**
+ * `value[key]`, or undefined where reading it throws: what a custom fetch or a TokenStorage rejects with may be a Proxy
+ * or have getters that throw (quoting a token), and keycard must still answer with an AuthError.
+ */
+const peek = (value: unknown, key: PropertyKey): unknown => {
+  try {
+    return (value as Record<PropertyKey, unknown> | null | undefined)?.[key];
+  } catch {}
+};
 
 /** Sets `key` as the platform sets an error's `cause`: writable, configurable, not enumerable. */
 const hide = (target: object, key: string, value: unknown) =>
@@ -57,15 +67,15 @@ const matching = (value: unknown, pattern: RegExp): string | undefined =>
  * chain), drops every text and every other property.
  */
 export function scrubbed(error: unknown, depth = 0): Error {
-  const source: { name?: unknown; code?: unknown; cause?: unknown } = Object(error);
   // Its kind: names like TypeError, AbortError, SyntaxError; codes like ECONNREFUSED, UND_ERR_CONNECT_TIMEOUT. Narrow
   // on purpose: a token never looks like either.
-  const name = matching(source.name, /^[A-Z][A-Za-z]{0,40}(?:Error|Exception)$/) ?? 'Error';
-  const code = matching(source.code, /^[A-Z][A-Z0-9_]{0,47}$/);
+  const name = matching(peek(error, 'name'), /^[A-Z][A-Za-z]{0,40}(?:Error|Exception)$/) ?? 'Error';
+  const code = matching(peek(error, 'code'), /^[A-Z][A-Z0-9_]{0,47}$/);
+  const cause = peek(error, 'cause');
   const copy = new Error(`${name}${code ? ` ${code}` : ''} (text withheld)`);
   copy.name = name;
   if (code) hide(copy, 'code', code);
-  if (source.cause !== undefined && depth < 4) hide(copy, 'cause', scrubbed(source.cause, depth + 1));
+  if (cause !== undefined && depth < 4) hide(copy, 'cause', scrubbed(cause, depth + 1));
   return copy;
 }
 

@@ -174,3 +174,36 @@ it('credentials whose toJSON throws (quoting the password) reject login() with i
   expect(error).toMatchObject({ code: 'invalid_credentials' });
   expectClean(error);
 });
+
+it('what a fetch or a TokenStorage throws may throw when read (getters, a Proxy): still an AuthError, text withheld', async () => {
+  const secret = leaky('rt-');
+  const thrower = () => {
+    throw new Error(`read ${secret}`);
+  };
+  const hostile = [
+    Object.defineProperties({}, { name: { get: thrower }, code: { get: thrower }, cause: { get: thrower } }),
+    new Proxy({}, { get: thrower, getPrototypeOf: thrower, has: thrower, ownKeys: thrower }),
+  ];
+  const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+  for (const thrown of hostile) {
+    auth = createAuthClient({ baseUrl: BASE, channel: false, fetch: () => Promise.reject(thrown) });
+    const login = await auth.login({ username: 'alice' }).catch((e: unknown) => e);
+    expect(login).toMatchObject({ code: 'network' });
+    expectClean(login);
+    auth.dispose();
+    const storage = { get: () => Promise.reject(thrown), set: thrower, remove: thrower };
+    auth = createAuthClient({
+      baseUrl: BASE,
+      channel: false,
+      refreshToken: storage,
+      fetch: () => Promise.reject(thrown),
+    });
+    const { status, error } = await auth.restore();
+    expect(status).toBe('unauthenticated');
+    expect(error).toMatchObject({ code: 'network' });
+    expectClean(error);
+    auth.dispose();
+  }
+  expect(warn.mock.calls.join('\n')).not.toContain(secret);
+  warn.mockRestore();
+});
