@@ -241,7 +241,7 @@ export class World {
     remove: (key: string) => {
       // A removal the locked storage refused leaves the session there for the next start to restore: a logout that
       // can't forget (RESILIENCE.md, known limits), lost if the server still honours that session (see lost()).
-      const left = this.storageLocked ? this.sessionOf(this.storedRt()) : undefined;
+      const left = this.storageLocked || this.storageHung ? this.sessionOf(this.storedRt()) : undefined;
       if (left) this.stranded.add(left[0]);
       return this.after(() => void this.stored.delete(key));
     },
@@ -253,10 +253,14 @@ export class World {
    * while the screen is locked, for items only readable then).
    */
   storageLocked = false;
+  /** Storage mode: every `TokenStorage` call never answers while set (a keychain waiting for an unlock). */
+  storageHung = false;
   private after<T>(call: () => T): Promise<T> {
     const ms = this.storageDelay ?? Math.floor(this.rand() * 4);
     return new Promise((resolve, reject) =>
-      this.later(ms, () => (this.storageLocked ? reject(new Error('locked')) : resolve(call()))),
+      this.storageHung
+        ? undefined
+        : this.later(ms, () => (this.storageLocked ? reject(new Error('locked')) : resolve(call()))),
     );
   }
   faults: Fault[] = [];
