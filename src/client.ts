@@ -249,16 +249,18 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
         // A login here or another tab delivered tokens while this one queued (the lane waited to hear that tab): nothing
         // left to do, unless those are due too (a new tab's sync can hand over a token that expired while the device slept).
         const delivered = () => s.tokens !== from && s.tokens !== null && !isDue(s.tokens);
+        // The user logged out since this one was asked for: ask nothing (a refresh now would renew what they left).
+        const out = () => s.epoch !== epoch && !s.tokens;
+        const left: Attempt = { ok: false, ended: true, error: null };
         if (gone()) return disposed();
         if (delivered()) return OK;
-        // The user logged out while this one queued: ask nothing (a refresh now would renew what they left).
-        if (s.epoch !== epoch && !s.tokens) return { ok: false, ended: true, error: null };
+        if (out()) return left;
         // Another tab held the lane, most likely refreshing these same tokens, and its broadcast may still be on its
         // way. Nobody waits on a timer's refresh and the token is still good: look again shortly rather than spend
         // the refresh token twice. The broadcast, when it lands, re-aims the timer.
-        const left = from && expiresAt(from) ? (expiresAt(from) as number) - Date.now() : 0;
-        if (waited && !joined() && s.tokens === from && (trigger === 'timer' || trigger === 'wake') && left > 100)
-          return { ok: true, later: Math.min(SETTLE_MS, left / 4) };
+        const life = from && expiresAt(from) ? (expiresAt(from) as number) - Date.now() : 0;
+        if (waited && !joined() && s.tokens === from && (trigger === 'timer' || trigger === 'wake') && life > 100)
+          return { ok: true, later: Math.min(SETTLE_MS, life / 4) };
         let start = s;
         const at = clock.now();
         // A TokenStorage that failed to read (locked, slow) with no token to stand in: retried like a network failure.
@@ -269,12 +271,14 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
         // its lane is empty, i.e. just after its release. Give the hand-over a moment.
         if (token === null && memory && waited && !gone()) await pause(SETTLE_MS / 10, (stop) => (handed = stop));
         // A hand-over landed meanwhile: nothing to do, or use its refresh token.
-        if (token === null && s.tokens !== start.tokens) {
+        if (token === null && s.tokens !== start.tokens && !out()) {
           if (delivered()) return OK;
           start = s; // the session handed over is the one this refresh is about
           failed = undefined;
           token = await read();
         }
+        // Or during a TokenStorage read (seed 20261128, history 93,752 of the locked-keychain variant, fix 52).
+        if (out()) return left;
         const asked = token !== null;
         if (asked) flight.sent();
         const verdict: Verdict = failed

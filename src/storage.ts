@@ -84,12 +84,14 @@ export function createRefreshTokenStore(
     // background) or a slow one would then sign the user out, and the refusal path would remove their refresh token.
     // The token this tab last read or wrote stands in; with none, it is a transient failure, retried like a network one.
     // After a failed write that token is the one to send: the write is tried again instead of a read.
-    get: () =>
-      (unsaved ? store.set(known).then(() => known) : read()).catch((error) => {
+    get() {
+      const mine = known; // the one written again, whatever a call meanwhile (a logout's removal) makes of `known`
+      return (unsaved ? store.set(mine).then(() => mine) : read()).catch((error) => {
         failed('get', error);
         if (known !== null) return known;
         throw asAuthError(error, 'network', 'TokenStorage.get failed');
-      }),
+      });
+    },
     async drop() {
       const mine = known;
       unsaved = false; // never write back what the session's end made worthless, over what another tab may store

@@ -1119,3 +1119,28 @@ it('storage mode: tokens that expired while the TokenStorage wrote their rotated
   expect(w.sent.filter((s) => s.kind === 'refresh')).toHaveLength(2);
   expect(a!.getState().status).toBe('authenticated');
 });
+
+it("storage mode: a logout during a refresh's TokenStorage read (a write owed to a locked storage) asks nothing, and the logout ends the session at the server (fix 52)", async () => {
+  const {
+    w,
+    tabs: [a],
+  } = await setup({ mode: 'storage', lifetime: 3600 });
+  vi.spyOn(console, 'warn').mockImplementation(() => {});
+  w.storageDelay = 5;
+  w.storageLocked = true;
+  const first = a!.refresh(); // answered; its rotated refresh token can't be stored: a write is owed
+  await w.advance(1_100); // and past the one-refresh-a-second guard
+  await first;
+  const before = w.sent.length;
+  const refreshed = a!.refresh(); // its read writes the owed token again, which takes a moment
+  await w.advance(1);
+  const out = a!.logout();
+  await w.advance(1_000);
+  await Promise.all([refreshed, out]);
+  // Before: the read handed back what the logout left (no token), the refresh took the logged-out state for a session
+  // handed over, read again and sent a refresh, adopted its answer: signed in after the logout, on a session the
+  // logout's call (naming the rotated-away token) did not end.
+  expect(w.sent.slice(before).map((s) => s.kind)).toEqual(['logout']);
+  expect(a!.getState().status).toBe('unauthenticated');
+  expect(alive(w)).toBe(0);
+});
