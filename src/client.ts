@@ -101,7 +101,8 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   // Named after the session (the refresh endpoint), so clients of different backends never adopt each other's tokens.
   const tabs = createTabs(
     channelFor(options.channel, backend.session ?? options.baseUrl),
-    timeoutMs + 5000,
+    // A lane task is one request, and with a TokenStorage a read and a write too, each bounded by the timeout.
+    (refreshTokens.mode === 'storage' ? 3 : 1) * timeoutMs + 5000,
     clock,
     onTabMessage,
     seams.locks,

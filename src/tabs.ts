@@ -133,6 +133,9 @@ export function createTabs(
   // wait runs out only where the lane stood still (a frozen holder), not behind several tasks that each took their
   // whole timeout (three tabs, a hanging server: fixes 41, 44).
   const waiting = new Map<AbortController, () => void>();
+  // This tab's tasks holding the lane now. A wait behind one of them never runs out: it is running, not frozen, and
+  // bounded by its timeouts, though a TokenStorage's calls can make it longer than one request (fix 53).
+  let holding = 0;
   const progress = () => {
     for (const arm of waiting.values()) arm();
   };
@@ -202,9 +205,11 @@ export function createTabs(
           post({ type: 'ping', at: (pinged = clock.now()) });
           await hear(() => want.every((id) => ponged.has(id)));
         }
+        holding++;
         try {
           return await task(waited);
         } finally {
+          holding--;
           const o = out?.(); // read as it lets go: the logout may have been announced again meanwhile (rule N4)
           heardOut(o);
           post({ type: 'busy', at: clock.now(), on: false, out: o });
@@ -229,7 +234,9 @@ export function createTabs(
         if (got !== BUSY) return got as T;
         const controller = new AbortController();
         let timer: ReturnType<typeof setTimeout> | undefined;
-        const arm = () => (clearTimeout(timer), (timer = setTimeout(() => controller.abort(), lockTimeoutMs)));
+        const arm = () => (
+          clearTimeout(timer), (timer = setTimeout(() => (holding ? arm() : controller.abort()), lockTimeoutMs))
+        );
         waiting.set(controller, arm);
         arm();
         let started = false;

@@ -536,13 +536,22 @@ it('a wrong password while the start-up restore still waits on the server leaves
   void w.locks.as(0).request('keycard:regressions:lane', {}, () => new Promise(() => {}));
   const b = open(1);
   const restored = b.restore();
-  const login = b.login({ username: 'alice', password: 'wrong' }).catch((e: unknown) => e);
-  await w.advance(16_000); // both run once their waits run out; the login is answered while the restore still hangs
-  expect(await login).toMatchObject({ code: 'invalid_credentials' });
+  let answered = false;
+  const login = b
+    .login({ username: 'alice', password: 'wrong' })
+    .catch((e: unknown) => e)
+    .finally(() => (answered = true));
+  // The restore runs once its wait runs out. Before fix 53 the login's ran out too and it was answered while the restore
+  // still hung, and it settled the start-up as if the server had said "no session"; now it waits for its own tab's task.
+  await w.advance(16_000);
+  expect(answered).toBe(false);
   expect(b.getState().status).toBe('initializing');
   await w.advance(10_000); // the restore times out
   await restored;
   // The restore could not reach the server: signed out, saying why (not as if the server had said "no session").
+  expect(b.getState()).toMatchObject({ status: 'unauthenticated', error: { code: 'network' } });
+  await w.advance(16_000); // then the login's wait for the frozen tab runs out, and it is refused
+  expect(await login).toMatchObject({ code: 'invalid_credentials' });
   expect(b.getState()).toMatchObject({ status: 'unauthenticated', error: { code: 'network' } });
 });
 
