@@ -194,34 +194,37 @@ export function createTabs(
       // after that release, asks it too (its news may still be on its way: three-tab skewed history 24,973, fix 43).
       // Holding the lock (`held`): learn which lock client this tab is (to name it in pongs), and who just let go.
       const turn = async (waited: boolean, held?: boolean): Promise<T> => {
-        const q = held && channel ? await lockManager?.query?.().catch(() => {}) : undefined;
-        me ??= q?.held.find((l) => l.name === lockName)?.clientId;
-        const want = [
-          ...(waited && held && channel ? ((await ahead) ?? [undefined]) : []),
-          ...(q?.held ?? []).filter((l) => me && l.name === newsName && l.clientId !== me).map((l) => l.clientId),
-        ];
-        if (want.length) {
-          ponged.clear();
-          post({ type: 'ping', at: (pinged = clock.now()) });
-          await hear(() => want.every((id) => ponged.has(id)));
-        }
         holding++;
         try {
-          return await task(waited);
+          const q = held && channel ? await lockManager?.query?.().catch(() => {}) : undefined;
+          me ??= q?.held.find((l) => l.name === lockName)?.clientId;
+          const want = [
+            ...(waited && held && channel ? ((await ahead) ?? [undefined]) : []),
+            ...(q?.held ?? []).filter((l) => me && l.name === newsName && l.clientId !== me).map((l) => l.clientId),
+          ];
+          if (want.length) {
+            ponged.clear();
+            post({ type: 'ping', at: (pinged = clock.now()) });
+            await hear(() => want.every((id) => ponged.has(id)));
+          }
+          try {
+            return await task(waited);
+          } finally {
+            const o = out?.(); // read as it lets go: the logout may have been announced again meanwhile (rule N4)
+            heardOut(o);
+            post({ type: 'busy', at: clock.now(), on: false, out: o });
+            progress();
+            // Asked before the lane is let go, so the lock manager has it by the time the next task is granted (not
+            // once closed: a disposed tab has no news left to hear).
+            let end = () => {};
+            if (channel)
+              lockManager
+                ?.request(newsName, { mode: 'shared' }, () => pause(NEWS_MS, (stop) => marks.add((end = stop))))
+                .finally(() => marks.delete(end))
+                .catch(() => {});
+          }
         } finally {
           holding--;
-          const o = out?.(); // read as it lets go: the logout may have been announced again meanwhile (rule N4)
-          heardOut(o);
-          post({ type: 'busy', at: clock.now(), on: false, out: o });
-          progress();
-          // Asked before the lane is let go, so the lock manager has it by the time the next task is granted (not
-          // once closed: a disposed tab has no news left to hear).
-          let end = () => {};
-          if (channel)
-            lockManager
-              ?.request(newsName, { mode: 'shared' }, () => pause(NEWS_MS, (stop) => marks.add((end = stop))))
-              .finally(() => marks.delete(end))
-              .catch(() => {});
         }
       };
       if (!queued++) empty = new Promise((resolve) => (emptied = resolve));
