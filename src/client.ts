@@ -295,7 +295,17 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
           apply(decide(s, { type: 'refreshed', tokens: next, at, epoch: start.epoch }), trigger);
           // Expired by the time it was stored (the device slept, or its clock jumped, while a TokenStorage wrote the
           // rotated refresh token): refresh once more, in this turn of the lane, rather than hand it out (fix 49).
-          return again && s.tokens === next && Date.now() >= (expiresAt(next) ?? Infinity) ? task(false, false) : OK;
+          // Expired again: a storage slower than the token lives is a transient failure, retried with backoff, not a
+          // loop; nobody waiting takes the expired token for a fresh one (fix 54).
+          if (s.tokens !== next || Date.now() < (expiresAt(next) ?? Infinity)) return OK;
+          return again
+            ? task(false, false)
+            : {
+                ok: false,
+                ended: false,
+                error: new AuthError('network', 'token expired while stored'),
+                retryAfter: 0,
+              };
         }
         if ('none' in verdict) {
           const d = decide(s, {

@@ -1153,3 +1153,25 @@ it("storage mode: a logout during a refresh's TokenStorage read (a write owed to
   expect(a!.getState().status).toBe('unauthenticated');
   expect(alive(w)).toBe(0);
 });
+
+it('storage mode: tokens that expired while stored twice in a row (a storage slower than the token lives) are a transient failure, not handed out (fix 54)', async () => {
+  const {
+    w,
+    tabs: [a],
+  } = await setup({ mode: 'storage', lifetime: 20 });
+  w.storageDelay = 50;
+  const refreshed = a!.refresh().catch((e: unknown) => e);
+  await w.advance(80); // read, sent, answered; the rotated refresh token is being written
+  const token = a!.getAccessToken().catch((e: unknown) => e); // joins that refresh
+  w.jump(HOUR);
+  await w.advance(100); // written: expired, so refreshed again (fix 49): read, sent, answered, being written
+  expect(w.sent.filter((s) => s.kind === 'refresh')).toHaveLength(2);
+  w.jump(HOUR);
+  await w.advance(2_000);
+  // Before, the second refresh's tokens, expired too, were handed out as fresh.
+  expect(await refreshed).toMatchObject({ code: 'network' });
+  expect(await token).toMatchObject({ code: 'network' });
+  expect(a!.getState().status).toBe('authenticated'); // the session is kept, and retried with backoff
+  await w.advance(60_000);
+  expect(await a!.getAccessToken()).toMatch(/\./);
+});
