@@ -441,6 +441,10 @@ const onWorld = (name: string, run: (real: Real) => void | Promise<void>): Cmd =
 
 const advance = (ms: number) => onWorld(`advance(${ms})`, (r) => r.world.advance(ms));
 
+/** A world condition switched on or off (`on`/`off` name the command in histories). */
+const toggle = (on: string, off: string, set: (world: World, value: boolean) => void) =>
+  fc.boolean().map((value) => onWorld(value ? on : off, (r) => set(r.world, value)));
+
 let serial = 0;
 const apiCommand = (slot: fc.Arbitrary<number>) =>
   fc
@@ -634,10 +638,7 @@ const weightedFor = (slots: number, faults: Fault[]): Array<[number, fc.Arbitrar
         ),
     ],
     [1, fc.constant(onWorld('heal', (r) => void ((r.world.faults = []), (r.world.sticky = null))))],
-    [
-      1,
-      fc.boolean().map((offline) => onWorld(offline ? 'offline' : 'online', (r) => void (r.world.offline = offline))),
-    ],
+    [1, toggle('offline', 'online', (world, offline) => void (world.offline = offline))],
   ];
 };
 const commandsFor = (slots: number, faults: Fault[], extra: Array<[number, fc.Arbitrary<Cmd>]> = []) =>
@@ -732,8 +733,8 @@ const VARIANTS: Record<string, Variant> = {
     },
   },
   // A phone: one app, killed and started again (closeTab, openTab), with secure storage that fails every call for a
-  // while (a keychain locked until the first unlock, or while the screen is locked). A failed read is never "no
-  // session", a failed write is written again rather than read back. One client: tabs sharing a storage whose writes
+  // while (a keychain locked until the first unlock, or while the screen is locked), or never answers, so each call
+  // times out. A failed read is never "no session", a failed write is written again rather than read back. One client: tabs sharing a storage whose writes
   // fail would read what another tab could not store (RESILIENCE.md, known limits).
   'storage, locked keychain': {
     slots: 1,
@@ -744,20 +745,8 @@ const VARIANTS: Record<string, Variant> = {
     // client's timeout, so a task takes up to 3 × 10 s, and a call may wait for one such task of its tab ahead of it.
     slack: 50_000,
     commands: [
-      [
-        2,
-        fc
-          .boolean()
-          .map((locked) =>
-            onWorld(locked ? 'lockStorage' : 'unlockStorage', (r) => void (r.world.storageLocked = locked)),
-          ),
-      ],
-      [
-        1,
-        fc
-          .boolean()
-          .map((hung) => onWorld(hung ? 'hangStorage' : 'answerStorage', (r) => void (r.world.storageHung = hung))),
-      ],
+      [2, toggle('lockStorage', 'unlockStorage', (world, locked) => void (world.storageLocked = locked))],
+      [1, toggle('hangStorage', 'answerStorage', (world, hung) => void (world.storageHung = hung))],
     ],
   },
   'three tabs, skewed clocks': {

@@ -239,8 +239,8 @@ export class World {
     get: (key: string) => this.after(() => this.stored.get(key) ?? null),
     set: (key: string, value: string) => this.after(() => void this.stored.set(key, value)),
     remove: (key: string) => {
-      // A removal the locked storage refused leaves the session there for the next start to restore: a logout that
-      // can't forget (RESILIENCE.md, known limits), lost if the server still honours that session (see lost()).
+      // A removal the locked (or hung) storage refuses leaves the session there for the next start to restore: a logout
+      // that can't forget (RESILIENCE.md, known limits), lost if the server still honours that session (see lost()).
       const left = this.storageLocked || this.storageHung ? this.sessionOf(this.storedRt()) : undefined;
       if (left) this.stranded.add(left[0]);
       return this.after(() => void this.stored.delete(key));
@@ -397,7 +397,7 @@ export class World {
 
   /** Some logout never reached the server (offline, or cut off by dispose): its session may rightly live on. */
   logoutLost = false;
-  /** Storage mode: sessions whose refresh token a locked storage refused to remove. */
+  /** Storage mode: sessions whose refresh token a locked or hung storage did not remove. */
   readonly stranded = new Set<string>();
   /** A logout was lost, or could not remove from the storage a session the server still honours. */
   lost(): boolean {
