@@ -1,6 +1,6 @@
 import type { AuthClient, AuthClientOptions, AuthEvent, AuthState, RefreshTrigger } from './types';
 import { AuthError } from './errors';
-import { createEmitter } from './emitter';
+import { batch, createEmitter } from './emitter';
 import { createStore } from './store';
 import { expiresAt, refreshAt, type Tokens } from './tokens';
 import { createJsonBackend, type JsonBackendOptions } from './backend';
@@ -111,8 +111,10 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     attempt,
     (error, trigger, retryAt) => {
       // A restore that can't reach the server settles the app as signed out; the retry may still sign it in.
-      if (store.get().status === 'initializing') publish('unauthenticated', error);
-      events.emit({ type: 'refresh_failed', trigger, error, retryAt });
+      batch(() => {
+        if (store.get().status === 'initializing') publish('unauthenticated', error);
+        events.emit({ type: 'refresh_failed', trigger, error, retryAt });
+      });
     },
     lifetime.signal,
   );
@@ -120,42 +122,45 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   /** Applies a decision of the session rules: the record, then state, events, timers and messages. */
   function apply(d: Decision, how: RefreshTrigger | 'login' | 'tab', error?: AuthError | null): void {
     if (gone()) return;
-    const before = s;
-    const authed = store.get().status === 'authenticated';
-    const had = before.tokens !== null || authed;
-    s = d.session;
-    const tab = how === 'tab';
-    if (d.effect === 'verify') return void flight.run('wake');
-    if (d.effect === 'adopt') {
-      handed?.();
-      const next = s.tokens as Tokens;
-      const due = dueAt(next);
-      flight.reset(due === null ? null : due - tabs.jitter(next.lifetime as number), tab);
-      publish('authenticated');
-      if (how === 'login' || (tab && !authed)) events.emit({ type: 'login', user: next.claims, fromTab: tab });
-      else events.emit({ type: 'refresh', trigger: how as RefreshTrigger | 'tab', expiresAt: expiresAt(next) });
-      if (!tab)
-        tabs.post({
-          type: 'tokens',
-          at: s.at,
-          session: s.sid,
-          login: how === 'login' ? s.loginAt : undefined,
-          tokens: { ...next, refreshToken: memory ? next.refreshToken : undefined },
-        });
-      return;
-    }
-    if (!d.effect) return;
-    const user = d.effect === 'logout';
-    flight.stop();
-    publish('unauthenticated', error);
-    // A user's logout is news even without a session here: whatever the app cached for the last user must go.
-    if (had || user) events.emit({ type: 'logout', reason: tab ? 'tab' : user ? 'user' : 'session_expired' });
-    // News even from a tab that had no session yet: the tabs share one credential (a restore's refusal, a logout).
-    // News from a tab is passed on as it was stamped (T2/T6 took it: it was news here), for tabs opened after it was
-    // posted, which a tab that had not heard it yet may have handed the session (fix 45). Tabs that heard it drop the
-    // copy (T9, T3, T4), so each tab passes a piece of news on at most once.
-    if (tab || had || user || error)
-      tabs.post({ type: 'logout', at: user ? s.outAt : s.at, expired: !user, session: before.sid });
+    // Listeners hear of it once it is all done: one that logs out must find the record, timers and messages settled.
+    batch(() => {
+      const before = s;
+      const authed = store.get().status === 'authenticated';
+      const had = before.tokens !== null || authed;
+      s = d.session;
+      const tab = how === 'tab';
+      if (d.effect === 'verify') return void flight.run('wake');
+      if (d.effect === 'adopt') {
+        handed?.();
+        const next = s.tokens as Tokens;
+        const due = dueAt(next);
+        flight.reset(due === null ? null : due - tabs.jitter(next.lifetime as number), tab);
+        publish('authenticated');
+        if (how === 'login' || (tab && !authed)) events.emit({ type: 'login', user: next.claims, fromTab: tab });
+        else events.emit({ type: 'refresh', trigger: how as RefreshTrigger | 'tab', expiresAt: expiresAt(next) });
+        if (!tab)
+          tabs.post({
+            type: 'tokens',
+            at: s.at,
+            session: s.sid,
+            login: how === 'login' ? s.loginAt : undefined,
+            tokens: { ...next, refreshToken: memory ? next.refreshToken : undefined },
+          });
+        return;
+      }
+      if (!d.effect) return;
+      const user = d.effect === 'logout';
+      flight.stop();
+      publish('unauthenticated', error);
+      // A user's logout is news even without a session here: whatever the app cached for the last user must go.
+      if (had || user) events.emit({ type: 'logout', reason: tab ? 'tab' : user ? 'user' : 'session_expired' });
+      // News even from a tab that had no session yet: the tabs share one credential (a restore's refusal, a logout).
+      // News from a tab is passed on as it was stamped (T2/T6 took it: it was news here), for tabs opened after it was
+      // posted, which a tab that had not heard it yet may have handed the session (fix 45). Tabs that heard it drop the
+      // copy (T9, T3, T4), so each tab passes a piece of news on at most once.
+      if (tab || had || user || error)
+        tabs.post({ type: 'logout', at: user ? s.outAt : s.at, expired: !user, session: before.sid });
+    });
   }
 
   function onTabMessage(message: TabMessage): void {

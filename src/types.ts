@@ -109,7 +109,11 @@ export interface AuthClientOptions {
 export interface AuthClient {
   /** The current state; the same object until the state changes. */
   getState(): AuthState;
-  /** Called synchronously after every state change, never with an equal state. Returns the unsubscribe. */
+  /**
+   * Called synchronously after every state change, never with an equal state, in the order of the changes: a change
+   * a listener makes (a logout on sign-in) is heard once every listener has heard the one it reacted to, so each
+   * listener's latest state is the current one. Returns the unsubscribe.
+   */
   subscribe(listener: (state: AuthState) => void): () => void;
   /** Startup: a silent refresh from the cookie or the stored refresh token. */
   restore(): Promise<AuthState>;

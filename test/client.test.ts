@@ -676,6 +676,40 @@ describe('state and dispose', () => {
     logged.mockRestore();
   });
 
+  it('a listener that logs out on sign-in: every listener hears the changes in order, the last one current', async () => {
+    mockBackend();
+    const auth = make();
+    const heard: string[] = [];
+    const last: Record<string, string> = {};
+    auth.subscribe((state) => {
+      last.first = state.status;
+      if (state.status === 'authenticated') void auth.logout();
+    });
+    auth.subscribe((state) => {
+      last.second = state.status;
+      heard.push(`state:${state.status}`);
+    });
+    auth.onEvent((event) => heard.push(`event:${event.type}`));
+    await auth.login(alice);
+    expect(auth.getState().status).toBe('unauthenticated');
+    expect(last).toEqual({ first: 'unauthenticated', second: 'unauthenticated' });
+    expect(heard).toEqual(['state:authenticated', 'event:login', 'state:unauthenticated', 'event:logout']);
+  });
+
+  it('a listener that logs out when the start-up fails hears the failure before its logout', async () => {
+    const backend = mockBackend();
+    backend.refreshReply = () => HttpResponse.error();
+    const auth = make();
+    const heard: string[] = [];
+    auth.subscribe((state) => {
+      heard.push(`state:${state.error?.code ?? null}`);
+      if (state.error) void auth.logout();
+    });
+    auth.onEvent((event) => heard.push(`event:${event.type}`));
+    await auth.restore();
+    expect(heard).toEqual(['state:network', 'event:refresh_failed', 'state:null', 'event:logout']);
+  });
+
   it('dispose leaves no timers and stops refreshing', async () => {
     const backend = mockBackend({ lifetime: 300 });
     const auth = make();
