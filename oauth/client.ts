@@ -95,7 +95,14 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
     onRevocation(result) {
       revocations++;
       lastRevocation = result;
-      for (const listener of [...listeners]) listener(result);
+      for (const listener of [...listeners]) {
+        try {
+          listener(result);
+        } catch (error) {
+          // As the core's listeners: one that throws must not silence the others (logged, not rethrown).
+          console.error('[keycard] a listener threw', error);
+        }
+      }
     },
     fetch: getFetch,
     timeoutMs,

@@ -1,6 +1,6 @@
 // A provider may refuse RFC 7009 revocation (some accept it only from confidential clients): logout still completes
 // locally, and the app learns the refresh token was NOT revoked, from logout()'s result and from onRevocation.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RevocationResult } from 'keycard/oauth';
 import { startProvider, type TestProvider } from './provider';
 import { redeem, setup } from './setup';
@@ -77,4 +77,22 @@ describe('revocation outcome', () => {
     const { auth } = setup(op);
     expect(await auth.logout()).toEqual({ revoked: false, reason: 'no_token' });
   });
+});
+
+it('a throwing onRevocation listener neither silences the others nor changes what logout() resolves', async () => {
+  const { auth, signIn } = setup(op);
+  const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+  const told: RevocationResult[] = [];
+  auth.onRevocation(() => {
+    throw new Error('listener bug');
+  });
+  auth.onRevocation((r) => told.push(r));
+  await signIn();
+  expect(await auth.logout()).toEqual({ revoked: true });
+  expect(told).toEqual([{ revoked: true }]);
+  expect(errors).toHaveBeenCalledWith(
+    '[keycard] a listener threw',
+    expect.objectContaining({ message: 'listener bug' }),
+  );
+  errors.mockRestore();
 });
