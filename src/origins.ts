@@ -40,13 +40,14 @@ export function createOriginPolicy(rule: OriginRule | undefined, baseUrl: string
       return parsed !== null && rule(parsed) === true;
     };
   const page = pageOrigin();
-  if (page && !rule) warnIfPlainHttp(page); // the page gets the token by default too
-  const strings = rule
-    ? rule.filter((r): r is string => typeof r === 'string').map((r) => checked(r, 'apiOrigins entry'))
-    : page
-      ? [base, page]
-      : [base];
-  const patterns = rule ? rule.filter((r): r is RegExp => r instanceof RegExp) : [];
+  const strings: string[] = [];
+  const patterns: RegExp[] = [];
+  // The defaults are checked too: the page gets the token by default, and is warned about if it is plain http. A rule
+  // that is no array (a bare string, a Set) fails as a bad entry would (`null`), not on keycard's internals.
+  for (const r of Array.isArray(rule) ? rule : rule ? [null] : page ? [base, page] : [base])
+    if (r instanceof RegExp) patterns.push(r);
+    else if (typeof r === 'string') strings.push(checked(r, 'apiOrigins entry'));
+    else throw new TypeError('keycard: apiOrigins must be a function or an array of origin strings and RegExps');
 
   return (url: string): boolean => {
     // Fast path (every `auth.fetch` of an absolute URL): the exact origin then `/`, `?`, `#` or the end.

@@ -48,4 +48,17 @@ describe('origin policy', () => {
     expect(() => createOriginPolicy(undefined, 'auth.test')).toThrow(/baseUrl "auth.test"/);
     expect(() => createOriginPolicy(['api'], 'https://auth.test')).toThrow(/apiOrigins entry "api"/);
   });
+
+  // Each would otherwise withhold the token from the app's API without a word (an entry neither a string nor a
+  // RegExp was skipped), or fail with a TypeError of keycard's internals (a bare string has no filter()).
+  it.each([
+    ['a bare string', 'https://api.test'],
+    ['a URL entry', [new URL('https://api.test')]],
+    ['a number entry', [42]],
+    ['a Set', new Set(['https://api.test'])],
+  ])('rejects %s for apiOrigins with a TypeError saying what it takes', (_name, rule) => {
+    expect(() => createOriginPolicy(rule as never, 'https://auth.test')).toThrow(
+      new TypeError('keycard: apiOrigins must be a function or an array of origin strings and RegExps'),
+    );
+  });
 });
