@@ -171,12 +171,24 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     // first, and the logout supersedes it whatever the clocks say (a clock that stood still, before this tab heard of
     // the session). Say it again, stamped after that tab's news (rule N4).
     if (message.type === 'kept') return void (calling && tabs.ordered() && sayAgain());
-    // Stamps finite: news stamped Infinity would outrank every login (or logout) after it, until a reload.
+    // Stamps finite: news stamped Infinity would outrank every login (or logout) after it, until a reload. News only of
+    // a kind this version knows (another version of keycard may be open in another tab).
     const login = message.type === 'tokens' ? message.login : undefined;
     if (!Number.isFinite(message.at) || typeof message.session !== 'number') return;
+    if (message.type !== 'tokens' && message.type !== 'logout') return;
     if (login !== undefined && !Number.isFinite(login)) return;
     const shared = message.type === 'tokens' ? message.tokens : undefined;
-    if (message.type === 'tokens' && (typeof shared?.accessToken !== 'string' || typeof shared.receivedAt !== 'number'))
+    // Tokens shaped as this version shapes them: nothing that would put NaN in the state or a non-string on the wire.
+    if (
+      message.type === 'tokens' &&
+      !(
+        typeof shared?.accessToken === 'string' &&
+        Number.isFinite(shared.receivedAt) &&
+        (shared.lifetime === null || Number.isFinite(shared.lifetime)) &&
+        typeof shared.claims === 'object' &&
+        (shared.refreshToken === undefined || typeof shared.refreshToken === 'string')
+      )
+    )
       return;
     // The tokens this tab holds, again (a tab answering a new tab's sync): not news for the app, the timers or a refresh
     // queued here (it would take them for new ones, and ask nothing: fix 46). Only their refresh token, which a tab

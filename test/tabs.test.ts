@@ -263,6 +263,26 @@ describe('cross-tab', () => {
       { type: 'logout', at: 1e15, expired: false },
     ]));
 
+  // Another version of keycard in another tab (a deploy while tabs are open) may speak a word this one does not know.
+  it('ignores message types it does not know, without throwing in its message handler', () =>
+    ignoresAll([
+      { type: 'tokens2', at: 1e15, session: 1, tokens: { accessToken: 'x', receivedAt: 0 } },
+      { type: 'refreshed', at: 1e15, session: 1 },
+      { type: 'toString', at: 1e15, session: 1 },
+    ]));
+
+  it('ignores tokens shaped otherwise than it shapes them (no NaN expiry in its state, no object for a refresh token)', () =>
+    ignoresAll(
+      [
+        { accessToken: 'x', receivedAt: Date.now(), claims: null }, // no lifetime
+        { accessToken: 'x', receivedAt: Date.now(), claims: null, lifetime: '300000' },
+        { accessToken: 'x', receivedAt: Number.NaN, claims: null, lifetime: null },
+        { accessToken: 'x', receivedAt: Date.now(), lifetime: null }, // no claims
+        { accessToken: 'x', receivedAt: Date.now(), claims: 5, lifetime: null },
+        { accessToken: 'x', receivedAt: Date.now(), claims: null, lifetime: null, refreshToken: {} },
+      ].map((tokens) => ({ type: 'tokens', at: 1e15, session: 1, login: 1e15, tokens })),
+    ));
+
   it('in a browser the default channel is named after the session: the same refresh endpoint shares, another never does', async () => {
     // Enough of a page for inBrowser(); Node's BroadcastChannel stands in for the browser's.
     vi.stubGlobal('window', { addEventListener() {}, removeEventListener() {} });
