@@ -1,4 +1,5 @@
-// How every browser test starts Debian's Chromium; the flags are shared with the tabs benchmark.
+// How every browser test starts Debian's Chromium (the flags are shared with the tabs benchmark), or Firefox, and
+// serves the page they load.
 import { build } from 'esbuild';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,14 +9,15 @@ import { CHROMIUM_ARGS } from '../bench/lib/chromium.mjs';
 
 export { CHROMIUM_ARGS };
 export const CHROMIUM = '/usr/bin/chromium';
+export const FIREFOX = '/usr/bin/firefox-esr';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /**
- * One Chromium profile whose tabs load `page` (as `/`) and the core bundled from src/ (as `/keycard.js`, global
- * `keycard`) from the reference server, started with `server` options. `close()` stops both and removes their files.
+ * The reference server, started with `server` options, serving `page` (as `/`) and the core bundled from src/ (as
+ * `/keycard.js`, global `keycard`). `close()` stops it and removes the files.
  */
-export async function openBrowser(page: string, server: Record<string, unknown>) {
+export async function servePage(page: string, server: Record<string, unknown>) {
   const dir = mkdtempSync(join(tmpdir(), 'keycard-page-'));
   await build({
     entryPoints: [join(ROOT, 'src/index.ts')],
@@ -29,6 +31,18 @@ export async function openBrowser(page: string, server: Record<string, unknown>)
   writeFileSync(join(dir, 'index.html'), page);
   const { createServer } = await import(pathToFileURL(join(ROOT, 'examples/server/index.mjs')).href);
   const running = await createServer({ ...server, staticDir: dir });
+  return {
+    url: running.url as string,
+    async close() {
+      await running.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** One Chromium profile whose tabs load {@link servePage}'s page. `close()` stops both and removes their files. */
+export async function openBrowser(page: string, server: Record<string, unknown>) {
+  const served = await servePage(page, server);
   const { chromium } = await import('playwright-core');
   const profile = mkdtempSync(join(tmpdir(), 'keycard-profile-'));
   const context = await chromium.launchPersistentContext(profile, {
@@ -37,13 +51,12 @@ export async function openBrowser(page: string, server: Record<string, unknown>)
     args: CHROMIUM_ARGS,
   });
   return {
-    url: running.url as string,
+    url: served.url,
     context,
     async close() {
       await context.close();
-      await running.close();
+      await served.close();
       rmSync(profile, { recursive: true, force: true });
-      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

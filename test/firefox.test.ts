@@ -1,0 +1,122 @@
+// The browser claims in a second engine: Debian's Firefox ESR (Gecko's own BroadcastChannel, Web Locks and cookie
+// jar), driven over WebDriver BiDi by puppeteer-core (Playwright's BiDi client needs commands Firefox ESR lacks).
+import { existsSync } from 'node:fs';
+import type { Browser, Page } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FIREFOX, servePage } from './chromium';
+
+const PAGE = `<!doctype html><meta charset="utf-8"><script src="/keycard.js"></script>
+<script>
+window.auth = keycard.createAuthClient({ baseUrl: location.origin });
+window.heard = [];
+auth.onEvent((e) => e.type === 'refresh' && heard.push(e.trigger));
+window.restored = auth.restore();
+</script>`;
+const alice = { username: 'alice', password: 'wonderland' };
+
+let browser: Browser | undefined;
+let url: string;
+let close: (() => Promise<void>) | undefined;
+const stats = async () => (await fetch(`${url}/admin/stats`)).json() as Promise<Record<string, number>>;
+const admin = (path: string) => fetch(`${url}/admin/${path}`, { method: 'POST' });
+
+/** A new tab of the one profile, its start-up restore settled. */
+async function open(): Promise<Page> {
+  const page = await (browser as Browser).newPage();
+  await page.goto(`${url}/`);
+  await page.evaluate(() => restored);
+  return page;
+}
+const status = (page: Page) => page.evaluate(() => auth.getState().status);
+
+// Skipped where there is no Firefox, except in CI, where a missing browser must fail the run.
+const hasFirefox = existsSync(FIREFOX);
+if (!hasFirefox)
+  console.warn(
+    `[keycard firefox] No Firefox at ${FIREFOX} (apt-get install firefox-esr): ${process.env.CI ? 'FAILING, since CI is set' : 'SKIPPING the Firefox tests'}.`,
+  );
+
+describe.skipIf(!hasFirefox && !process.env.CI)('Firefox', () => {
+  beforeAll(async () => {
+    // A 4 s token (refreshed every 2 s) whose refresh cookie rotates on each refresh; a reused one ends the session.
+    ({ url, close } = await servePage(PAGE, {
+      tokenLifetime: 4,
+      refreshTokenMode: 'cookie',
+      refreshTokenReuseGrace: 0,
+    }));
+    const { default: puppeteer } = await import('puppeteer-core');
+    browser = await puppeteer.launch({ browser: 'firefox', executablePath: FIREFOX, headless: true });
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await close?.();
+  });
+
+  it('a login survives a reload through the HttpOnly cookie alone: nothing in localStorage, sessionStorage or document.cookie', async () => {
+    const page = await open();
+    expect(await status(page)).toBe('unauthenticated');
+    await page.evaluate((c) => auth.login(c), alice);
+    await page.reload();
+    expect(await page.evaluate(async () => (await restored).status)).toBe('authenticated');
+    expect(await page.evaluate(() => [localStorage.length, sessionStorage.length, document.cookie])).toEqual([
+      0,
+      0,
+      '',
+    ]);
+    await page.evaluate(() => auth.logout());
+    await page.close();
+  }, 30_000);
+
+  it('two tabs through Web Locks: one refresh per period, one for both tabs 401s, and a logout or login in one is both tabs', async () => {
+    const [a, b] = [await open(), await open()];
+    expect(await a.evaluate(() => typeof navigator.locks?.request)).toBe('function');
+    await a.evaluate((c) => auth.login(c), alice);
+    await expect.poll(() => status(b)).toBe('authenticated');
+    await admin('reset-stats');
+    await new Promise((r) => setTimeout(r, 7_000));
+    // Each period one tab's timer refreshed and the other took the tokens from it: no second refresh, no reuse.
+    const periods = [...(await a.evaluate(() => heard.splice(0))), ...(await b.evaluate(() => heard.splice(0)))];
+    const timers = periods.filter((trigger) => trigger === 'timer').length;
+    expect(timers).toBeGreaterThanOrEqual(2);
+    expect(periods.filter((trigger) => trigger === 'tab')).toHaveLength(timers);
+    expect(await stats()).toMatchObject({ refreshes: timers, refreshFailures: 0 });
+
+    await admin('reset-stats');
+    await admin('revoke-access-tokens');
+    const api = (page: Page) =>
+      page.evaluate(() => Promise.all(Array.from({ length: 5 }, () => auth.fetch('/api/items').then((r) => r.status))));
+    expect([...(await Promise.all([api(a), api(b)]))].flat()).toEqual(Array(10).fill(200));
+    // Each request met one 401 (the revoked token) and was replayed once with the new one.
+    expect(await stats()).toMatchObject({ refreshes: 1, refreshFailures: 0, api401s: 10, apiCalls: 20 });
+
+    await b.evaluate(() => auth.logout());
+    await expect.poll(() => status(a)).toBe('unauthenticated');
+    await b.evaluate((c) => auth.login(c), alice);
+    await expect.poll(() => status(a)).toBe('authenticated');
+    await Promise.all([a.close(), b.close()]);
+  }, 30_000);
+
+  it('tabs whose clocks disagree: a logout in the tab two hours behind signs out the tab that logged in, which logs in again', async () => {
+    const older = await (browser as Browser).newPage();
+    // As after a laptop's sleep: the monotonic clock stood still (w3c/hr-time#115).
+    await older.evaluateOnNewDocument(() => {
+      const now = performance.now.bind(performance);
+      performance.now = () => now() - 7_200_000;
+    });
+    await older.goto(`${url}/`);
+    await older.evaluate(() => restored);
+    const newer = await open();
+    expect(await older.evaluate(() => Date.now() - (performance.timeOrigin + performance.now()))).toBeGreaterThan(7e6);
+    await newer.evaluate((c) => auth.login(c), alice);
+    await expect.poll(() => status(older)).toBe('authenticated');
+    await older.evaluate(() => auth.logout());
+    await expect.poll(() => status(newer)).toBe('unauthenticated');
+    expect(await newer.evaluate((c) => auth.login(c).then((s) => s.status), alice)).toBe('authenticated');
+    await expect.poll(() => status(older)).toBe('authenticated');
+    await Promise.all([older.close(), newer.close()]);
+  }, 30_000);
+});
+
+declare const auth: import('../src/types').AuthClient;
+declare const heard: string[];
+declare const restored: Promise<import('../src/types').AuthState>;
