@@ -1,9 +1,11 @@
-// The browser claims in a second engine: Debian's Firefox ESR (Gecko's own BroadcastChannel, Web Locks and cookie
-// jar), driven over WebDriver BiDi by puppeteer-core (Playwright's BiDi client needs commands Firefox ESR lacks).
+// The browser claims in a second engine: Debian's Firefox ESR (Gecko's own BroadcastChannel, Web Locks, cookie jar
+// and URL parser), driven over WebDriver BiDi by puppeteer-core (Playwright's BiDi client needs commands Firefox ESR
+// lacks).
 import { existsSync } from 'node:fs';
 import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIREFOX, servePage } from './chromium';
+import { DECISION_LISTS, startOriginsPages, type Listening, type OriginsApi } from './origins.pages';
 
 const PAGE = `<!doctype html><meta charset="utf-8"><script src="/keycard.js"></script>
 <script>
@@ -45,7 +47,14 @@ describe.skipIf(!hasFirefox && !process.env.CI)('Firefox', () => {
       refreshTokenReuseGrace: 0,
     }));
     const { default: puppeteer } = await import('puppeteer-core');
-    browser = await puppeteer.launch({ browser: 'firefox', executablePath: FIREFOX, headless: true });
+    browser = await puppeteer.launch({
+      browser: 'firefox',
+      executablePath: FIREFOX,
+      headless: true,
+      // evil.example, the allow-list test's foreign server (its port kept), resolves to this machine, as an attacker's
+      // name would.
+      extraPrefsFirefox: { 'network.dns.localDomains': 'evil.example' },
+    });
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
@@ -115,6 +124,52 @@ describe.skipIf(!hasFirefox && !process.env.CI)('Firefox', () => {
     await expect.poll(() => status(older)).toBe('authenticated');
     await Promise.all([older.close(), newer.close()]);
   }, 30_000);
+
+  // origins.chromium.test.ts's checks with Gecko's URL parser as the oracle.
+  describe('the allow-list', () => {
+    let page: Listening;
+    let evil: Listening;
+    let stop: (() => Promise<void>) | undefined;
+    let tab: Page;
+    beforeAll(async () => {
+      ({ page, evil, close: stop } = await startOriginsPages());
+      tab = await (browser as Browser).newPage();
+      await tab.goto(`${page.origin}/app/`);
+    }, 60_000);
+    afterAll(async () => {
+      await tab?.close();
+      await stop?.();
+    });
+    it('the decision equals Firefox URL parser’s for the default list and an apiOrigins list (2 × 2,500 cases)', async () => {
+      const results = await tab.evaluate(async (lists) => {
+        const origins = (window as unknown as OriginsApi).keycardOrigins;
+        return [await origins.decisions(lists[0]!, 2500), await origins.decisions(lists[1]!, 2500)];
+      }, DECISION_LISTS);
+      for (const r of results) expect(r).toMatchObject({ counterexample: null, failed: false, runs: 2500 });
+      expect(results[0]!.attachedCount).toBeGreaterThan(100);
+    }, 60_000);
+
+    it('React Native’s URL reader (its build’s, where URL is partial) names Firefox’s origin and URL, or none (3,000 cases)', async () => {
+      const r = await tab.evaluate(() => (window as unknown as OriginsApi).keycardOrigins.parser(3000));
+      expect(r).toMatchObject({ counterexample: null, failed: false });
+      expect(r.own).toBeGreaterThan(300);
+    }, 60_000);
+
+    it('evil.example gets no Authorization for /\\evil.example/x, tab/CR/LF variants, \\\\evil.example or an object whose .url is allowed', async () => {
+      const before = evil.seen.length;
+      const result = await tab.evaluate(
+        (target) => (window as unknown as OriginsApi).keycardOrigins.attack(target),
+        `http://evil.example:${evil.port}`,
+      );
+      const atEvil = evil.seen.slice(before);
+      // They really went there (protocol-relative), and without the token: no header, no preflight asking for it.
+      expect(atEvil.map((s) => s.url).sort()).toEqual(['/x1', '/x2', '/x3', '/x4', '/x5', '/x6']);
+      expect(atEvil.filter((s) => s.authorization !== null || /authorization/i.test(s.preflight ?? ''))).toEqual([]);
+      expect(result.statuses).toEqual([200, 200, 200, 200, 200, 200]);
+      expect(result.own).toBe(200);
+      expect(page.seen.filter((s) => s.url === '/api/me').at(-1)?.authorization).toBe(`Bearer ${result.token}`);
+    }, 60_000);
+  });
 });
 
 declare const auth: import('../src/types').AuthClient;

@@ -1,5 +1,5 @@
-// Runs in Chromium (bundled by origins.chromium.test.ts): the allow-list's differential property test with
-// Chromium's own URL parser as the oracle, React Native's reader (src/partial-url.native.ts) against it, and real
+// Runs in Chromium and Firefox (bundled by origins.pages.ts): the allow-list's differential property test with the
+// browser's own URL parser as the oracle, React Native's reader (src/partial-url.native.ts) against it, and real
 // requests.
 import fc from 'fast-check';
 import { createAuthClient } from '../src/index';
