@@ -13,6 +13,7 @@ window.auth = keycard.createAuthClient({ baseUrl: location.origin });
 window.heard = [];
 auth.onEvent((e) => e.type === 'refresh' && heard.push(e.trigger));
 window.restored = auth.restore();
+addEventListener('pageshow', (e) => (window.fromCache = e.persisted));
 </script>`;
 const alice = { username: 'alice', password: 'wonderland' };
 
@@ -123,6 +124,39 @@ describe.skipIf(!hasFirefox && !process.env.CI)('Firefox', () => {
     expect(await newer.evaluate((c) => auth.login(c).then((s) => s.status), alice)).toBe('authenticated');
     await expect.poll(() => status(older)).toBe('authenticated');
     await Promise.all([older.close(), newer.close()]);
+  }, 30_000);
+
+  // As bfcache.chromium.test.ts: a cached tab that a message was sent to is evicted, so it comes back signed out.
+  it('the back-forward cache: a signed-in tab comes back from it signed in, and after a logout in another tab signed out', async () => {
+    const a = await open();
+    await a.evaluate((c) => auth.login(c), alice);
+    await new Promise((r) => setTimeout(r, 1000)); // the lane's news lock let go: a page holding a Web Lock is not cached
+    const fromCache = () => (window as unknown as { fromCache?: boolean }).fromCache;
+    const away = async () => {
+      await a.evaluate(() => ((window as unknown as { fromCache?: boolean }).fromCache = undefined)); // pageshow sets it
+      // Another site's page, as far as keycard is concerned. (Navigated by the page: after a page came back from the
+      // cache, Firefox's WebDriver BiDi never reports the next goto's load.)
+      await a.evaluate(() => location.assign('/admin/stats'));
+      await a.waitForNavigation({ timeout: 2000 }).catch(() => {});
+    };
+    const back = async () => {
+      await a.goBack({ timeout: 2000 }).catch(() => {}); // no load event when the page comes from the cache
+      await a.waitForFunction(
+        () => typeof auth === 'object' && (window as unknown as { fromCache?: boolean }).fromCache !== undefined,
+        { polling: 50, timeout: 5000 },
+      );
+      await a.evaluate(() => restored);
+      return [await a.evaluate(fromCache), await status(a)];
+    };
+    await away();
+    expect(await back()).toEqual([true, 'authenticated']);
+
+    await away();
+    const b = await open();
+    await b.evaluate(() => auth.logout());
+    await b.close();
+    expect(await back()).toEqual([false, 'unauthenticated']);
+    await a.close();
   }, 30_000);
 
   // origins.chromium.test.ts's checks with Gecko's URL parser as the oracle.
