@@ -98,9 +98,10 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     t.lifetime === null ? null : Math.max(refreshAt(t, leadMs) as number, t.receivedAt + MIN_REFRESH_GAP_MS);
   const isDue = (t: Tokens) => (dueAt(t) ?? Infinity) <= Date.now();
 
-  // Named after the session (the refresh endpoint), so clients of different backends never adopt each other's tokens.
+  // Named after the session (the refresh endpoint, and where its refresh token lives), so clients of different
+  // backends never adopt each other's tokens, nor a cookie-mode tab a memory-mode login's, which it couldn't refresh.
   const tabs = createTabs(
-    channelFor(options.channel, backend.session ?? options.baseUrl),
+    channelFor(options.channel, (cookie ? '' : `${refreshTokens.mode} `) + (backend.session ?? options.baseUrl)),
     // A lane task is one request, and with a TokenStorage a read and a write too, each bounded by the timeout.
     (refreshTokens.mode === 'storage' ? 3 : 1) * timeoutMs + 5000,
     clock,

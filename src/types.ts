@@ -82,7 +82,8 @@ export interface AuthClientOptions {
   fetch?: typeof fetch;
   /**
    * Cross-tab channel name; `false` disables. Default: in a browser, a name derived from the session (the refresh
-   * endpoint's URL), so clients of different auth servers never share tokens; outside browsers, off.
+   * endpoint's URL, and the refresh-token mode), so clients of different auth servers never share tokens, nor
+   * clients whose refresh tokens live in different places; outside browsers, off.
    */
   channel?: string | false;
   /**

@@ -84,6 +84,29 @@ describe('default channel (in a browser page, no channel option)', () => {
     expect(two.getState().status).not.toBe('authenticated');
   });
 
+  // Their refresh tokens live in different places: a memory-mode login's tokens would leave a cookie-mode tab with no
+  // cookie to refresh them with; its "no session" would then end the memory-mode session too.
+  it('nor do two on one server whose refresh tokens live in different places (cookie, memory, a TokenStorage)', async () => {
+    const a = backend('https://a.test');
+    const stored = new Map<string, string>();
+    const storage = {
+      get: (k: string) => stored.get(k) ?? null,
+      set: (k: string, v: string) => void stored.set(k, v),
+      remove: (k: string) => void stored.delete(k),
+    };
+    const [memory, cookie, inStorage] = [
+      make('https://a.test', a.fetch),
+      make('https://a.test', a.fetch, { refreshToken: 'cookie' }),
+      make('https://a.test', a.fetch, { refreshToken: storage }),
+    ];
+    await memory.login({ username: 'alice' });
+    await settle();
+    expect([cookie.getState().status, inStorage.getState().status]).toEqual(['initializing', 'initializing']);
+    await cookie.logout();
+    await settle();
+    expect(memory.getState().status).toBe('authenticated');
+  });
+
   it('a core client next to a keycard/oauth client: neither adopts the other’s session', async () => {
     const a = backend('https://a.test');
     const core = make('https://a.test', a.fetch);
