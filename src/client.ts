@@ -10,7 +10,7 @@ import { createTabs, type TabMessage } from './tabs';
 import { createAuthFetch } from './fetch';
 import { OK, createFlight, type Attempt } from './refresh';
 import { classify, type Verdict } from './reply';
-import { START, createClock, decide, type Decision, type News } from './session';
+import { START, createClock, decide, stamped, type Decision, type News } from './session';
 import { MIN_REFRESH_GAP_MS, pause } from './scheduler';
 import { onWake } from './env';
 import { channelFor } from './channel';
@@ -172,12 +172,13 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     // first, and the logout supersedes it whatever the clocks say (a clock that stood still, before this tab heard of
     // the session). Say it again, stamped after that tab's news (rule N4).
     if (message.type === 'kept') return void (calling && tabs.ordered() && sayAgain());
-    // Stamps finite: news stamped Infinity would outrank every login (or logout) after it, until a reload. News only of
-    // a kind this version knows (another version of keycard may be open in another tab).
+    // Stamps a clock can reach (`stamped`): news stamped Infinity would outrank every login (or logout) after it, until
+    // a reload; a session may be -Infinity (a tab that had none). News only of a kind this version knows (another
+    // version of keycard may be open in another tab).
     const login = message.type === 'tokens' ? message.login : undefined;
-    if (!Number.isFinite(message.at) || typeof message.session !== 'number') return;
+    if (!stamped(message.at) || typeof message.session !== 'number' || !(message.session < 2 ** 42)) return;
     if (message.type !== 'tokens' && message.type !== 'logout') return;
-    if (login !== undefined && !Number.isFinite(login)) return;
+    if (login !== undefined && !stamped(login)) return;
     const shared = message.type === 'tokens' ? message.tokens : undefined;
     // Tokens shaped as this version shapes them: nothing that would put NaN in the state or a non-string on the wire.
     if (

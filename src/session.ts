@@ -143,6 +143,13 @@ export function decide(s: Session, news: News, memory = false): Decision {
 }
 
 /**
+ * A stamp another tab may have sent: a finite number before 2^42 ms (the year 2109). Past it a clock's 0.001 ms steps
+ * are lost to rounding, so a tab that heard one would stamp everything after it the same, and a logout stamped there
+ * would outrank every login after it, until a reload (a rogue or broken sender: no clock reads that far).
+ */
+export const stamped = (at: unknown): at is number => Number.isFinite(at) && (at as number) < 2 ** 42;
+
+/**
  * A logical clock for ordering news across tabs without trusting their clocks (a laptop's sleep pauses one tab's
  * monotonic clock for hours; wall clocks are set back). Stamps are this tab's clock plus the largest lead any
  * message showed: every message carries its sender's stamp, and a receiver's next stamp is later than anything it
@@ -165,8 +172,7 @@ export function createClock(
       return (last = t > last ? t : last + 0.001);
     },
     heard(at: unknown): void {
-      // Finite only: one message stamped Infinity would otherwise stop this tab's clock for good.
-      if (!Number.isFinite(at) || !((at as number) > last)) return;
+      if (!stamped(at) || !(at > last)) return;
       offset = max(offset, (at as number) - read());
       last = at as number;
     },

@@ -1,5 +1,5 @@
 import { pause } from './scheduler';
-import type { Clock } from './session';
+import { stamped, type Clock } from './session';
 
 /**
  * What one tab tells the others (the message vocabulary). Tokens travel only between same-origin tabs of one
@@ -76,8 +76,8 @@ export function createTabs(
   let busyUntil = 0;
   let cleared = -Infinity; // the latest logout whose server call let the lane go (here, or heard)
   const heardOut = (out: unknown) => {
-    // Finite only: a message claiming a logout at Infinity would supersede every login after it, until a reload.
-    if (Number.isFinite(out) && (out as number) > cleared) cleared = out as number;
+    // A message claiming a logout at Infinity would supersede every login after it, until a reload.
+    if (stamped(out) && out > cleared) cleared = out;
   };
   const freed = new Set<() => void>();
   const free = () => {
@@ -118,8 +118,7 @@ export function createTabs(
         progress();
         // A logout's server call: news of that logout for a tab opened after its message was posted (rule T9 drops
         // it where that message came first). A user's logout is about no one session (T2 reads none): any number.
-        if (Number.isFinite(data.out))
-          onMessage({ type: 'logout', at: data.out as number, expired: false, session: data.at });
+        if (stamped(data.out)) onMessage({ type: 'logout', at: data.out, expired: false, session: data.at });
       }
     };
     // Node keeps the process alive while a channel is open; a tab-less process shouldn't wait on it.

@@ -252,6 +252,19 @@ describe('cross-tab', () => {
       { type: 'busy', at: Infinity, on: false },
     ]));
 
+  // Past 2^42 ms (the year 2109) a clock's 0.001 ms steps are lost to rounding: a tab that heard such a stamp would
+  // stamp everything after it the same, and its own logins would stay superseded by that logout until a reload.
+  it('ignores messages stamped past the year 2109: a logout, a login, a session or a lane release claiming one', () =>
+    ignoresAll([
+      { type: 'logout', at: 1e20, expired: false, session: 1 },
+      { type: 'logout', at: Number.MAX_VALUE, expired: true, session: 1 },
+      { type: 'tokens', at: 5, session: 1, login: 1e300, tokens: { accessToken: 'x.y.z', receivedAt: 0 } },
+      { type: 'tokens', at: 5, session: 1e300, tokens: { accessToken: 'x.y.z', receivedAt: 0 } },
+      { type: 'busy', at: 1, on: false, out: 1e20 },
+      { type: 'pong', at: 1, to: 1, out: 1e20 },
+      { type: 'busy', at: 1e20, on: false },
+    ]));
+
   it('ignores malformed messages on its channel (no tokens, no stamp, no session, wrong types)', () =>
     ignoresAll([
       null,
