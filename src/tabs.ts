@@ -76,7 +76,9 @@ export function createTabs(
   let busyUntil = 0;
   let cleared = -Infinity; // the latest logout whose server call let the lane go (here, or heard)
   const heardOut = (out: unknown) => {
-    // A message claiming a logout at Infinity would supersede every login after it, until a reload.
+    // A message claiming a logout at Infinity would supersede every login after it, until a reload. Heard by the clock
+    // too (a sender's stamp is never before its news): a logout stamped ahead of it would supersede this tab's logins.
+    clock.heard(out);
     if (stamped(out) && out > cleared) cleared = out;
   };
   const freed = new Set<() => void>();

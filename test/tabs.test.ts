@@ -265,6 +265,21 @@ describe('cross-tab', () => {
       { type: 'busy', at: 1e20, on: false },
     ]));
 
+  // Found by tabs.property.test.ts: a lane release whose own stamp is behind the logout it names (no tab sends one: a
+  // sender's stamp is never before its news) left this tab's clock behind that logout, so its logins were superseded.
+  it('a lane release naming a logout stamped ahead of its own stamp: the tab obeys it, and its own login still signs it in', async () => {
+    mockBackend();
+    const [a] = tabs(1);
+    await a!.login(alice);
+    const rogue = new BroadcastChannel(`tabs-test-${n}`);
+    rogue.postMessage({ type: 'busy', at: 1, on: false, out: Date.now() + 3_600_000 });
+    await settle();
+    rogue.close();
+    expect(a!.getState().status).toBe('unauthenticated');
+    await a!.logout();
+    await expect(a!.login(alice)).resolves.toMatchObject({ status: 'authenticated' });
+  });
+
   it('ignores malformed messages on its channel (no tokens, no stamp, no session, wrong types)', () =>
     ignoresAll([
       null,
