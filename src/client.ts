@@ -38,7 +38,7 @@ const disposed = (): Attempt => ({
  */
 export function createAuthClient(options: AuthClientOptions): AuthClient {
   if (!options || typeof options.baseUrl !== 'string')
-    throw new TypeError('keycard: createAuthClient needs options.baseUrl');
+    throw new TypeError('keycard: createAuthClient needs options.baseUrl, a URL string');
   // NaN (what Number() of an unset environment variable gives) would make every token due at once: refused.
   const msOf = (name: 'refreshLeadTime' | 'timeout', fallback: number): number => {
     const value = options[name] ?? fallback;
