@@ -173,8 +173,8 @@ export function createClock(
     },
     heard(at: unknown): void {
       if (!stamped(at) || !(at > last)) return;
-      offset = max(offset, (at as number) - read());
-      last = at as number;
+      offset = max(offset, at - read());
+      last = at;
     },
   };
 }
