@@ -5,7 +5,13 @@ import { existsSync } from 'node:fs';
 import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIREFOX, servePage } from './chromium';
-import { DECISION_LISTS, startOriginsPages, type Listening, type OriginsApi } from './origins.pages';
+import {
+  DECISION_LISTS,
+  expectAttackFoiled,
+  startOriginsPages,
+  type Listening,
+  type OriginsApi,
+} from './origins.pages';
 
 const PAGE = `<!doctype html><meta charset="utf-8"><script src="/keycard.js"></script>
 <script>
@@ -159,7 +165,10 @@ describe.skipIf(!hasFirefox && !process.env.CI)('Firefox', () => {
     await a.close();
   }, 30_000);
 
-  // origins.chromium.test.ts's checks with Gecko's URL parser as the oracle.
+  // origins.chromium.test.ts's checks with Gecko's URL parser as the oracle: the decision keycard makes in Firefox,
+  // with Firefox's own URL, and real requests. Not React Native's reader against it: Gecko departs from the URL
+  // standard that reader follows (Firefox ESR 153 keeps a trailing space in a fragment: "# " is "#%20", where the
+  // standard, Chromium and Node strip it), and Chromium's parser is that test's oracle.
   describe('the allow-list', () => {
     let page: Listening;
     let evil: Listening;
@@ -183,25 +192,13 @@ describe.skipIf(!hasFirefox && !process.env.CI)('Firefox', () => {
       expect(results[0]!.attachedCount).toBeGreaterThan(100);
     }, 60_000);
 
-    it('React Native’s URL reader (its build’s, where URL is partial) names Firefox’s origin and URL, or none (3,000 cases)', async () => {
-      const r = await tab.evaluate(() => (window as unknown as OriginsApi).keycardOrigins.parser(3000));
-      expect(r).toMatchObject({ counterexample: null, failed: false });
-      expect(r.own).toBeGreaterThan(300);
-    }, 60_000);
-
     it('evil.example gets no Authorization for /\\evil.example/x, tab/CR/LF variants, \\\\evil.example or an object whose .url is allowed', async () => {
       const before = evil.seen.length;
       const result = await tab.evaluate(
         (target) => (window as unknown as OriginsApi).keycardOrigins.attack(target),
         `http://evil.example:${evil.port}`,
       );
-      const atEvil = evil.seen.slice(before);
-      // They really went there (protocol-relative), and without the token: no header, no preflight asking for it.
-      expect(atEvil.map((s) => s.url).sort()).toEqual(['/x1', '/x2', '/x3', '/x4', '/x5', '/x6']);
-      expect(atEvil.filter((s) => s.authorization !== null || /authorization/i.test(s.preflight ?? ''))).toEqual([]);
-      expect(result.statuses).toEqual([200, 200, 200, 200, 200, 200]);
-      expect(result.own).toBe(200);
-      expect(page.seen.filter((s) => s.url === '/api/me').at(-1)?.authorization).toBe(`Bearer ${result.token}`);
+      expectAttackFoiled(result, evil.seen.slice(before), page);
     }, 60_000);
   });
 });

@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { build } from 'esbuild';
+import { expect } from 'vitest';
 import { tokenBody } from './resilience/support';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -102,3 +103,19 @@ export const DECISION_LISTS: Array<Array<string | { re: string }> | null> = [
     'https://[::1]:8443',
   ],
 ];
+
+/**
+ * What origins.browser.ts's `attack()` must have done: six requests really went to the foreign origin (protocol-
+ * relative), without the token (no header, no preflight asking for it), and the page's own API still got it.
+ */
+export function expectAttackFoiled(
+  result: { statuses: number[]; own: number; token: string | null },
+  atEvil: Seen[],
+  page: Listening,
+) {
+  expect(atEvil.map((s) => s.url).sort()).toEqual(['/x1', '/x2', '/x3', '/x4', '/x5', '/x6']);
+  expect(atEvil.filter((s) => s.authorization !== null || /authorization/i.test(s.preflight ?? ''))).toEqual([]);
+  expect(result.statuses).toEqual([200, 200, 200, 200, 200, 200]);
+  expect(result.own).toBe(200);
+  expect(page.seen.filter((s) => s.url === '/api/me').at(-1)?.authorization).toBe(`Bearer ${result.token}`);
+}

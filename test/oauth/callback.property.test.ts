@@ -4,16 +4,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AuthError } from 'keycard';
-import { createOAuthClient, type OAuthClientOptions } from 'keycard/oauth';
+import { createOAuthClient } from 'keycard/oauth';
+import { NO_DISCOVERY } from './setup';
 
-const base = {
-  clientId: 'app',
-  redirectUri: 'com.example.app:/callback',
-  discovery: false,
-  authorizationEndpoint: 'https://id.test/authorize',
-  tokenEndpoint: 'https://id.test/token',
-  scope: 'offline_access',
-} satisfies OAuthClientOptions;
+const base = NO_DISCOVERY;
 const CODE = 'cOdE-secret-0123456789';
 
 const fetch: typeof globalThis.fetch = async () =>

@@ -3,15 +3,9 @@
 // token request. The token endpoint is faked; no ID tokens (no openid scope).
 import { describe, expect, it, vi } from 'vitest';
 import { createOAuthClient, type OAuthClientOptions } from 'keycard/oauth';
+import { NO_DISCOVERY } from './setup';
 
-const base = {
-  clientId: 'app',
-  redirectUri: 'com.example.app:/callback',
-  discovery: false,
-  authorizationEndpoint: 'https://id.test/authorize',
-  tokenEndpoint: 'https://id.test/token',
-  scope: 'offline_access',
-} satisfies OAuthClientOptions;
+const base = NO_DISCOVERY;
 
 function fakeProvider() {
   const posts: URLSearchParams[] = [];

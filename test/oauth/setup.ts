@@ -6,6 +6,16 @@ import { CLIENT_ID, POST_LOGOUT_REDIRECT_URI, REDIRECT_URI, createBrowser, type 
 
 export const RT_KEY = 'keycard.refresh_token';
 
+/** A client of a provider with no discovery (no ID tokens: no openid scope), as a React Native app's redirect URI. */
+export const NO_DISCOVERY = {
+  clientId: 'app',
+  redirectUri: 'com.example.app:/callback',
+  discovery: false,
+  authorizationEndpoint: 'https://id.test/authorize',
+  tokenEndpoint: 'https://id.test/token',
+  scope: 'offline_access',
+} satisfies OAuthClientOptions;
+
 export interface SentRequest {
   method: string;
   url: string;
