@@ -176,7 +176,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     // a reload; a session may be -Infinity (a tab that had none). News only of a kind this version knows (another
     // version of keycard may be open in another tab).
     const login = message.type === 'tokens' ? message.login : undefined;
-    if (!stamped(message.at) || typeof message.session !== 'number' || !(message.session < 2 ** 42)) return;
+    if (!stamped(message.at) || !(stamped(message.session) || message.session === -Infinity)) return;
     if (message.type !== 'tokens' && message.type !== 'logout') return;
     if (login !== undefined && !stamped(login)) return;
     const shared = message.type === 'tokens' ? message.tokens : undefined;

@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AuthError, createAuthClient, type TokenStorage } from 'keycard';
-import { PROPERTY_SEED, jwt } from './resilience/support';
+import { PROPERTY_SEED, jwt, reachable } from './resilience/support';
 
 const BASE = 'https://auth.test';
 const SECRET = 'sEcReT-refresh-0123456789';
@@ -99,14 +99,6 @@ function server() {
   return { fetch, sent };
 }
 
-/** The error and its cause chain as text, as far as anyone can read it (reading a Proxy must not throw either). */
-function said(error: unknown): string {
-  let text = '';
-  for (let e = error, depth = 0; e && depth < 6; e = (e as { cause?: unknown }).cause, depth++)
-    text += ` ${String(e)} ${(e as Error).message ?? ''} ${(e as Error).stack ?? ''}`;
-  return text;
-}
-
 afterEach(() => vi.restoreAllMocks());
 
 describe('whatever a TokenStorage does', () => {
@@ -137,13 +129,13 @@ describe('whatever a TokenStorage does', () => {
         const state = auth.getState();
         expect(state).toMatchObject({ status: 'unauthenticated', user: null, expiresAt: null });
         expect(await auth.getAccessToken()).toBeNull();
-        for (const text of [...errors, state.error].map(said)) expect(text).not.toContain(SECRET);
+        for (const text of [...errors, state.error].map(reachable)) expect(text).not.toContain(SECRET);
         auth.dispose();
       }),
       { numRuns: 400, seed: PROPERTY_SEED },
     );
     // Checked over all histories at once: a call that failed after its history ended warns in the next one.
-    expect(said(logged)).not.toContain(SECRET);
+    expect(reachable(logged)).not.toContain(SECRET);
     expect(logged.length).toBeGreaterThan(0);
     // The histories reach a start-up whose read failed, a login, refreshes that succeed and that are refused.
     for (const outcome of [

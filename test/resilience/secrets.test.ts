@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AuthError, createAuthClient, type AuthClient } from 'keycard';
 import { createMetadata } from '../../oauth/discovery';
-import { jwt } from './support';
+import { jwt, reachable } from './support';
 
 const BASE = 'https://auth.test';
 let serial = 0;
@@ -74,23 +74,9 @@ const ANSWERS: Array<[string, () => Response | Promise<Response>]> = [
   ],
 ];
 
-/** Every string reachable from `value`: message, stack, each own property, down every cause. */
-function strings(value: unknown, seen = new Set<unknown>()): string[] {
-  if (typeof value === 'string') return [value];
-  if (typeof value !== 'object' || value === null || seen.has(value)) return value === undefined ? [] : [String(value)];
-  seen.add(value);
-  const out: string[] = [];
-  if (value instanceof Error) out.push(String(value), value.message, value.stack ?? '');
-  for (const key of Reflect.ownKeys(value)) {
-    out.push(String(key));
-    out.push(...strings((value as Record<PropertyKey, unknown>)[key], seen));
-  }
-  return out;
-}
-
 function expectClean(error: unknown) {
   expect(error).toBeInstanceOf(AuthError);
-  const text = strings(error).join('\n');
+  const text = reachable(error);
   for (const secret of secrets)
     if (secret) expect(text, `an error carries a secret (${secret.slice(0, 24)}…)`).not.toContain(secret);
 }

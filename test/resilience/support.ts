@@ -78,3 +78,24 @@ export function createServer(lifetime = 300) {
  */
 export const PROPERTY_SEED =
   process.env.KEYCARD_SEED === 'random' ? undefined : Number(process.env.KEYCARD_SEED ?? 20261128);
+
+/**
+ * Every string reachable from `value`, one per line: message, stack, each own property, down every cause (and through
+ * arrays, as a console call's arguments). What a reader of an error or a log line could see: no secret may be in it.
+ */
+export function reachable(value: unknown): string {
+  return strings(value, new Set()).join('\n');
+}
+
+function strings(value: unknown, seen: Set<unknown>): string[] {
+  if (typeof value === 'string') return [value];
+  if (typeof value !== 'object' || value === null || seen.has(value)) return value === undefined ? [] : [String(value)];
+  seen.add(value);
+  const out: string[] = [];
+  if (value instanceof Error) out.push(String(value), value.message, value.stack ?? '');
+  for (const key of Reflect.ownKeys(value)) {
+    out.push(String(key));
+    out.push(...strings((value as Record<PropertyKey, unknown>)[key], seen));
+  }
+  return out;
+}
