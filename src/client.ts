@@ -395,7 +395,15 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     absolute: (input) => absolute(input, options.baseUrl),
   });
 
-  const stopWake = onWake(() => client.resume());
+  // Back from the back-forward cache, where the page heard no tab: WebKit keeps it there through channel messages and
+  // drops them (Chromium and Firefox evict it instead), so another tab's logout may have ended this session. Ask
+  // again, as the page's load did, before a request goes out with its token (requests wait for the refresh). The
+  // cookie jar or a TokenStorage holds the current refresh token; in memory mode only the open tabs do (a refresh
+  // in one may have rotated ours away, and spending it would end the session in every tab), so ask them.
+  const stopWake = onWake(
+    () => client.resume(),
+    () => (memory ? tabs.post({ type: 'sync', at: clock.now() }) : void flight.run('restore')),
+  );
 
   const client: AuthClient = {
     getState: store.get,

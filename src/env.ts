@@ -13,16 +13,20 @@ export function pageOrigin(): string | null {
 
 /**
  * Calls `listener` when the device may have been away: the page became
- * visible or the network came back. Returns the unsubscribe; a no-op where
- * those events don't exist (React Native calls `auth.resume()` instead).
+ * visible or the network came back; and `back` when the page comes back from
+ * the back-forward cache. Returns the unsubscribe; a no-op where those events
+ * don't exist (React Native calls `auth.resume()` instead).
  */
-export function onWake(listener: () => void): () => void {
+export function onWake(listener: () => void, back: () => void): () => void {
   if (!inBrowser()) return () => {};
   const onVisible = () => document.visibilityState === 'visible' && listener();
+  const onShow = (event: PageTransitionEvent) => event.persisted && back();
   window.addEventListener('online', listener);
+  window.addEventListener('pageshow', onShow);
   document.addEventListener('visibilitychange', onVisible);
   return () => {
     window.removeEventListener('online', listener);
+    window.removeEventListener('pageshow', onShow);
     document.removeEventListener('visibilitychange', onVisible);
   };
 }
