@@ -215,16 +215,25 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
     isRedirectCallback: (url) => isAuthorizationResponse(url ?? currentUrl()),
 
     handleRedirectCallback(url) {
-      let parsed: URL;
+      let href: string;
+      let parsed: URL | undefined;
       try {
-        parsed = new URL(url ?? currentUrl());
+        href = url ?? currentUrl();
       } catch (error) {
         return Promise.reject(error);
       }
-      const state = parsed.searchParams.get('state');
+      try {
+        parsed = new URL(href);
+      } catch {
+        // No redirect at all (a path, or not a string): refused as any redirect that answers no login started here,
+        // without quoting it (it may hold the code), and leaving the pending login for the real one.
+      }
+      const state = parsed?.searchParams.get('state') ?? null;
       // React StrictMode runs effects twice: the second call for one redirect shares the first's result.
       if (lastCallback && state !== null && lastCallback.state === state) return lastCallback.result;
-      const result = completeLogin(parsed).catch(async (error: unknown) => {
+      const refused = () =>
+        Promise.reject(new AuthError('invalid_response', 'the redirect handed to handleRedirectCallback is no URL'));
+      const result = (parsed ? completeLogin(parsed) : refused()).catch(async (error: unknown) => {
         // A refused redirect must not leave the app 'initializing': settle it as any startup would.
         if (auth.getState().status === 'initializing') await auth.restore().catch(() => {});
         throw error;

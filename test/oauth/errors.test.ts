@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthError } from 'keycard';
 import { CLIENT_ID, startProvider, type TestProvider } from './provider';
+import { reachable } from '../resilience/support';
 import { setup } from './setup';
 
 let op: TestProvider;
@@ -55,6 +56,22 @@ describe('the redirect back', () => {
     expect(sentTo('/token')).toHaveLength(0);
     // The pending login answers one callback only: the genuine one is now refused too.
     expect(await rejection(auth.handleRedirectCallback(callback))).toMatchObject({ code: 'invalid_response' });
+  });
+
+  it('refuses a redirect that is no URL (a path, garbage) as invalid_response, quoting nothing, and the real one still completes', async () => {
+    const { auth, authorize, sentTo } = setup(op);
+    const callback = await authorize();
+    const code = new URL(callback).searchParams.get('code') as string;
+    const { pathname, search } = new URL(callback);
+    for (const notUrl of [`${pathname}${search}`, 'not a url', '', 42 as unknown as string]) {
+      const error = await rejection(auth.handleRedirectCallback(notUrl));
+      expect(error).toBeInstanceOf(AuthError);
+      expect(error).toMatchObject({ code: 'invalid_response' });
+      expect(reachable(error)).not.toContain(code);
+    }
+    expect(auth.getState().status).not.toBe('initializing');
+    expect(sentTo('/token')).toHaveLength(0);
+    expect((await auth.handleRedirectCallback(callback)).authState.status).toBe('authenticated');
   });
 
   it('refuses a redirect naming another issuer (RFC 9207 mix-up defence)', async () => {
