@@ -399,11 +399,16 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   // drops them (Chromium and Firefox evict it instead), so another tab's logout may have ended this session. Ask
   // again, as the page's load did, before a request goes out with its token (requests wait for the refresh). The
   // cookie jar or a TokenStorage holds the current refresh token; in memory mode only the open tabs do (a refresh
-  // in one may have rotated ours away, and spending it would end the session in every tab), so ask them.
-  const stopWake = onWake(
-    () => client.resume(),
-    () => (memory ? tabs.post({ type: 'sync', at: clock.now() }) : void flight.run('restore')),
-  );
+  // in one may have rotated ours away, and spending it would end the session in every tab), so ask them: for the
+  // session, and for the latest logout whose server call let the lane go, which ends ours if it came after it.
+  async function back(): Promise<void> {
+    if (!memory) return void flight.run('restore');
+    tabs.post({ type: 'sync', at: clock.now() });
+    await tabs.ask();
+    const out = tabs.cleared();
+    if (s.tokens && out > s.at) onTabMessage({ type: 'logout', at: out, expired: false, session: out });
+  }
+  const stopWake = onWake(() => client.resume(), back);
 
   const client: AuthClient = {
     getState: store.get,

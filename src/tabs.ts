@@ -19,7 +19,8 @@ export type TabMessage =
  * The lane's own messages, which never reach the client. `busy`: a tab took the lane (only where Web Locks are
  * missing) or let it go (always; `out`: the task was the server call of the logout stamped so, or said again so while
  * it waited: rule N4). `ping`: a tab just opened (fix 47), or was just granted the lane after waiting, or less than
- * NEWS_MS after another tab let it go (that tab holds the news lock meanwhile); every tab answers with a `pong`
+ * NEWS_MS after another tab let it go (that tab holds the news lock meanwhile), or came back from the back-forward
+ * cache (`ask`, memory mode); every tab answers with a `pong`
  * naming it (`to`: the ping's stamp) and itself (`by`: its lock `clientId`, once known), and passing on the latest
  * logout whose server call it heard let the lane go (`out`: a tab opened after that logout learns of it so; rule N2).
  */
@@ -282,6 +283,17 @@ export function createTabs(
      * overlap, and nothing can be told: none.
      */
     cleared: (): number => (ordered() ? cleared : -Infinity),
+
+    /**
+     * Asks the open tabs to answer, and waits (≤ NEWS_MS) for the first: each answer passes on the latest logout whose
+     * server call let the lane go ({@link cleared}), news a page back from the back-forward cache never heard.
+     */
+    async ask(): Promise<void> {
+      if (!ordered()) return;
+      ponged.clear();
+      post({ type: 'ping', at: (pinged = clock.now()) });
+      await hear(() => ponged.size > 0);
+    },
 
     /** Waits (≤ NEWS_MS) to hear that the server call of the logout stamped `out` let the lane go (rule N2). */
     async hearOut(out: number): Promise<void> {

@@ -217,6 +217,31 @@ export function describeEngine({ name, launch, evicts, foreignHost }: EngineOpti
       await a.close();
     }, 30_000);
 
+    it('memory mode: a logout in another tab while it was away signs it out on its return; a login after that signs it in', async () => {
+      await serve('body');
+      const a = await open('#memory', at);
+      await login(a);
+      const b = await open('#memory', at);
+      expect(await status(b)).toBe('authenticated'); // handed over by a
+      await away(a);
+      await b.run(() => auth.logout());
+      await new Promise((r) => setTimeout(r, 500)); // its server call let the lane go
+      // Back, it asked the open tab, whose answer named that logout: the session is over here too.
+      expect((await back(a))[0]).toBe(!evicts);
+      await expect.poll(() => status(a)).toBe('unauthenticated');
+      expect(await a.run(() => auth.getAccessToken())).toBeNull();
+
+      await login(b);
+      await expect.poll(() => status(a)).toBe('authenticated');
+      await away(a);
+      await b.run(() => auth.logout());
+      await login(b); // a new session, begun while a was away
+      expect((await back(a))[0]).toBe(!evicts);
+      const token = await b.run(() => auth.getAccessToken());
+      await expect.poll(() => a.run(() => auth.getAccessToken())).toBe(token);
+      expect(await status(a)).toBe('authenticated');
+    }, 30_000);
+
     it('memory mode: the open tab hands over the refresh token it rotated meanwhile, so no reuse ends the session', async () => {
       await serve('body');
       const a = await open('#memory', at);
