@@ -20,9 +20,9 @@ export type TabMessage =
  * missing) or let it go (always; `out`: the task was the server call of the logout stamped so, or said again so while
  * it waited: rule N4). `ping`: a tab just opened (fix 47), or was just granted the lane after waiting, or less than
  * NEWS_MS after another tab let it go (that tab holds the news lock meanwhile), or came back from the back-forward
- * cache (`ask`, memory mode); every tab answers with a `pong`
- * naming it (`to`: the ping's stamp) and itself (`by`: its lock `clientId`, once known), and passing on the latest
- * logout whose server call it heard let the lane go (`out`: a tab opened after that logout learns of it so; rule N2).
+ * cache (`ask`, memory mode); every tab answers with a `pong` naming it (`to`: the ping's stamp) and itself (`by`:
+ * its lock `clientId`, once known), and passing on the latest logout whose server call it heard let the lane go
+ * (`out`: a tab opened after that logout learns of it so; rule N2).
  */
 type Lane =
   | { type: 'busy'; at: number; on: boolean; out?: number }
@@ -286,7 +286,8 @@ export function createTabs(
 
     /**
      * Asks the open tabs to answer, and waits (≤ NEWS_MS) for the first: each answer passes on the latest logout whose
-     * server call let the lane go ({@link cleared}), news a page back from the back-forward cache never heard.
+     * server call let the lane go ({@link cleared}), news a page back from the back-forward cache never heard. (A lane
+     * task waiting for answers meanwhile takes answers to this later ping as well, which come after the same releases.)
      */
     async ask(): Promise<void> {
       if (!ordered()) return;
