@@ -198,6 +198,17 @@ export function describeEngine({ name, launch, evicts, foreignHost }: EngineOpti
       return [await fromCache(), token !== null, await tab.run(() => heard.splice(0))];
     };
 
+    /** Two memory-mode tabs of a new server, signed in (b by a's hand-over), and a gone to another page. */
+    const memoryTabs = async () => {
+      await serve('body');
+      const a = await open('#memory', at);
+      await login(a);
+      const b = await open('#memory', at);
+      expect(await status(b)).toBe('authenticated');
+      await away(a);
+      return [a, b] as const;
+    };
+
     it(`cookie mode: a tab comes back signed in (asking again), and after a logout in another tab signed out (${evicts ? 'evicted' : 'asking again'})`, async () => {
       await serve('cookie');
       const a = await open('', at);
@@ -218,12 +229,7 @@ export function describeEngine({ name, launch, evicts, foreignHost }: EngineOpti
     }, 30_000);
 
     it('memory mode: a logout in another tab while it was away signs it out on its return; a login after that signs it in', async () => {
-      await serve('body');
-      const a = await open('#memory', at);
-      await login(a);
-      const b = await open('#memory', at);
-      expect(await status(b)).toBe('authenticated'); // handed over by a
-      await away(a);
+      const [a, b] = await memoryTabs();
       await b.run(() => auth.logout());
       await new Promise((r) => setTimeout(r, 500)); // its server call let the lane go
       // Back, it asked the open tab, whose answer named that logout: the session is over here too.
@@ -243,12 +249,7 @@ export function describeEngine({ name, launch, evicts, foreignHost }: EngineOpti
     }, 30_000);
 
     it('memory mode: the open tab hands over the refresh token it rotated meanwhile, so no reuse ends the session', async () => {
-      await serve('body');
-      const a = await open('#memory', at);
-      await login(a);
-      const b = await open('#memory', at);
-      expect(await status(b)).toBe('authenticated'); // handed over by a
-      await away(a);
+      const [a, b] = await memoryTabs();
       await b.run(() => auth.refresh().then(() => {})); // rotates the refresh token; a, cached, never hears of it
       expect((await back(a))[0]).toBe(!evicts);
       const token = await b.run(() => auth.getAccessToken());
