@@ -40,11 +40,8 @@ export async function servePage(page: string, server: Record<string, unknown>) {
   };
 }
 
-/**
- * One Chromium profile whose tabs load {@link servePage}'s page. `close()` stops both and removes their files.
- * `backForwardCache`: keep Chromium's back-forward cache on (Playwright turns it off by default).
- */
-export async function openBrowser(page: string, server: Record<string, unknown>, { backForwardCache = false } = {}) {
+/** One Chromium profile whose tabs load {@link servePage}'s page. `close()` stops both and removes their files. */
+export async function openBrowser(page: string, server: Record<string, unknown>) {
   const served = await servePage(page, server);
   const { chromium } = await import('playwright-core');
   const profile = mkdtempSync(join(tmpdir(), 'keycard-profile-'));
@@ -52,7 +49,6 @@ export async function openBrowser(page: string, server: Record<string, unknown>,
     executablePath: CHROMIUM,
     headless: true,
     args: CHROMIUM_ARGS,
-    ignoreDefaultArgs: backForwardCache ? ['--disable-back-forward-cache'] : undefined,
   });
   return {
     url: served.url,

@@ -1,8 +1,9 @@
-// The browser claims, as one suite any engine runs (firefox.test.ts, webkit.test.ts): a login kept across a reload by
-// the HttpOnly cookie alone, two tabs through the engine's Web Locks and BroadcastChannel, tabs whose clocks disagree,
-// a 401's replay with the same body, the back-forward cache in cookie and memory mode, and the allow-list with the
-// engine's URL parser as the oracle. Chromium runs the same claims through Playwright (tabs.chromium.test.ts,
-// replay.chromium.test.ts, bfcache.chromium.test.ts, origins.chromium.test.ts). An engine is driven through a `Tab` of its own (test/webkit.ts, or puppeteer-core).
+// The browser claims, as one suite every engine runs (chromium.engine.test.ts, firefox.test.ts, webkit.test.ts): a
+// login kept across a reload by the HttpOnly cookie alone, two tabs through the engine's Web Locks and
+// BroadcastChannel, tabs whose clocks disagree, a 401's replay with the same body, the back-forward cache in cookie
+// and memory mode, and the allow-list with the engine's URL parser as the oracle. tabs.chromium.test.ts and
+// origins.chromium.test.ts hold what only Chromium is asked. An engine is driven through a `Tab` of its own
+// (Playwright, puppeteer-core, or test/webkit.ts).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { servePage } from './chromium';
 import {

@@ -37,7 +37,12 @@ function listen(handler: (req: IncomingMessage, res: ServerResponse) => void) {
         origin: `http://127.0.0.1:${port}`,
         port,
         seen,
-        close: () => new Promise((r) => server.close(() => r())),
+        // Not waiting for a browser's keep-alive connections (Chromium holds them while it runs).
+        close: () =>
+          new Promise<void>((r) => {
+            server.close(() => r());
+            server.closeAllConnections();
+          }),
       });
     }),
   );

@@ -1,7 +1,6 @@
 // What a 401's replay must carry, run in a page: keycard keeps a copy of a `Request` (clone) before the first send and
 // resends every other body as it is, so what the engine does with a body sent once (a Blob, bytes, a `Request` whose
-// body was read) decides what the replay carries. Run in Chromium (replay.chromium.test.ts), Firefox and WebKit
-// (engine.suite.ts), against the reference server, whose access tokens the page revokes just before the requests so
+// body was read) decides what the replay carries. Run in Chromium, Firefox and WebKit (engine.suite.ts), against the reference server, whose access tokens the page revokes just before the requests so
 // that each meets a 401.
 import { expect } from 'vitest';
 
