@@ -7,6 +7,7 @@ import {
   createPendingStore,
   defaultTransientStorage,
   isAuthorizationResponse,
+  parseUrl,
   withParams,
 } from './redirect';
 import type { OAuthClient, OAuthClientOptions, OAuthErrorResponse, RedirectResult, RevocationResult } from './types';
@@ -215,25 +216,22 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
     isRedirectCallback: (url) => isAuthorizationResponse(url ?? currentUrl()),
 
     handleRedirectCallback(url) {
-      let href: string;
       let parsed: URL | undefined;
       try {
-        href = url ?? currentUrl();
+        parsed = parseUrl(url ?? currentUrl());
       } catch (error) {
         return Promise.reject(error);
-      }
-      try {
-        parsed = new URL(href);
-      } catch {
-        // No redirect at all (a path, or not a string): refused as any redirect that answers no login started here,
-        // without quoting it (it may hold the code), and leaving the pending login for the real one.
       }
       const state = parsed?.searchParams.get('state') ?? null;
       // React StrictMode runs effects twice: the second call for one redirect shares the first's result.
       if (lastCallback && state !== null && lastCallback.state === state) return lastCallback.result;
-      const refused = () =>
-        Promise.reject(new AuthError('invalid_response', 'the redirect handed to handleRedirectCallback is no URL'));
-      const result = (parsed ? completeLogin(parsed) : refused()).catch(async (error: unknown) => {
+      // No redirect at all (a path, or not a string): refused as any redirect that answers no login started here,
+      // without quoting it (it may hold the code), and leaving the pending login for the real one.
+      const result = (
+        parsed
+          ? completeLogin(parsed)
+          : Promise.reject(new AuthError('invalid_response', 'the redirect handed to handleRedirectCallback is no URL'))
+      ).catch(async (error: unknown) => {
         // A refused redirect must not leave the app 'initializing': settle it as any startup would.
         if (auth.getState().status === 'initializing') await auth.restore().catch(() => {});
         throw error;

@@ -73,15 +73,19 @@ export function createPendingStore(storage: TokenStorage, key: string) {
   };
 }
 
+/** `url` as an absolute URL, or undefined where it is none (a path, garbage, not a string). */
+export function parseUrl(url: string): URL | undefined {
+  try {
+    return new URL(url);
+  } catch {
+    return undefined;
+  }
+}
+
 /** True when `url` is an authorization response: it has `state` and a `code` or an `error`. */
 export function isAuthorizationResponse(url: string): boolean {
-  let params: URLSearchParams;
-  try {
-    params = new URL(url).searchParams;
-  } catch {
-    return false;
-  }
-  return params.has('state') && (params.has('code') || params.has('error'));
+  const params = parseUrl(url)?.searchParams;
+  return !!params && params.has('state') && (params.has('code') || params.has('error'));
 }
 
 /**
