@@ -2,10 +2,10 @@
 // login kept across a reload by the HttpOnly cookie alone, two tabs through the engine's Web Locks and
 // BroadcastChannel, tabs whose clocks disagree, a 401's replay with the same body, the back-forward cache in cookie
 // and memory mode, and the allow-list with the engine's URL parser as the oracle. tabs.chromium.test.ts and
-// origins.chromium.test.ts hold what only Chromium is asked. An engine is driven through a `Tab` of its own
-// (Playwright, puppeteer-core, or test/webkit.ts).
+// origins.chromium.test.ts hold what only Chromium is asked. The engines and how each is driven: engines.ts.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { servePage } from './chromium';
+import type { Engine, EngineKind, Tab } from './engines';
 import {
   DECISION_LISTS,
   expectAttackFoiled,
@@ -14,26 +14,6 @@ import {
   type OriginsApi,
 } from './origins.pages';
 import { expectReplayed, replayBodies } from './replay.page';
-import type { Tab } from './webkit';
-
-export type { Tab };
-
-/** One profile of a running browser: its windows share cookies, channels and locks. */
-export interface Engine {
-  /** A new tab at `url`. */
-  open(url: string): Promise<Tab>;
-  close(): Promise<void>;
-}
-
-export interface EngineOptions {
-  /** Its name in test titles: "Firefox", "WebKit". */
-  name: string;
-  launch: () => Promise<Engine>;
-  /** Whether it evicts a cached page that a channel message was sent to (Chromium and Firefox do; WebKit drops it). */
-  evicts: boolean;
-  /** A host of another origin that reaches this machine (the allow-list test's foreign server, its port added). */
-  foreignHost: string;
-}
 
 // `#behind`: the tab's monotonic clock two hours behind, as after a laptop's sleep (w3c/hr-time#115), set before
 // keycard loads. `#memory`: the refresh token in memory (the default here: cookie mode).
@@ -59,7 +39,19 @@ addEventListener('pageshow', (e) => (window.fromCache = e.persisted));
 </script>`;
 const alice = { username: 'alice', password: 'wonderland' };
 
-export function describeEngine({ name, launch, evicts, foreignHost }: EngineOptions): void {
+/**
+ * The suite in `engine`, as a describe block named after it. Skipped where the engine is missing (one line says so),
+ * except in CI, where a missing browser must fail the run.
+ */
+export function describeEngine(engine: EngineKind): void {
+  if (!engine.present)
+    console.warn(
+      `[keycard ${engine.name}] Not installed (apt-get install ${engine.packages}): ${process.env.CI ? 'FAILING, since CI is set' : `SKIPPING the ${engine.name} tests`}.`,
+    );
+  describe.skipIf(!engine.present && !process.env.CI)(engine.name, () => suite(engine));
+}
+
+function suite({ name, launch, evicts, foreignHost }: EngineKind): void {
   let browser: Engine;
   let url: string;
   let close: (() => Promise<void>) | undefined;

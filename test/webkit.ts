@@ -3,26 +3,15 @@
 // WebDriver's wire protocol is HTTP and JSON, so the few commands these tests need are spoken here directly.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
+import type { Engine, Tab } from './engines';
 
 export const WEBKIT_DRIVER = '/usr/bin/WebKitWebDriver';
 export const MINIBROWSER = '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
 export const XVFB = '/usr/bin/Xvfb';
 
-/** One window of the browser; its commands run one at a time with the session switched to it. */
-export interface Tab {
-  /** Runs `fn` in the page with `args` (JSON), awaiting a promise it returns; a throw rejects with its message. */
-  run<T, A extends unknown[]>(fn: (...args: A) => T | Promise<T>, ...args: A): Promise<Awaited<T>>;
-  goto(url: string): Promise<void>;
-  reload(): Promise<void>;
-  back(): Promise<void>;
-  close(): Promise<void>;
-}
-
-export interface WebKit {
-  /** A new window of the one profile (one cookie jar, one set of channels and locks) at `url`. */
-  open(url: string): Promise<Tab>;
+/** The browser, its windows one profile; a window's commands run one at a time with the session switched to it. */
+export interface WebKit extends Engine {
   version: string;
-  close(): Promise<void>;
 }
 
 const freePort = () =>

@@ -1,0 +1,136 @@
+// The three browser engines the tests drive, each behind one small `Tab`, all Debian's own: Chromium (Playwright),
+// Firefox ESR (puppeteer-core over WebDriver BiDi: Playwright's BiDi client needs commands Firefox ESR lacks) and
+// WebKitGTK, Safari's engine (test/webkit.ts over WebDriver). `present` says whether one is installed here.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CHROMIUM, CHROMIUM_ARGS, FIREFOX } from './chromium';
+import { launchWebKit, MINIBROWSER, WEBKIT_DRIVER, XVFB } from './webkit';
+
+/** One window of a browser. */
+export interface Tab {
+  /** Runs `fn` in the page with `args` (JSON), awaiting a promise it returns; a throw rejects with its message. */
+  run<T, A extends unknown[]>(fn: (...args: A) => T | Promise<T>, ...args: A): Promise<Awaited<T>>;
+  goto(url: string): Promise<void>;
+  reload(): Promise<void>;
+  back(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** One profile of a running browser: its windows share cookies, channels and locks. */
+export interface Engine {
+  /** A new tab at `url`. */
+  open(url: string): Promise<Tab>;
+  close(): Promise<void>;
+}
+
+export interface EngineKind {
+  /** Its name in test titles. */
+  name: 'Chromium' | 'Firefox' | 'WebKit';
+  /** Installed here. */
+  present: boolean;
+  /** The Debian packages that install it. */
+  packages: string;
+  launch: () => Promise<Engine>;
+  /** Whether it evicts a cached page that a channel message was sent to (Chromium and Firefox do; WebKit drops it). */
+  evicts: boolean;
+  /** A host of another origin that reaches this machine (the allow-list test's foreign server, its port added). */
+  foreignHost: string;
+}
+
+/** With Chromium's back-forward cache on (Playwright turns it off). */
+async function launchChromium(): Promise<Engine> {
+  const { chromium } = await import('playwright-core');
+  const profile = mkdtempSync(join(tmpdir(), 'keycard-profile-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    // evil.example, the allow-list test's foreign server (its port kept), resolves to this machine, as an attacker's
+    // name would.
+    args: [...CHROMIUM_ARGS, '--host-resolver-rules=MAP evil.example 127.0.0.1'],
+    ignoreDefaultArgs: ['--disable-back-forward-cache'],
+  });
+  const tab = (page: import('playwright-core').Page): Tab => ({
+    // Playwright's evaluate takes one argument: the function and its arguments go as source and JSON.
+    run: (fn, ...args) => page.evaluate(`(${fn}).apply(null, ${JSON.stringify(args)})`) as never,
+    goto: async (to) => void (await page.goto(to)),
+    reload: async () => void (await page.reload()),
+    back: async () => void (await page.goBack({ waitUntil: 'commit' })), // no load event from the cache
+    close: () => page.close(),
+  });
+  return {
+    async open(url) {
+      const page = await context.newPage();
+      await page.goto(url);
+      return tab(page);
+    },
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+async function launchFirefox(): Promise<Engine> {
+  const { default: puppeteer } = await import('puppeteer-core');
+  const browser = await puppeteer.launch({
+    browser: 'firefox',
+    executablePath: FIREFOX,
+    headless: true,
+    // evil.example, as in Chromium.
+    extraPrefsFirefox: { 'network.dns.localDomains': 'evil.example' },
+  });
+  const tab = (page: import('puppeteer-core').Page): Tab => ({
+    run: (fn, ...args) => page.evaluate(fn as never, ...(args as unknown as never[])) as never,
+    // Navigated by the page: after a page came back from the cache, Firefox's WebDriver BiDi never reports the next
+    // goto's load.
+    goto: async (to) => {
+      await page.evaluate((next) => location.assign(next), to);
+      await page.waitForFunction((next) => location.href === next && document.readyState === 'complete', {}, to);
+    },
+    reload: async () => void (await page.reload()),
+    // No load event when the page comes from the cache: the suite waits for its pageshow instead.
+    back: async () => void (await page.goBack({ timeout: 200 }).catch(() => {})),
+    close: () => page.close(),
+  });
+  return {
+    async open(url) {
+      const page = await browser.newPage();
+      await page.goto(url);
+      return tab(page);
+    },
+    close: () => browser.close(),
+  };
+}
+
+export const CHROMIUM_ENGINE: EngineKind = {
+  name: 'Chromium',
+  present: existsSync(CHROMIUM),
+  packages: 'chromium',
+  launch: launchChromium,
+  evicts: true,
+  foreignHost: 'evil.example',
+};
+
+export const FIREFOX_ENGINE: EngineKind = {
+  name: 'Firefox',
+  present: existsSync(FIREFOX),
+  packages: 'firefox-esr',
+  launch: launchFirefox,
+  evicts: true,
+  foreignHost: 'evil.example',
+};
+
+export const WEBKIT_ENGINE: EngineKind = {
+  name: 'WebKit',
+  present: [WEBKIT_DRIVER, MINIBROWSER, XVFB].every((file) => existsSync(file)),
+  packages: 'webkit2gtk-driver xvfb',
+  // With Intelligent Tracking Prevention on, as Safari has it.
+  launch: () => launchWebKit({ extraArgs: ['--enable-itp'] }),
+  evicts: false,
+  // localhost (its port kept), another origin than the page's 127.0.0.1: WebKitGTK has no switch to resolve a
+  // made-up name to this machine.
+  foreignHost: 'localhost',
+};
+
+export const ENGINES = [CHROMIUM_ENGINE, FIREFOX_ENGINE, WEBKIT_ENGINE];
