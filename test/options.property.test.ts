@@ -4,13 +4,11 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AuthError, createAuthClient, memoryStorage, type AuthClientOptions } from 'keycard';
-import { PROPERTY_SEED, jwt } from './resilience/support';
+import { PROPERTY_SEED, aliceJwt } from './resilience/support';
 
-const now = () => Math.floor(Date.now() / 1000);
 const fetchStub = async (input: RequestInfo | URL) => {
   const path = new URL(input instanceof Request ? input.url : String(input)).pathname;
-  if (path.endsWith('login'))
-    return Response.json({ access_token: jwt({ sub: 'alice', iat: now(), exp: now() + 300 }), refresh_token: 'rt' });
+  if (path.endsWith('login')) return Response.json({ access_token: aliceJwt(), refresh_token: 'rt' });
   if (path.endsWith('refresh')) return new Response(null, { status: 204 });
   return new Response('{}', { status: path.endsWith('logout') ? 204 : 200 });
 };

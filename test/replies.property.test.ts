@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AuthError, createAuthClient, type AuthState } from 'keycard';
-import { PROPERTY_SEED, jwt, reachable } from './resilience/support';
+import { PROPERTY_SEED, aliceJwt, jwt, reachable } from './resilience/support';
 
 const BASE = 'https://auth.test';
 const CODES = ['invalid_credentials', 'session_expired', 'network', 'invalid_response', 'unauthenticated'];
@@ -25,14 +25,13 @@ const claim = fc.oneof(
   fc.boolean(),
   fc.array(fc.integer(), { maxLength: 2 }),
 );
-const now = () => Math.floor(Date.now() / 1000);
 const accessToken = fc.oneof(
   // A JWT with iat/exp in any shape, and other claims.
   fc
     .record({ iat: claim, exp: claim, sub: fc.oneof(fc.string(), fc.integer()), nonce: secret }, { requiredKeys: [] })
     .map((claims) => jwt(claims)),
   // A well-formed JWT on this clock.
-  fc.integer({ min: 1, max: 3600 }).map((life) => jwt({ sub: 'alice', iat: now(), exp: now() + life })),
+  fc.integer({ min: 1, max: 3600 }).map((life) => aliceJwt(life)),
   secret, // opaque
   secret.map((s) => `${s}\r\nX-Injected: 1`),
   secret.map((s) => `${s} é`),
@@ -166,8 +165,7 @@ describe('whatever a hostile auth server answers', () => {
   it('a refresh: the session is kept on a transient failure, ended on 400/401 or 204, errors quote no token (1,500 answers)', async () => {
     for (const method of ['warn', 'error'] as const)
       vi.spyOn(console, method).mockImplementation((...args) => void logged.push(...args));
-    const good = () =>
-      Response.json({ access_token: jwt({ sub: 'alice', iat: now(), exp: now() + 300 }), refresh_token: 'rt-1' });
+    const good = () => Response.json({ access_token: aliceJwt(), refresh_token: 'rt-1' });
     await fc.assert(
       fc.asyncProperty(answer, async (a) => {
         logged.length = 0;

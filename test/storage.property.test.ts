@@ -7,11 +7,10 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AuthError, createAuthClient, type TokenStorage } from 'keycard';
-import { PROPERTY_SEED, jwt, reachable } from './resilience/support';
+import { PROPERTY_SEED, aliceJwt, reachable } from './resilience/support';
 
 const BASE = 'https://auth.test';
 const SECRET = 'sEcReT-refresh-0123456789';
-const now = () => Math.floor(Date.now() / 1000);
 
 type Behaviour = 'right' | 'value' | 'async value' | 'throw' | 'reject' | 'reject proxy' | 'thenable' | 'hang';
 const behaviour = fc.constantFrom<Behaviour>(
@@ -84,7 +83,7 @@ function server() {
   const issue = () => {
     const refresh = `rt-${++n}`;
     live.add(refresh);
-    return Response.json({ access_token: jwt({ sub: 'alice', iat: now(), exp: now() + 300 }), refresh_token: refresh });
+    return Response.json({ access_token: aliceJwt(), refresh_token: refresh });
   };
   const fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
     const path = new URL(String(input)).pathname;

@@ -12,11 +12,16 @@ export const jwt = (
   signature = 'c2ln',
 ) => `${b64(header)}.${b64(claims)}.${signature}`;
 
+/** Alice's access token, issued now on the current (fake) clock, `lifetime` seconds long. */
+export function aliceJwt(lifetime = 300, extra: Record<string, unknown> = {}) {
+  const iat = Math.floor(Date.now() / 1000);
+  return jwt({ sub: 'alice', iat, exp: iat + lifetime, ...extra });
+}
+
 let serial = 0;
 /** A token response on the current (fake) clock, `lifetime` seconds long. */
 export function tokenBody(lifetime = 300, extra: Record<string, unknown> = {}) {
-  const iat = Math.floor(Date.now() / 1000);
-  const access = jwt({ sub: 'alice', iat, exp: iat + lifetime, jti: `t${++serial}`, ...extra });
+  const access = aliceJwt(lifetime, { jti: `t${++serial}`, ...extra });
   return { access_token: access, token_type: 'Bearer', expires_in: lifetime, refresh_token: `rt-${serial}` };
 }
 
