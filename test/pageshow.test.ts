@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 // A page back from the back-forward cache heard no tab while it was there: WebKit keeps it cached through channel
-// messages and drops them (test/webkit.test.ts shows it in WebKitGTK), so another tab's logout may have ended its
-// session. It asks again before a request goes out with the old token. (The real thing: test/webkit.test.ts.)
+// messages and drops them, so another tab's logout may have ended its session. It asks again before a request goes
+// out with the old token. (In real browsers: engine.suite.ts › "the back-forward cache", WebKit's run included.)
 import { HttpResponse } from 'msw';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AuthEvent } from 'keycard';
