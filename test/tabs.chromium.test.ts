@@ -155,8 +155,15 @@ describe.skipIf(!existsSync(CHROMIUM))('tabs whose clocks disagree (Chromium)', 
     const log = (page: Page) => page.evaluate(() => (window as unknown as { log: Array<[string, number]> }).log);
     await refresh(first); // holds the lane, hangs
     await expect.poll(() => log(first)).toHaveLength(1);
+    // Queued in this order (a tab's lock request follows some awaits of its own, which a loaded machine may reorder).
+    const queued = () =>
+      first.evaluate(
+        async () => (await navigator.locks.query()).pending?.filter((l) => l.name?.endsWith(':lane')).length ?? 0,
+      );
     await refresh(second);
+    await expect.poll(queued).toBe(1);
     await refresh(third); // both queue; the third's wait would run out 13 s from now
+    await expect.poll(queued).toBe(2);
     await new Promise((r) => setTimeout(r, 6_000));
     // Closed 6 s into its refresh: the second tab is granted the lane and hangs 8 s, past the third's 13 s.
     await first.close();
