@@ -137,9 +137,11 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
     cleanAddressBar(state);
     const saved = await pending.take();
     if (!saved || state === null || saved.state !== state) {
+      // A URL with no origin (javascript:, data:) is named by its scheme: its "path" is the rest of it.
+      const where = url.origin === 'null' ? url.protocol : `${url.origin}${url.pathname}`;
       throw new AuthError(
         'invalid_response',
-        `the redirect to ${url.origin}${url.pathname} does not answer a login started here (state mismatch)`,
+        `the redirect to ${where} does not answer a login started here (state mismatch)`,
       );
     }
     const error = params.get('error');

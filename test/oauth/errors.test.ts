@@ -58,6 +58,21 @@ describe('the redirect back', () => {
     expect(await rejection(auth.handleRedirectCallback(callback))).toMatchObject({ code: 'invalid_response' });
   });
 
+  it('names a refused redirect by where it went: its origin and path, or the scheme of a URL that has no origin', async () => {
+    const { auth, authorize } = setup(op);
+    const callback = await authorize();
+    const { origin, pathname } = new URL(callback);
+    const forged = withParam(callback, 'state', 'forged');
+    expect((await rejection(auth.handleRedirectCallback(forged))).message).toBe(
+      `the redirect to ${origin}${pathname} does not answer a login started here (state mismatch)`,
+    );
+    // Each with a state of its own: two calls for one state share a result.
+    for (const scheme of ['javascript:', 'data:'])
+      expect((await rejection(auth.handleRedirectCallback(`${scheme}alert(1)?code=c&state=${scheme}`))).message).toBe(
+        `the redirect to ${scheme} does not answer a login started here (state mismatch)`,
+      );
+  });
+
   it('refuses a redirect that is no URL (a path, garbage) as invalid_response, quoting nothing, and the real one still completes', async () => {
     const { auth, authorize, sentTo } = setup(op);
     const callback = await authorize();
