@@ -54,6 +54,25 @@ export async function run({ quick, log }) {
   // round starts at least 1.1 s after the previous round's refresh, as a revocation in the field does.
   const spaced = () => new Promise((r) => setTimeout(r, Math.max(0, lastRefresh + 1100 - performance.now())));
   const plain = async () => settle(fetch(api, { headers: { Authorization: `Bearer ${await auth.getAccessToken()}` } }));
+  // What a hand-written client does at best, for scale: its own session, one refresh shared by every 401 of a round,
+  // each request replayed once with the new token (bodies read, like the round's). No timers, no tabs, no checks.
+  const post = (path, body) =>
+    fetch(`${url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    })
+      .then((res) => res.json())
+      .then((tokens) => ((access = tokens.access_token), (refreshToken = tokens.refresh_token), access));
+  let access;
+  let refreshToken;
+  await post('/auth/login', { username: 'alice', password: 'wonderland' });
+  const handRolled = (renew) => async () => {
+    const res = await fetch(api, { headers: { Authorization: `Bearer ${access}` } });
+    if (res.status !== 401) return (await res.arrayBuffer(), res.status);
+    await res.arrayBuffer();
+    return settle(fetch(api, { headers: { Authorization: `Bearer ${await renew()}` } }));
+  };
   const timeAll = async (n, one) => {
     const t0 = performance.now();
     const statuses = await Promise.all(Array.from({ length: n }, one));
@@ -69,6 +88,7 @@ export async function run({ quick, log }) {
     const settleMs = [];
     const refreshes = [];
     const refreshDone = [];
+    const handMs = [];
     const failures = [];
     let ok = 0;
     let api401s = 0;
@@ -77,8 +97,18 @@ export async function run({ quick, log }) {
       // Twice: the first opens the sockets (keep-alive), the second is the baseline at this load.
       await timeAll(n, plain);
       plainN.push((await timeAll(n, plain)).ms);
-      await admin('reset-stats');
       await admin('revoke-access-tokens');
+      // The hand-written client's round first: the revocation holds for keycard's token until keycard's round.
+      let flight;
+      handMs.push(
+        (
+          await timeAll(
+            n,
+            handRolled(() => (flight ??= post('/auth/refresh', { refresh_token: refreshToken }))),
+          )
+        ).ms,
+      );
+      await admin('reset-stats');
       await spaced();
       refreshedAt = null;
       const t0 = performance.now();
@@ -104,6 +134,7 @@ export async function run({ quick, log }) {
       plainN: spread(plainN),
       settle: spread(settleMs),
       refreshDone: median(refreshDone),
+      hand: spread(handMs),
     };
     row.inRtt = row.settle.median / rttMs;
     row.vsPlainN = row.settle.median / row.plainN.median;
@@ -129,6 +160,7 @@ export async function run({ quick, log }) {
     `${fmt(r.inRtt)}×`,
     `${fmt(r.plainN.median)} (${fmt(r.plainN.p10)}–${fmt(r.plainN.p90)})`,
     `${fmt(r.vsPlainN, 2)}× ${verdict(r.settle.median <= r.goalMs)}`,
+    `${fmt(r.hand.median)} (${fmt(r.hand.p10)}–${fmt(r.hand.p90)}); ${fmt(r.hand.median / r.plainN.median, 2)}×`,
   ]);
   const top = results.at(-1);
   const markdown = [
@@ -144,16 +176,18 @@ export async function run({ quick, log }) {
         'settle / unloaded RTT',
         `N plain requests ms (p10–p90) = RTT at this load`,
         'settle / N plain (goal ≤ 2× + 5 ms)',
+        'hand-written client: settle ms (p10–p90); / N plain',
       ],
       rows,
-      'rrrrrrrrrr',
+      'rrrrrrrrrrr',
     ),
     '',
     `Server: ${server.kind === 'reference' ? "the reference server (`examples/server`, ES256 JWTs verified with jose, refresh-token rotation with reuse detection, `refreshTokenMode: 'body'`)" : 'the minimal in-bench server (`bench/lib/minimal-server.mjs`)'}${server.note ? ` — ${server.note}` : ''}, in its own process on 127.0.0.1; ` +
       `client: \`createAuthClient({ refreshToken: 'memory' })\` on Node's global fetch (undici, keep-alive, unlimited connections). ${reps} reps per level; each rep revokes every access token, then fires N \`auth.fetch\` at once and waits for all (bodies read). ` +
-      `"N plain requests" is the same N requests with a valid token (sockets already open): the round trip at that load, and the floor, since the revoked round must do two such waves (401s, then replays) plus one refresh. Each round starts at least 1.1 s after the previous round's refresh: keycard spaces refreshes that requests start at least 1 s apart (its loop guard), and back-to-back rounds measured that wait (up to 940 ms at 1 request before 2026-11-28). The goal "≤ 2 RTT + 5 ms" is judged against that round trip; against an unloaded single request it could not be met by any client, as the server alone takes the N-plain time to answer N requests. "New token at" is when the one refresh completed (keycard's \`refresh\` event), from the start of the round.`,
+      `"N plain requests" is the same N requests with a valid token (sockets already open): the round trip at that load, and the floor, since the revoked round must do two such waves (401s, then replays) plus one refresh. Each round starts at least 1.1 s after the previous round's refresh: keycard spaces refreshes that requests start at least 1 s apart (its loop guard), and back-to-back rounds measured that wait (up to 940 ms at 1 request before 2026-11-28). The goal "≤ 2 RTT + 5 ms" is judged against that round trip; against an unloaded single request it could not be met by any client, as the server alone takes the N-plain time to answer N requests. "New token at" is when the one refresh completed (keycard's \`refresh\` event), from the start of the round. ` +
+      `The last column is the same round for a hand-written client at its best (a session of its own, one refresh for all of a round's 401s, each request replayed once, nothing else), run before each keycard round: what the server and undici allow, for scale.`,
     '',
-    `At ${top.n}: ${top.refreshes} refresh, settle ${fmt(top.settle.median)} ms = ${fmt(top.vsPlainN, 2)}× the ${fmt(top.plainN.median)} ms of ${top.n} plain requests (goal ≤ ${fmt(top.goalMs)} ms ${verdict(top.settle.median <= top.goalMs)}); ${fmt(top.inRtt)}× an unloaded single-request RTT.`,
+    `At ${top.n}: ${top.refreshes} refresh, settle ${fmt(top.settle.median)} ms = ${fmt(top.vsPlainN, 2)}× the ${fmt(top.plainN.median)} ms of ${top.n} plain requests (goal ≤ ${fmt(top.goalMs)} ms ${verdict(top.settle.median <= top.goalMs)}); ${fmt(top.inRtt)}× an unloaded single-request RTT. A hand-written client's round: ${fmt(top.hand.median)} ms (${fmt(top.hand.median / top.plainN.median, 2)}×).`,
   ].join('\n');
 
   return {
@@ -174,7 +208,7 @@ export async function run({ quick, log }) {
       {
         name: `≤ 2 RTT + 5 ms at ${top.n} (RTT at that load: ${top.n} plain requests)`,
         ok: top.settle.median <= top.goalMs,
-        detail: `${fmt(top.settle.median)} ms vs ${fmt(top.goalMs)} ms; ${fmt(top.inRtt)}× an unloaded RTT`,
+        detail: `${fmt(top.settle.median)} ms vs ${fmt(top.goalMs)} ms; a hand-written client ${fmt(top.hand.median)} ms`,
       },
     ],
     summary: Object.fromEntries(
