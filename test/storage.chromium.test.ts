@@ -116,7 +116,10 @@ describe.skipIf(!existsSync(CHROMIUM))('tabs sharing a TokenStorage (Chromium)',
 
   it("a tab whose refresh went first and heard the logout late ends its own session at the server, not the new login's", async () => {
     const [a, b] = await tabs();
-    await new Promise((r) => setTimeout(r, 500)); // past a's news lock: b's refresh below asks a nothing (no ping)
+    // Past a's news lock (held a moment after its lane task): b's refresh below asks a nothing (no ping).
+    await expect
+      .poll(() => a.evaluate(async () => (await navigator.locks.query()).held?.some((l) => l.name?.endsWith(':news'))))
+      .toBe(false);
     // b's clock jumps two hours ahead, unheard by a, so b's refresh is stamped after a's logout (rule T2's `tell`).
     await b.evaluate(() => (hold(), Object.assign(window, { ahead: 7_200_000 })));
     // b's refresh holds the lane (its answer is slow to arrive), so a's logout call queues behind it: b stores the

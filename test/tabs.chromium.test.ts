@@ -80,19 +80,25 @@ describe.skipIf(!existsSync(CHROMIUM))('tabs whose clocks disagree (Chromium)', 
     const [holder, waiter, observer] = [await context.newPage(), await context.newPage(), await context.newPage()];
     for (const page of [holder, waiter, observer]) await page.goto(`${url}/`);
     await listen(observer);
-    // The holder's login is slow, so the waiter's queues behind it.
+    // The holder's login is held until the waiter's has queued behind it.
     await holder.evaluate(() => {
-      const slow = window.fetch.bind(window);
-      window.fetch = (...args) => new Promise((r) => setTimeout(r, 300)).then(() => slow(...args));
+      const held = window.fetch.bind(window);
+      const go = new Promise((r) => Object.assign(window, { go: r }));
+      window.fetch = (...args) => go.then(() => held(...args));
       void auth.login({ username: 'alice', password: 'wonderland' });
     });
-    await new Promise((r) => setTimeout(r, 50));
-    const holding = await observer.evaluate(async () => {
-      const { held } = await navigator.locks.query();
-      return held?.find((l) => l.name?.endsWith(':lane'))?.clientId;
-    });
-    expect(holding).toEqual(expect.any(String));
-    expect(await waiter.evaluate((c) => auth.login(c).then((s) => s.status), alice)).toBe('authenticated');
+    const lane = () =>
+      observer.evaluate(async () => {
+        const { held, pending } = await navigator.locks.query();
+        const named = (l: LockInfo) => l.name?.endsWith(':lane');
+        return { holding: held?.find(named)?.clientId, queued: pending?.filter(named).length };
+      });
+    await expect.poll(async () => (await lane()).holding).toEqual(expect.any(String));
+    const { holding } = await lane();
+    const login = waiter.evaluate((c) => auth.login(c).then((s) => s.status), alice);
+    await expect.poll(async () => (await lane()).queued).toBe(1);
+    await holder.evaluate(() => (window as unknown as { go: () => void }).go());
+    expect(await login).toBe('authenticated');
     const seen = await heard(observer);
     const ping = seen.find((m) => m.type === 'ping');
     expect(ping).toBeDefined();
