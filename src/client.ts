@@ -86,6 +86,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   let calling = 0; // the user's logouts here whose server call has not had its turn in the lane yet
   // Re-stamps the latest user's logout here, whose server call's release then names the new stamp (rules N2, N4).
   let restamp = (at: number) => at;
+  let asking: Promise<void> | undefined; // back from the back-forward cache in memory mode: the open tabs' answer
   // Says the user's logout here again, stamped after all this tab has heard (rules N3, N4 in onTabMessage).
   const sayAgain = () => tabs.post({ type: 'logout', at: restamp(clock.now()), expired: false, session: s.sid });
 
@@ -355,7 +356,9 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
           retryAfter: s.epoch === start.epoch ? (verdict.retryAfter ?? 0) : undefined,
         };
       });
-    return gap ? gap.then(go) : go();
+    // Back from the back-forward cache in memory mode, the open tabs are asked first (see back()).
+    const ready = asking ? asking.then(() => gap) : gap;
+    return ready ? ready.then(go) : go();
   }
 
   /** The token to send now, or undefined when the caller must wait (a refresh is due or running). */
@@ -401,14 +404,18 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   // cookie jar or a TokenStorage holds the current refresh token; in memory mode only the open tabs do (a refresh
   // in one may have rotated ours away, and spending it would end the session in every tab), so ask them: for the
   // session, and for the latest logout whose server call let the lane go, which ends ours if it came after it.
-  async function back(): Promise<void> {
-    if (!memory) return void flight.run('restore');
+  // A refresh meanwhile waits for their answers (an open tab answers the sync before the ping): WebKit shows the page
+  // (visibilitychange, which refreshes a due token) before pageshow, so memory mode asks whenever the page is shown.
+  async function askTabs(): Promise<void> {
     tabs.post({ type: 'sync', at: clock.now() });
-    await tabs.ask();
+    await (asking = tabs.ask().finally(() => (asking = undefined)));
     const out = tabs.cleared();
     if (s.tokens && out > s.at) onTabMessage({ type: 'logout', at: out, expired: false, session: out });
   }
-  const stopWake = onWake(() => client.resume(), back);
+  const stopWake = onWake(
+    () => (memory && !asking && askTabs(), client.resume()),
+    () => (memory ? asking || askTabs() : flight.run('restore')),
+  );
 
   const client: AuthClient = {
     getState: store.get,

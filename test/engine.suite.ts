@@ -169,8 +169,8 @@ function suite({ name, launch, evicts, foreignHost }: EngineKind): void {
     // 10-minute tokens: nothing is due while a tab is away, so only what keycard does on its return can change it.
     let at: string;
     const servers: Array<() => Promise<void>> = [];
-    const serve = async (refreshTokenMode: 'cookie' | 'body') => {
-      const served = await servePage(PAGE, { tokenLifetime: 600, refreshTokenMode, refreshTokenReuseGrace: 0 });
+    const serve = async (refreshTokenMode: 'cookie' | 'body', tokenLifetime = 600) => {
+      const served = await servePage(PAGE, { tokenLifetime, refreshTokenMode, refreshTokenReuseGrace: 0 });
       servers.push(served.close);
       // Another host than the first server's 127.0.0.1, so that each has a cookie jar of its own.
       at = served.url.replace('127.0.0.1', 'localhost');
@@ -192,8 +192,8 @@ function suite({ name, launch, evicts, foreignHost }: EngineKind): void {
     };
 
     /** Two memory-mode tabs of a new server, signed in (b by a's hand-over), and a gone to another page. */
-    const memoryTabs = async () => {
-      await serve('body');
+    const memoryTabs = async (tokenLifetime?: number) => {
+      await serve('body', tokenLifetime);
       const a = await open('#memory', at);
       await login(a);
       const b = await open('#memory', at);
@@ -251,6 +251,21 @@ function suite({ name, launch, evicts, foreignHost }: EngineKind): void {
       expect(await a.run(() => auth.refresh().then((s) => s.status))).toBe('authenticated');
       await expect.poll(() => status(b)).toBe('authenticated');
       expect(await stats(at)).toMatchObject({ refreshFailures: 0 });
+      await a.close();
+      await b.close();
+    }, 30_000);
+
+    it('memory mode: back after its refresh fell due, while the open tab rotated the refresh token, it refreshes with the rotated one', async () => {
+      // 6 s tokens, refreshed at 3 s: b's timer rotates the refresh token while a is away, and a's is overdue on its return.
+      const [a, b] = await memoryTabs(6);
+      await new Promise((r) => setTimeout(r, 5_000));
+      // Its token expired meanwhile: what it hands out on its return comes from a refresh, and its timer (WebKit resumes
+      // a cached page's timers with the time they had left) falls due soon after.
+      expect(await back(a)).toEqual([!evicts, true, evicts ? [] : ['tab']]);
+      await new Promise((r) => setTimeout(r, 3_000));
+      // Neither spent the refresh token it held before b rotated it (the server would take that for theft).
+      expect(await stats(at)).toMatchObject({ refreshFailures: 0 });
+      expect([await status(a), await status(b)]).toEqual(['authenticated', 'authenticated']);
       await a.close();
       await b.close();
     }, 30_000);

@@ -3,9 +3,9 @@
 // messages and drops them, so another tab's logout may have ended its session. It asks again before a request goes
 // out with the old token. (In real browsers: engine.suite.ts › "the back-forward cache", WebKit's run included.)
 import { HttpResponse } from 'msw';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { AuthEvent } from 'keycard';
-import { alice, API, mockBackend, useClients, useMsw } from './helpers';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { AuthClientOptions, AuthEvent } from 'keycard';
+import { alice, API, jwt, mockBackend, useClients, useMsw } from './helpers';
 
 useMsw();
 const make = useClients();
@@ -14,7 +14,15 @@ const show = (persisted: boolean) =>
 const channels: BroadcastChannel[] = [];
 afterEach(() => {
   for (const c of channels.splice(0)) c.close();
+  vi.useRealTimers();
+  vi.restoreAllMocks();
 });
+/** A lock manager with no other tab in it: every lock is granted at once (the lane is ordered, as with Web Locks). */
+const locks = {
+  request: (_name: string, _options: unknown, callback: (lock: unknown) => unknown) =>
+    Promise.resolve().then(() => callback({})),
+  query: async () => ({ held: [], pending: [] }),
+};
 
 describe('back from the back-forward cache', () => {
   it('cookie mode: refreshes at once, and a request made meanwhile waits for it, so a session ended elsewhere sends no token', async () => {
@@ -82,4 +90,45 @@ describe('back from the back-forward cache', () => {
     await expect.poll(() => heard.map((m) => m.type)).toContain('sync');
     expect(backend.refreshes).toBe(0);
   });
+
+  it.each([
+    ['pageshow alone', false],
+    ['shown first (visibilitychange, then pageshow: WebKit)', true],
+  ])(
+    'memory mode, its token due on its return (%s): the refresh waits for the open tabs, and takes the session they hand over rather than spend its own refresh token, which the open tab rotated away',
+    async (_, visible) => {
+      const backend = mockBackend();
+      const other = new BroadcastChannel('keycard-pageshow-due');
+      channels.push(other);
+      let session: unknown;
+      const handed = { accessToken: jwt({ sub: 'alice', n: 2 }), refreshToken: 'rotated', claims: { sub: 'alice' } };
+      // The open tab answers as a tab does: the session it holds, then the ping.
+      other.onmessage = ({ data }) => {
+        if (data.type === 'tokens') session = data.session; // this page's login
+        if (data.type === 'sync')
+          other.postMessage({
+            type: 'tokens',
+            at: data.at,
+            session,
+            tokens: { ...handed, receivedAt: Date.now(), lifetime: 300_000 },
+          });
+        if (data.type === 'ping') other.postMessage({ type: 'pong', at: data.at, to: data.at, by: 'other', out: -1 });
+      };
+      const options = { refreshToken: 'memory', channel: 'keycard-pageshow-due', locks } as Partial<AuthClientOptions>;
+      const auth = make(options);
+      await auth.login(alice);
+      await expect.poll(() => session).toEqual(expect.any(Number));
+      // Cached ten minutes: its token expired meanwhile.
+      vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 600_000 });
+      if (visible) {
+        vi.spyOn(document, 'visibilityState', 'get').mockReturnValue('visible');
+        document.dispatchEvent(new Event('visibilitychange')); // a due token: the wake refreshes it
+      }
+      show(true);
+      expect(await auth.getAccessToken()).toBe(handed.accessToken);
+      expect(backend.refreshes).toBe(0);
+      expect(await auth.refresh()).toMatchObject({ status: 'authenticated' });
+      expect(backend.lastRefreshBody).toEqual({ refresh_token: 'rotated' });
+    },
+  );
 });
