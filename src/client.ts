@@ -86,7 +86,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   let calling = 0; // the user's logouts here whose server call has not had its turn in the lane yet
   // Re-stamps the latest user's logout here, whose server call's release then names the new stamp (rules N2, N4).
   let restamp = (at: number) => at;
-  let asking: Promise<void> | undefined; // back from the back-forward cache in memory mode: the open tabs' answer
+  let asking: Promise<void> | undefined; // memory mode, the page shown again: the open tabs' answer (askTabs)
   // Says the user's logout here again, stamped after all this tab has heard (rules N3, N4 in onTabMessage).
   const sayAgain = () => tabs.post({ type: 'logout', at: restamp(clock.now()), expired: false, session: s.sid });
 
@@ -356,7 +356,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
           retryAfter: s.epoch === start.epoch ? (verdict.retryAfter ?? 0) : undefined,
         };
       });
-    // Back from the back-forward cache in memory mode, the open tabs are asked first (see back()).
+    // Memory mode, the page shown again (back from the back-forward cache, say): the open tabs answer first (askTabs).
     const ready = asking ? asking.then(() => gap) : gap;
     return ready ? ready.then(go) : go();
   }
