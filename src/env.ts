@@ -19,15 +19,19 @@ export function pageOrigin(): string | null {
  */
 export function onWake(listener: () => void, back: () => void): () => void {
   if (!inBrowser()) return () => {};
-  const onVisible = () => document.visibilityState === 'visible' && listener();
+  // The targets listened on, kept: the unsubscribe must not depend on the globals still being there (a test
+  // environment torn down before dispose()).
+  const win = window;
+  const doc = document;
+  const onVisible = () => doc.visibilityState === 'visible' && listener();
   const onShow = (event: PageTransitionEvent) => event.persisted && back();
-  window.addEventListener('online', listener);
-  window.addEventListener('pageshow', onShow);
-  document.addEventListener('visibilitychange', onVisible);
+  win.addEventListener('online', listener);
+  win.addEventListener('pageshow', onShow);
+  doc.addEventListener('visibilitychange', onVisible);
   return () => {
-    window.removeEventListener('online', listener);
-    window.removeEventListener('pageshow', onShow);
-    document.removeEventListener('visibilitychange', onVisible);
+    win.removeEventListener('online', listener);
+    win.removeEventListener('pageshow', onShow);
+    doc.removeEventListener('visibilitychange', onVisible);
   };
 }
 

@@ -16,6 +16,7 @@ afterEach(() => {
   for (const c of channels.splice(0)) c.close();
   vi.useRealTimers();
   vi.restoreAllMocks();
+  vi.unstubAllGlobals();
 });
 /** A lock manager with no other tab in it: every lock is granted at once (the lane is ordered, as with Web Locks). */
 const locks = {
@@ -73,6 +74,19 @@ describe('back from the back-forward cache', () => {
     await auth.login(alice);
     show(false);
     auth.dispose();
+    show(true);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(backend.refreshes).toBe(0);
+  });
+
+  it('dispose() stops listening on the page it listened on, though the globals are gone by then (a test environment torn down first)', async () => {
+    const backend = mockBackend();
+    const auth = make();
+    await auth.login(alice);
+    vi.stubGlobal('window', undefined);
+    vi.stubGlobal('document', undefined);
+    expect(() => auth.dispose()).not.toThrow();
+    vi.unstubAllGlobals();
     show(true);
     await new Promise((r) => setTimeout(r, 50));
     expect(backend.refreshes).toBe(0);

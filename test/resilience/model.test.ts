@@ -58,6 +58,8 @@ interface Tab {
   everAuthenticated: boolean;
   /** After a transient failure, until its retry: no request-triggered refresh may go out (device clock). */
   backoff: { from: number; until: number } | null;
+  /** The page's window and document, as onWake (src/env.ts) listens on them ('shown again' variant only). */
+  page?: { window: EventTarget; document: EventTarget };
 }
 interface Call {
   name: string;
@@ -121,6 +123,8 @@ class Real {
     slots = 2,
     /** What a call may wait beyond the bound (storage calls that hang until the client's timeout). */
     readonly slack = 0,
+    /** Each tab gets a page to be shown again on (the 'shown again' variant). */
+    readonly pages = false,
   ) {
     this.tabs = Array<Tab | null>(slots).fill(null);
     this.world = new World(config);
@@ -157,20 +161,33 @@ class Real {
   open(slot: number): Tab {
     const id = this.ids++;
     this.world.opening = id;
-    const client = createAuthClient({
-      baseUrl: BASE,
-      apiOrigins: ALLOWED,
-      refreshToken: this.config.mode === 'storage' ? this.world.tokenStorage : this.config.mode,
-      refreshLeadTime: this.config.lead,
-      fetch: this.world.fetchFor(id),
-      channel: 'model',
-      // Not public API: a test's way to give each tab its own ordering clock (src/session.ts createClock) and its own
-      // clientId in the shared lock manager (src/tabs.ts).
-      ...{ clock: this.world.clockFor(id), locks: this.world.locks.as(id) },
-    });
+    // A page's window and document while the client is made, so it listens for the page being shown again; gone
+    // after, so the client reads everything else as in Node (src/env.ts reads them at call time).
+    const page = this.pages
+      ? { window: new EventTarget(), document: Object.assign(new EventTarget(), { visibilityState: 'visible' }) }
+      : undefined;
+    const globals = globalThis as { window?: unknown; document?: unknown };
+    Object.assign(globals, page);
+    let client: AuthClient;
+    try {
+      client = createAuthClient({
+        baseUrl: BASE,
+        apiOrigins: ALLOWED,
+        refreshToken: this.config.mode === 'storage' ? this.world.tokenStorage : this.config.mode,
+        refreshLeadTime: this.config.lead,
+        fetch: this.world.fetchFor(id),
+        channel: 'model',
+        // Not public API: a test's way to give each tab its own ordering clock (src/session.ts createClock) and its
+        // own clientId in the shared lock manager (src/tabs.ts).
+        ...{ clock: this.world.clockFor(id), locks: this.world.locks.as(id) },
+      });
+    } finally {
+      delete globals.window;
+      delete globals.document;
+    }
     this.world.opening = undefined;
     this.world.note(`tab ${id} opens in slot ${slot}`);
-    const tab: Tab = { id, client, everAuthenticated: false, backoff: null };
+    const tab: Tab = { id, client, everAuthenticated: false, backoff: null, page };
     client.subscribe((s) => void (s.status === 'authenticated' && (tab.everAuthenticated = true)));
     client.onEvent((e) => {
       tab.backoff = e.type === 'refresh_failed' && e.retryAt !== null ? { from: Date.now(), until: e.retryAt } : null;
@@ -502,6 +519,24 @@ const login = (slot: fc.Arbitrary<number>, good: boolean) =>
     }),
   );
 
+/**
+ * The page in `slot` shown again: made visible, back from the back-forward cache, or both in WebKit's order (it shows
+ * the page before pageshow). A memory-mode tab then asks the open tabs, and a refresh meanwhile waits for them; in
+ * cookie mode the page back from the cache refreshes (trigger restore). The page here stayed alive and heard every
+ * message: a cached page's dropped messages and paused timers are not modelled (engine.suite.ts runs them in WebKit).
+ */
+const show = (slots: number) =>
+  fc
+    .tuple(fc.integer({ min: 0, max: slots - 1 }), fc.constantFrom('visible', 'pageshow', 'visible+pageshow'))
+    .map(([slot, how]) =>
+      onTab(slot, `show(${how})`, (tab) => {
+        const { window, document } = tab.page as NonNullable<Tab['page']>;
+        tab.backoff = null; // it resumes (visible) or restores (pageshow, cookie mode): both may skip the backoff
+        if (how !== 'pageshow') document.dispatchEvent(new Event('visibilitychange'));
+        if (how !== 'visible') window.dispatchEvent(Object.assign(new Event('pageshow'), { persisted: true }));
+      }),
+    );
+
 /** Opens a tab in `slot` (a page load: it restores the session); `name` is how histories print it. */
 const openTab = (slot: number, name: string): fc.Arbitrary<Cmd> =>
   fc.constant<Cmd>({
@@ -657,6 +692,8 @@ interface Variant {
   commands?: Array<[number, fc.Arbitrary<Cmd>]>;
   /** What a call may wait beyond boundFor (ms). */
   slack?: number;
+  /** Each tab has a page to be shown again on (the `show` command). */
+  pages?: boolean;
 }
 
 /**
@@ -749,6 +786,20 @@ const VARIANTS: Record<string, Variant> = {
       [1, toggle('hangStorage', 'answerStorage', (world, hung) => void (world.storageHung = hung))],
     ],
   },
+  // A page shown again (made visible, back from the back-forward cache): memory mode asks the open tabs first.
+  'shown again': {
+    slots: threeTabs.slots,
+    faults: threeTabs.faults,
+    ci: true,
+    pages: true,
+    config: {
+      mode: fc.constantFrom('cookie', 'memory', 'memory'),
+      delivery: fc.constantFrom('latent', 'ordered'),
+      clocks: fc.constantFrom('shared', 'skewed'),
+      startTabs: threeTabs.startTabs,
+    },
+    commands: [[3, show(threeTabs.slots)]],
+  },
   'three tabs, skewed clocks': {
     slots: threeTabs.slots,
     faults: threeTabs.faults,
@@ -776,7 +827,7 @@ const config = (variant: string): fc.Arbitrary<Config> =>
 
 /** One variant's property: a history of commands from a random configuration, checked as it runs and at its end. */
 const histories = (variant: string, replayPath = REPLAY, count = () => {}) => {
-  const { slots, faults = FAULTS, commands, slack } = VARIANTS[variant] as Variant;
+  const { slots, faults = FAULTS, commands, slack, pages } = VARIANTS[variant] as Variant;
   return fc.asyncProperty(
     config(variant),
     fc.commands(commandsFor(slots, process.env.KEYCARD_FAULTS ? FAULT_SET : faults, commands), {
@@ -786,7 +837,7 @@ const histories = (variant: string, replayPath = REPLAY, count = () => {}) => {
     }),
     async (cfg, cmds) => {
       count();
-      const real = new Real(cfg, slots, slack);
+      const real = new Real(cfg, slots, slack, pages);
       try {
         if (cfg.signedIn) await real.signIn();
         // The other tabs open together (their page-load restores race each other through the lane).
