@@ -24,6 +24,9 @@ export default defineConfig({
     // (browsers, real servers, real timers) wait rather than compute, and two at a time took the suite from about
     // 430 s to 270-305 s there.
     maxWorkers: Math.max(2, availableParallelism() - 1),
+    // expect.poll waits for another tab, a browser or a server: 1 s (its default) is tight for a page's round trip on
+    // a loaded 2-core machine. A state that never comes still fails, 5 s later.
+    expect: { poll: { timeout: 5_000 } },
     testTimeout: 20_000,
     hookTimeout: 60_000,
   },
