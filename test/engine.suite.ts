@@ -16,7 +16,8 @@ import {
 import { expectReplayed, replayBodies } from './replay.page';
 
 // `#behind`: the tab's monotonic clock two hours behind, as after a laptop's sleep (w3c/hr-time#115), set before
-// keycard loads. `#memory`: the refresh token in memory (the default here: cookie mode).
+// keycard loads. `#memory`: the refresh token in memory; `#storage`: in a TokenStorage the tabs share (the page's
+// localStorage: the test's choice, not keycard's); the default here: cookie mode.
 export const PAGE = `<!doctype html><meta charset="utf-8">
 <script>
 if (location.hash.includes('behind')) {
@@ -28,7 +29,15 @@ if (location.hash.includes('behind')) {
 <script>
 window.auth = keycard.createAuthClient({
   baseUrl: location.origin,
-  refreshToken: location.hash.includes('memory') ? 'memory' : 'cookie',
+  refreshToken: location.hash.includes('memory')
+    ? 'memory'
+    : location.hash.includes('storage')
+      ? {
+          get: async (key) => localStorage.getItem(key),
+          set: async (key, value) => localStorage.setItem(key, value),
+          remove: async (key) => localStorage.removeItem(key),
+        }
+      : 'cookie',
 });
 window.heard = [];
 auth.onEvent((e) => e.type === 'refresh' && heard.push(e.trigger));
@@ -253,6 +262,29 @@ function suite({ name, launch, evicts, foreignHost }: EngineKind): void {
       expect(await stats(at)).toMatchObject({ refreshFailures: 0 });
       await a.close();
       await b.close();
+    }, 30_000);
+
+    it('a TokenStorage the tabs share: back after its refresh fell due, it refreshes with the token the open tab stored meanwhile; after a logout there, it comes back signed out', async () => {
+      await serve('body', 6);
+      const a = await open('#storage', at);
+      await login(a);
+      const b = await open('#storage', at);
+      expect(await status(b)).toBe('authenticated');
+      await away(a);
+      // b's timer rotates the refresh token while a is away (at 3 s), and a's own refresh is overdue on its return.
+      await new Promise((r) => setTimeout(r, 5_000));
+      expect((await back(a)).slice(0, 2)).toEqual([!evicts, true]);
+      await new Promise((r) => setTimeout(r, 1_000));
+      expect(await stats(at)).toMatchObject({ refreshFailures: 0 });
+      expect([await status(a), await status(b)]).toEqual(['authenticated', 'authenticated']);
+
+      await away(a);
+      await b.run(() => auth.logout());
+      await b.close();
+      expect((await back(a)).slice(0, 2)).toEqual([!evicts, false]);
+      expect(await status(a)).toBe('unauthenticated');
+      expect(await a.run(() => localStorage.length)).toBe(0);
+      await a.close();
     }, 30_000);
 
     it('memory mode: back after its refresh fell due, while the open tab rotated the refresh token, it refreshes with the rotated one', async () => {
