@@ -175,7 +175,8 @@ function suite({ name, launch, evicts, foreignHost }: EngineKind): void {
   }, 30_000);
 
   describe('the back-forward cache', () => {
-    // 10-minute tokens: nothing is due while a tab is away, so only what keycard does on its return can change it.
+    // 10-minute tokens unless a test asks for 6 s ones: nothing is due while a tab is away, so only what keycard does
+    // on its return can change it.
     let at: string;
     const servers: Array<() => Promise<void>> = [];
     const serve = async (refreshTokenMode: 'cookie' | 'body', tokenLifetime = 600) => {
@@ -291,8 +292,8 @@ function suite({ name, launch, evicts, foreignHost }: EngineKind): void {
       // 6 s tokens, refreshed at 3 s: b's timer rotates the refresh token while a is away, and a's is overdue on its return.
       const [a, b] = await memoryTabs(6);
       await new Promise((r) => setTimeout(r, 5_000));
-      // Its token expired meanwhile: what it hands out on its return comes from a refresh, and its timer (WebKit resumes
-      // a cached page's timers with the time they had left) falls due soon after.
+      // Its token expired meanwhile: what it hands out on its return is b's, handed over (or, evicted, its restore's),
+      // and its timer (WebKit resumes a cached page's timers with the time they had left) falls due soon after.
       const [fromCache, token, refreshed] = await back(a);
       expect([fromCache, token]).toEqual([!evicts, true]);
       expect((refreshed as string[]).filter((trigger) => trigger !== 'tab')).toEqual([]); // b's, handed over; none of its own
