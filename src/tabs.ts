@@ -19,10 +19,10 @@ export type TabMessage =
  * The lane's own messages, which never reach the client. `busy`: a tab took the lane (only where Web Locks are
  * missing) or let it go (always; `out`: the task was the server call of the logout stamped so, or said again so while
  * it waited: rule N4). `ping`: a tab just opened (fix 47), or was just granted the lane after waiting, or less than
- * NEWS_MS after another tab let it go (that tab holds the news lock meanwhile), or came back from the back-forward
- * cache (`ask`, memory mode); every tab answers with a `pong` naming it (`to`: the ping's stamp) and itself (`by`:
- * its lock `clientId`, once known), and passing on the latest logout whose server call it heard let the lane go
- * (`out`: a tab opened after that logout learns of it so; rule N2).
+ * NEWS_MS after another tab let it go (that tab holds the news lock meanwhile), or was shown again (`ask`, memory
+ * mode: back from the back-forward cache, made visible, back online); every tab answers with a `pong` naming it
+ * (`to`: the ping's stamp) and itself (`by`: its lock `clientId`, once known), and passing on the latest logout whose
+ * server call it heard let the lane go (`out`: a tab opened after that logout learns of it so; rule N2).
  */
 type Lane =
   | { type: 'busy'; at: number; on: boolean; out?: number }
@@ -286,8 +286,9 @@ export function createTabs(
 
     /**
      * Asks the open tabs to answer, and waits (≤ NEWS_MS) for the first: each answer passes on the latest logout whose
-     * server call let the lane go ({@link cleared}), news a page back from the back-forward cache never heard. (A lane
-     * task waiting for answers meanwhile takes answers to this later ping as well, which come after the same releases.)
+     * server call let the lane go ({@link cleared}), news a page shown again may have missed (WebKit drops a cached
+     * page's messages). (A lane task waiting for answers meanwhile takes answers to this later ping as well, which come
+     * after the same releases.)
      */
     async ask(): Promise<void> {
       if (!ordered()) return;

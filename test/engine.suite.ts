@@ -193,7 +193,7 @@ function suite({ name, launch, evicts, foreignHost }: EngineKind): void {
       await tab.goto(`${at}/admin/stats`); // another site's page, as far as keycard is concerned
     };
     /** Back: whether from the cache, whether it has a token (once what it asked for on its return has settled). */
-    const back = async (tab: Tab) => {
+    const back = async (tab: Tab): Promise<[boolean | null, boolean, string[]]> => {
       await tab.back();
       const fromCache = () => tab.run(() => (window as unknown as { fromCache?: boolean }).fromCache ?? null);
       await expect.poll(fromCache).not.toBeNull();
@@ -201,12 +201,15 @@ function suite({ name, launch, evicts, foreignHost }: EngineKind): void {
       return [await fromCache(), token !== null, await tab.run(() => heard.splice(0))];
     };
 
-    /** Two memory-mode tabs of a new server, signed in (b by a's hand-over), and a gone to another page. */
-    const memoryTabs = async (tokenLifetime?: number) => {
+    /**
+     * Two tabs of a new server keeping the refresh token in the body (`#memory`, `#storage`), signed in (b by a's
+     * hand-over or from the storage), and a gone to another page.
+     */
+    const awayTabs = async (hash: '#memory' | '#storage', tokenLifetime?: number) => {
       await serve('body', tokenLifetime);
-      const a = await open('#memory', at);
+      const a = await open(hash, at);
       await login(a);
-      const b = await open('#memory', at);
+      const b = await open(hash, at);
       expect(await status(b)).toBe('authenticated');
       await away(a);
       return [a, b] as const;
@@ -232,7 +235,7 @@ function suite({ name, launch, evicts, foreignHost }: EngineKind): void {
     }, 30_000);
 
     it('memory mode: a logout in another tab while it was away signs it out on its return; a login after that signs it in', async () => {
-      const [a, b] = await memoryTabs();
+      const [a, b] = await awayTabs('#memory');
       await b.run(() => auth.logout());
       await new Promise((r) => setTimeout(r, 500)); // its server call let the lane go
       // Back, it asked the open tab, whose answer named that logout: the session is over here too.
@@ -252,7 +255,7 @@ function suite({ name, launch, evicts, foreignHost }: EngineKind): void {
     }, 30_000);
 
     it('memory mode: the open tab hands over the refresh token it rotated meanwhile, so no reuse ends the session', async () => {
-      const [a, b] = await memoryTabs();
+      const [a, b] = await awayTabs('#memory');
       await b.run(() => auth.refresh().then(() => {})); // rotates the refresh token; a, cached, never hears of it
       expect((await back(a))[0]).toBe(!evicts);
       const token = await b.run(() => auth.getAccessToken());
@@ -266,12 +269,7 @@ function suite({ name, launch, evicts, foreignHost }: EngineKind): void {
     }, 30_000);
 
     it('a TokenStorage the tabs share: back after its refresh fell due, it refreshes with the token the open tab stored meanwhile; after a logout there, it comes back signed out', async () => {
-      await serve('body', 6);
-      const a = await open('#storage', at);
-      await login(a);
-      const b = await open('#storage', at);
-      expect(await status(b)).toBe('authenticated');
-      await away(a);
+      const [a, b] = await awayTabs('#storage', 6);
       // b's timer rotates the refresh token while a is away (at 3 s), and a's own refresh is overdue on its return.
       await new Promise((r) => setTimeout(r, 5_000));
       expect((await back(a)).slice(0, 2)).toEqual([!evicts, true]);
@@ -290,13 +288,13 @@ function suite({ name, launch, evicts, foreignHost }: EngineKind): void {
 
     it('memory mode: back after its refresh fell due, while the open tab rotated the refresh token, it refreshes with the rotated one', async () => {
       // 6 s tokens, refreshed at 3 s: b's timer rotates the refresh token while a is away, and a's is overdue on its return.
-      const [a, b] = await memoryTabs(6);
+      const [a, b] = await awayTabs('#memory', 6);
       await new Promise((r) => setTimeout(r, 5_000));
       // Its token expired meanwhile: what it hands out on its return is b's, handed over (or, evicted, its restore's),
       // and its timer (WebKit resumes a cached page's timers with the time they had left) falls due soon after.
       const [fromCache, token, refreshed] = await back(a);
       expect([fromCache, token]).toEqual([!evicts, true]);
-      expect((refreshed as string[]).filter((trigger) => trigger !== 'tab')).toEqual([]); // b's, handed over; none of its own
+      expect(refreshed.filter((trigger) => trigger !== 'tab')).toEqual([]); // b's, handed over; none of its own
       await new Promise((r) => setTimeout(r, 3_000));
       // Neither spent the refresh token it held before b rotated it (the server would take that for theft).
       expect(await stats(at)).toMatchObject({ refreshFailures: 0 });
