@@ -21,6 +21,10 @@ export interface TestProvider {
   api: string;
   /** Every API call's outcome, in order. */
   apiCalls: Array<{ status: number; sub?: string }>;
+  /** The provider's replies in order: `<method> <path> <status>`. */
+  requests: string[];
+  /** The provider's grant events in order: `grant.success:<grant_type>`, `grant.error:<error>`, `grant.revoked`. */
+  grants: string[];
   close(): Promise<void>;
 }
 
@@ -52,8 +56,11 @@ function silence(): () => void {
  * Starts oidc-provider configured like a production SPA setup: a public client
  * with PKCE, code + refresh grants, rotation, 60 s JWT access tokens for one
  * resource, revocation and RP-initiated logout, plus the resource server.
+ * `app`, an origin, registers `${app}/callback` and `${app}/` too, for a page a
+ * real browser loads (oidc-provider's default CORS policy then admits that
+ * origin, as a public client's redirect URI origin).
  */
-export async function startProvider(): Promise<TestProvider> {
+export async function startProvider({ app }: { app?: string } = {}): Promise<TestProvider> {
   const unsilence = silence();
   const { default: Provider } = await import('oidc-provider');
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
@@ -74,8 +81,8 @@ export async function startProvider(): Promise<TestProvider> {
         application_type: 'web',
         grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code'],
-        redirect_uris: [REDIRECT_URI],
-        post_logout_redirect_uris: [POST_LOGOUT_REDIRECT_URI],
+        redirect_uris: [REDIRECT_URI, ...(app ? [`${app}/callback`] : [])],
+        post_logout_redirect_uris: [POST_LOGOUT_REDIRECT_URI, ...(app ? [`${app}/`] : [])],
       },
     ],
     pkce: { required: () => true },
@@ -119,11 +126,30 @@ export async function startProvider(): Promise<TestProvider> {
     jwks: { keys: [signingKey] },
     cookies: { keys: ['keycard-test-cookie-key'] },
   });
-  providerServer.on('request', provider.callback());
+  const requests: string[] = [];
+  const handle = provider.callback();
+  providerServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    res.on('finish', () =>
+      requests.push(`${req.method} ${new URL(req.url ?? '/', issuer).pathname} ${res.statusCode}`),
+    );
+    handle(req, res);
+  });
+  const grants: string[] = [];
+  provider.on('grant.success', (ctx) =>
+    grants.push(`grant.success:${(ctx as { oidc: { params: { grant_type: string } } }).oidc.params.grant_type}`),
+  );
+  provider.on('grant.error', (_ctx, error) => grants.push(`grant.error:${(error as { error?: string }).error}`));
+  provider.on('grant.revoked', () => grants.push('grant.revoked'));
 
   const apiCalls: TestProvider['apiCalls'] = [];
   const jwks = createRemoteJWKSet(new URL(`${issuer}/jwks`));
   apiServer.on('request', async (req: IncomingMessage, res: ServerResponse) => {
+    // A page on another origin calls it with an Authorization header: CORS, preflight included.
+    if (req.headers.origin) res.setHeader('access-control-allow-origin', req.headers.origin);
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, { 'access-control-allow-headers': 'authorization', 'access-control-max-age': '600' }).end();
+      return;
+    }
     const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     try {
       if (!token) throw new Error('no token');
@@ -142,6 +168,8 @@ export async function startProvider(): Promise<TestProvider> {
     issuer,
     api,
     apiCalls,
+    requests,
+    grants,
     async close() {
       providerServer.closeAllConnections();
       apiServer.closeAllConnections();
