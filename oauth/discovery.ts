@@ -41,7 +41,16 @@ export function createMetadata(o: MetadataOptions): () => Promise<ProviderMetada
 async function discover(issuer: string, o: MetadataOptions): Promise<ProviderMetadata> {
   // OpenID Connect Discovery §4: the issuer minus any trailing slash, plus the well-known path.
   const url = `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
-  const reply = await sendAuthRequest(url, { method: 'GET', headers: { Accept: 'application/json' } }, o.signal, o);
+  const get = (at: string) =>
+    sendAuthRequest(at, { method: 'GET', headers: { Accept: 'application/json' } }, o.signal, o);
+  // Django OAuth Toolkit before 2.4 serves the document only with a trailing slash, and Django's APPEND_SLASH
+  // redirects there. Redirects are never followed (a browser hides where one points), so on a redirect the slashed
+  // path is asked once; the issuer check below still holds the answer to the issuer.
+  const reply = await get(url).catch((error: unknown) => {
+    if (error instanceof AuthError && error.code === 'invalid_response')
+      return get(`${url}/`).catch(() => Promise.reject(error));
+    throw error;
+  });
   if (reply.status !== 200) throw invalid(`${reply.where} answered ${reply.status}`, reply.status);
   let document: unknown;
   try {

@@ -202,6 +202,49 @@ describe('provider metadata', () => {
     expect(navigations).toHaveLength(1);
   });
 
+  // Django OAuth Toolkit before 2.4 serves discovery only at `…/openid-configuration/`; Django's APPEND_SLASH
+  // redirects there (test/oauth/django-oauth-toolkit.test.ts runs the real one).
+  const slashOnly = (answer: (slashed: string) => Promise<Response>) => {
+    const asked: string[] = [];
+    const redirecting: typeof fetch = async (input, init) => {
+      const url = String(input);
+      if (!url.includes('/.well-known/')) return fetch(input, init);
+      asked.push(new URL(url).pathname);
+      return url.endsWith('/')
+        ? answer(url)
+        : new Response(null, { status: 301, headers: { location: '/.well-known/openid-configuration/' } });
+    };
+    return { asked, fetch: redirecting };
+  };
+  /** The real document, as the slashed path would serve it. */
+  const real = async (slashed: string) => Response.json(await (await fetch(slashed.slice(0, -1))).json());
+
+  it('asks the slashed discovery path once when the registered one redirects, and signs in', async () => {
+    const provider = slashOnly(real);
+    const { auth, signIn } = setup(op, { fetch: provider.fetch });
+    const { authState } = await signIn();
+    expect(authState.user).toMatchObject({ sub: 'alice', iss: op.issuer });
+    expect(provider.asked).toEqual(['/.well-known/openid-configuration', '/.well-known/openid-configuration/']);
+    expect((await auth.metadata()).token_endpoint).toBe(`${op.issuer}/token`);
+  });
+
+  it('keeps the redirect as the error when the slashed path fails too, and holds its document to the issuer', async () => {
+    const redirectsAgain = slashOnly(async () => new Response(null, { status: 302, headers: { location: '/x' } }));
+    const first = setup(op, { fetch: redirectsAgain.fetch });
+    const error = await rejection(first.auth.loginWithRedirect());
+    expect(error).toMatchObject({ code: 'invalid_response', status: 301 });
+    expect(error.message).toBe(
+      `GET ${op.issuer}/.well-known/openid-configuration answered 301: a redirect, not followed`,
+    );
+    expect(redirectsAgain.asked).toHaveLength(2);
+    expect(first.navigations).toHaveLength(0);
+
+    const anotherIssuer = slashOnly(async () => Response.json({ issuer: 'https://evil.example' }));
+    const second = setup(op, { fetch: anotherIssuer.fetch });
+    expect((await rejection(second.auth.loginWithRedirect())).message).toMatch(/names issuer https:\/\/evil\.example/);
+    expect(second.navigations).toHaveLength(0);
+  });
+
   it('works from explicit endpoints with discovery off', async () => {
     const { auth, signIn, sent } = setup(op, {
       discovery: false,

@@ -1,0 +1,161 @@
+// keycard/oauth against a second real provider: Django OAuth Toolkit (Debian's python3-django-oauth-toolkit, started
+// here from dot_server.py on 127.0.0.1 and a free port). Unlike oidc-provider it issues OPAQUE access tokens (the
+// lifetime is `expires_in` alone), serves discovery only at `…/openid-configuration/` (before 2.4), lists no
+// revocation endpoint there, and signs users in through Django's own login page. .ci/run installs the package;
+// without it the test skips outside CI and fails in CI.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { memoryStorage, type AuthClient } from 'keycard';
+import { createOAuthClient, type OAuthClient, type OAuthClientOptions } from 'keycard/oauth';
+import { CLIENT_ID, REDIRECT_URI, createBrowser } from './provider';
+import { RT_KEY } from './setup';
+
+const PYTHON = '/usr/bin/python3';
+const hasDot = spawnSync(PYTHON, ['-c', 'import oauth2_provider, jwcrypto'], { stdio: 'ignore' }).status === 0;
+if (!hasDot) {
+  console.warn(
+    `[keycard oauth] python3-django-oauth-toolkit is missing: ${process.env.CI ? 'FAILING, since CI is set' : 'SKIPPING the Django OAuth Toolkit test'}.`,
+  );
+}
+
+/** Starts dot_server.py with `ACCESS_SECONDS` access tokens; resolves with its base URL and a stop function. */
+async function startDot(accessSeconds: number): Promise<{ base: string; stop: () => void }> {
+  const python: ChildProcess = spawn(PYTHON, [fileURLToPath(new URL('./dot_server.py', import.meta.url))], {
+    env: { ...process.env, ACCESS_SECONDS: String(accessSeconds) },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<string>((resolve, reject) => {
+    python.once('error', reject);
+    python.once('exit', (code) => reject(new Error(`dot_server.py exited with ${code}`)));
+    python.stdout!.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
+  });
+  return { base: `http://127.0.0.1:${port}`, stop: () => python.stdin?.end() }; // it exits when its stdin closes
+}
+
+/**
+ * Walks the provider's pages as a browser would: the authorize endpoint sends it to Django's login page, which it
+ * fills in (the CSRF token from the form, its cookie from the jar), and back, until the redirect to the app.
+ */
+async function signInAt(authorizeUrl: string, password = 'wonderland'): Promise<string> {
+  const browser = createBrowser();
+  let url = authorizeUrl;
+  let init: RequestInit = {};
+  for (let hops = 0; hops < 10; hops++) {
+    if (url.startsWith(REDIRECT_URI)) return url;
+    const response = await browser.request(url, init);
+    init = {};
+    const location = response.headers.get('location');
+    if (location) {
+      url = new URL(location, url).href;
+      continue;
+    }
+    const html = await response.text();
+    const csrf = /name="csrfmiddlewaretoken" value="([^"]+)"/.exec(html)?.[1];
+    if (!csrf) throw new Error(`signInAt: ${response.status} at ${url} has no login form`);
+    init = {
+      method: 'POST',
+      body: new URLSearchParams({ csrfmiddlewaretoken: csrf, username: 'alice', password }),
+    };
+  }
+  throw new Error('signInAt: too many redirects');
+}
+
+const clients: AuthClient[] = [];
+afterAll(() => {
+  for (const c of clients.splice(0)) c.dispose();
+});
+
+describe.skipIf(!hasDot && !process.env.CI)('Django OAuth Toolkit (real provider)', () => {
+  let dot: { base: string; stop: () => void };
+  beforeAll(async () => {
+    // 4 s tokens: the proactive refresh comes at 2 s (half the lifetime), within a test's time.
+    dot = await startDot(4);
+  }, 60_000);
+  afterAll(() => dot?.stop());
+
+  /** The README's Django OAuth Toolkit set-up. */
+  const client = (extra: Partial<OAuthClientOptions> = {}) => {
+    const navigations: string[] = [];
+    const store = memoryStorage();
+    const auth: OAuthClient = createOAuthClient({
+      issuer: `${dot.base}/o`,
+      clientId: CLIENT_ID,
+      redirectUri: REDIRECT_URI,
+      scope: 'openid read',
+      revocationEndpoint: `${dot.base}/o/revoke_token/`,
+      apiOrigins: [dot.base],
+      refreshToken: store,
+      transientStorage: memoryStorage(),
+      navigate: (url) => void navigations.push(url),
+      channel: false,
+      ...extra,
+    });
+    clients.push(auth);
+    return { auth, navigations, store };
+  };
+  const signedIn = async () => {
+    const c = client();
+    await c.auth.loginWithRedirect();
+    await c.auth.handleRedirectCallback(await signInAt(c.navigations[0]!));
+    return c;
+  };
+
+  it('signs in by redirect with PKCE, calls the API with the opaque token, rotates, and revokes on logout', async () => {
+    const { auth, navigations, store } = client();
+    await auth.loginWithRedirect({ appState: { returnTo: '/orders' } });
+    const { authState, appState } = await auth.handleRedirectCallback(await signInAt(navigations[0]!));
+    expect(appState).toEqual({ returnTo: '/orders' });
+    expect(authState).toMatchObject({ status: 'authenticated', user: { sub: '1', aud: CLIENT_ID } });
+    // An opaque token: its lifetime is expires_in, from the moment the response arrived.
+    expect(authState.expiresAt! - Date.now()).toBeGreaterThan(3_000);
+    expect(authState.expiresAt! - Date.now()).toBeLessThanOrEqual(4_000);
+    const me = await auth.fetch(`${dot.base}/api/me/`);
+    expect(await me.json()).toEqual({ username: 'alice' });
+
+    const first = store.get(RT_KEY);
+    const before = await auth.getAccessToken();
+    await auth.refresh();
+    expect(await auth.getAccessToken()).not.toBe(before);
+    expect(store.get(RT_KEY)).not.toBe(first);
+    expect((await auth.fetch(`${dot.base}/api/me/`)).status).toBe(200);
+
+    const held = store.get(RT_KEY) as string;
+    expect(await auth.logout()).toEqual({ revoked: true });
+    // The revoked token is refused at the token endpoint now.
+    const spent = await fetch(`${dot.base}/o/token/`, {
+      method: 'POST',
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: held, client_id: CLIENT_ID }),
+    });
+    expect(spent.status).toBe(400);
+  });
+
+  it('a rotated-away refresh token is refused (invalid_grant): that session ends with session_expired', async () => {
+    const { auth, store } = await signedIn();
+    const old = store.get(RT_KEY) as string;
+    await auth.refresh();
+    const thief = client();
+    thief.store.set(RT_KEY, old);
+    expect(await thief.auth.restore()).toMatchObject({
+      status: 'unauthenticated',
+      error: { code: 'session_expired', status: 400 },
+    });
+    // Before 2.x, Django OAuth Toolkit ends only the reused token, not its family: the rightful client goes on.
+    expect(await auth.refresh()).toMatchObject({ status: 'authenticated' });
+    expect((await auth.fetch(`${dot.base}/api/me/`)).status).toBe(200);
+  });
+
+  it('refreshes the opaque token at half its expires_in, on its own clock, and the API never sees it expired', async () => {
+    const { auth } = await signedIn();
+    const refreshes: string[] = [];
+    auth.onEvent((e) => e.type === 'refresh' && refreshes.push(e.trigger));
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) {
+      statuses.push((await auth.fetch(`${dot.base}/api/me/`)).status);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    expect(statuses).toEqual(Array(11).fill(200));
+    expect(refreshes.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(refreshes)).toEqual(new Set(['timer']));
+  }, 20_000);
+});
