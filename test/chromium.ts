@@ -13,12 +13,15 @@ export const FIREFOX = '/usr/bin/firefox-esr';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-/**
- * The reference server, started with `server` options, serving `page` (as `/`) and the core bundled from src/ (as
- * `/keycard.js`, global `keycard`). `close()` stops it and removes the files.
- */
-export async function servePage(page: string, server: Record<string, unknown>) {
+/** A new temporary directory holding `page` as `index.html`. */
+export function pageDir(page: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'keycard-page-'));
+  writeFileSync(join(dir, 'index.html'), page);
+  return dir;
+}
+
+/** Writes the core, bundled from src/, into `dir` as `keycard.js` (global `keycard`). */
+export async function writeCore(dir: string): Promise<void> {
   await build({
     entryPoints: [join(ROOT, 'src/index.ts')],
     bundle: true,
@@ -28,7 +31,15 @@ export async function servePage(page: string, server: Record<string, unknown>) {
     outfile: join(dir, 'keycard.js'),
     logLevel: 'silent',
   });
-  writeFileSync(join(dir, 'index.html'), page);
+}
+
+/**
+ * The reference server, started with `server` options, serving `page` (as `/`) and the core bundled from src/ (as
+ * `/keycard.js`, global `keycard`). `close()` stops it and removes the files.
+ */
+export async function servePage(page: string, server: Record<string, unknown>) {
+  const dir = pageDir(page);
+  await writeCore(dir);
   const { createServer } = await import(pathToFileURL(join(ROOT, 'examples/server/index.mjs')).href);
   const running = await createServer({ ...server, staticDir: dir });
   return {

@@ -55,8 +55,8 @@ export async function launchWebKit({ extraArgs = [] as string[] } = {}): Promise
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const { value } = (await res.json()) as { value: { error?: string; message?: string } | null };
-    if (value && typeof value === 'object' && 'error' in value)
-      throw new Error(`WebDriver ${method} ${path}: ${value.error}: ${value.message}`);
+    // An error is a 4xx/5xx (WebDriver §6.6), not any value with an `error` key: a script may return one.
+    if (!res.ok) throw new Error(`WebDriver ${method} ${path}: ${value?.error}: ${value?.message}`);
     return value as unknown;
   };
   for (let tries = 0; ; tries++) {

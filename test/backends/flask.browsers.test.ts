@@ -1,0 +1,151 @@
+// Cookie mode (keycard's default) against a server we did not write the protocol of: Flask-JWT-Extended, the
+// library's "JWT in cookies" set-up (flask_jwt_extended_server.py, Debian's python3-python-flask-jwt-extended), in
+// Chromium, Firefox ESR and WebKitGTK. Its refresh cookie is HttpOnly and guarded by double-submit CSRF: a refresh
+// must echo the script-readable `csrf_refresh_token` cookie in `X-CSRF-TOKEN`, which keycard's default backend
+// doesn't send, so the README's recipe adds it with a wrapped fetch. .ci/run installs the package; without it the
+// test skips outside CI and fails in CI.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { pageDir, writeCore } from '../chromium';
+import { ENGINES, type Engine, type EngineKind, type Tab } from '../engines';
+
+const PYTHON = '/usr/bin/python3';
+const hasFlaskJwt = spawnSync(PYTHON, ['-c', 'import flask_jwt_extended'], { stdio: 'ignore' }).status === 0;
+if (!hasFlaskJwt) {
+  console.warn(
+    `[keycard recipes] python3-python-flask-jwt-extended is missing: ${process.env.CI ? 'FAILING, since CI is set' : 'SKIPPING the Flask-JWT-Extended test'}.`,
+  );
+}
+
+// `#plain`: keycard's default backend, without the recipe (and off the channel, so its failure stays in its tab).
+const PAGE = `<!doctype html><meta charset="utf-8"><script src="/keycard.js"></script>
+<script>
+const plain = location.hash === '#plain';
+// README "Recipes": Flask-JWT-Extended with its refresh token in a cookie.
+const csrf = () => /(?:^|; )csrf_refresh_token=([^;]*)/.exec(document.cookie)?.[1] ?? '';
+window.auth = keycard.createAuthClient({
+  baseUrl: location.origin,
+  channel: plain ? false : undefined,
+  backend: plain
+    ? undefined
+    : (o) =>
+        keycard.createJsonBackend({
+          ...o,
+          fetch: () => (input, init) => {
+            const headers = new Headers(init?.headers);
+            headers.set('X-CSRF-TOKEN', csrf());
+            return o.fetch()(input, { ...init, headers });
+          },
+        }),
+});
+window.heard = [];
+auth.onEvent((e) => e.type === 'refresh' && heard.push(e.trigger));
+window.restored = auth.restore();
+</script>`;
+
+let flask: ChildProcess | undefined;
+let url: string;
+let dir: string;
+const stats = async () => (await fetch(`${url}/admin/stats`)).json() as Promise<{ refreshes: number; refused: number }>;
+
+beforeAll(async () => {
+  if (!hasFlaskJwt) return;
+  dir = pageDir(PAGE);
+  await writeCore(dir);
+  flask = spawn(PYTHON, [fileURLToPath(new URL('./flask_jwt_extended_server.py', import.meta.url))], {
+    // 4 s access tokens: the proactive refresh comes at 2 s (half the lifetime), within a test's time.
+    env: { ...process.env, ACCESS_SECONDS: '4', STATIC_DIR: dir },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const started = flask;
+  const port = await new Promise<string>((resolve, reject) => {
+    started.once('error', reject);
+    started.once('exit', (code) => reject(new Error(`flask_jwt_extended_server.py exited with ${code}`)));
+    started.stdout!.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
+  });
+  url = `http://127.0.0.1:${port}`;
+}, 60_000);
+afterAll(() => {
+  flask?.stdin?.end(); // the server exits when its stdin closes
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe.each(ENGINES.map((engine) => [engine.name, engine] as const))(
+  'Flask-JWT-Extended, refresh token in a cookie, in %s',
+  (_, engine: EngineKind) => {
+    const skip = (!engine.present || !hasFlaskJwt) && !process.env.CI;
+    let browser: Engine;
+    const opened: Tab[] = [];
+    beforeAll(async () => {
+      if (!skip) browser = await engine.launch();
+    }, 60_000);
+    afterEach(async () => {
+      for (const tab of opened.splice(0)) await tab.close().catch(() => {});
+    });
+    afterAll(() => browser?.close());
+
+    const open = async (hash = '') => {
+      const tab = await browser.open(`${url}/${hash}`);
+      opened.push(tab);
+      return tab;
+    };
+    /** The state after start-up (or a reload) settled: status, error code and status. */
+    const settled = (tab: Tab) =>
+      tab.run(() =>
+        restored.then((s) => ({ status: s.status, error: s.error ? `${s.error.code} ${s.error.status}` : null })),
+      );
+
+    it.skipIf(skip)(
+      'a login kept across a reload by the HttpOnly cookie, refreshed on time with the CSRF header, and logged out',
+      async () => {
+        const tab = await open();
+        // A first visit: no cookie, the refresh endpoint answers 204 (the recipe's optional=True), no error.
+        expect(await settled(tab)).toEqual({ status: 'unauthenticated', error: null });
+        await tab.run(() => auth.login({ username: 'alice', password: 'wonderland' }).then(() => {}));
+        // Scripts see the CSRF cookie (that is its design) but never the refresh token, and nothing is stored.
+        expect(
+          await tab.run(() => ({
+            csrf: document.cookie.includes('csrf_refresh_token='),
+            refresh: document.cookie.includes('refresh_token_cookie'),
+            stored: localStorage.length + sessionStorage.length,
+          })),
+        ).toEqual({ csrf: true, refresh: false, stored: 0 });
+
+        const before = await stats();
+        await tab.reload();
+        expect(await settled(tab)).toEqual({ status: 'authenticated', error: null });
+        expect(await tab.run(() => auth.fetch('/api/me').then((r) => r.json()))).toEqual({ username: 'alice' });
+
+        // 4 s tokens, refreshed by the timer at half their life; the API answers 200 throughout.
+        const statuses: number[] = [];
+        for (let i = 0; i < 10; i++) {
+          statuses.push(await tab.run(() => auth.fetch('/api/me').then((r) => r.status)));
+          await new Promise((resolve) => setTimeout(resolve, 500));
+        }
+        expect(statuses).toEqual(Array(10).fill(200));
+        const timers = (await tab.run(() => heard.slice())).filter((t) => t === 'timer');
+        expect(timers.length).toBeGreaterThanOrEqual(2);
+        const after = await stats();
+        expect(after.refused - before.refused).toBe(0);
+        expect(after.refreshes - before.refreshes).toBe(1 + timers.length); // the reload's restore, then the timer's
+
+        // Without the recipe, the library refuses keycard's refresh (401: no CSRF token), and that session ends.
+        const plain = await open('#plain');
+        expect(await settled(plain)).toEqual({ status: 'unauthenticated', error: 'session_expired 401' });
+        expect((await stats()).refused - after.refused).toBe(1);
+
+        await tab.run(() => auth.logout());
+        expect(await tab.run(() => document.cookie.includes('csrf_refresh_token='))).toBe(false);
+        await tab.reload();
+        expect(await settled(tab)).toEqual({ status: 'unauthenticated', error: null });
+      },
+      60_000,
+    );
+  },
+);
+
+declare const auth: import('../../src/types').AuthClient;
+declare const restored: Promise<import('../../src/types').AuthState>;
+declare const heard: string[];

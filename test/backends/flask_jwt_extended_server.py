@@ -1,0 +1,105 @@
+# A Flask app on Flask-JWT-Extended (Debian's python3-python-flask-jwt-extended) for flask.chromium.test.ts, written
+# the way the library's documentation does "JWT in cookies": the refresh token in an HttpOnly cookie, checked with its
+# double-submit CSRF protection (the X-CSRF-TOKEN header must match the csrf_refresh_token cookie, which scripts can
+# read), and the access token in JSON for the Authorization header. It serves the test's page and keycard's bundle
+# from STATIC_DIR too, so the page is same-origin with the auth endpoints. Binds 127.0.0.1 on a free port, prints the
+# port, and exits when its stdin closes, so it never outlives the test.
+import os
+import sys
+import threading
+from datetime import timedelta
+
+from flask import Flask, jsonify, request, send_from_directory
+from flask_jwt_extended import (
+    JWTManager,
+    create_access_token,
+    create_refresh_token,
+    get_jwt_identity,
+    jwt_required,
+    set_refresh_cookies,
+    unset_jwt_cookies,
+)
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+ACCESS_SECONDS = int(os.environ.get("ACCESS_SECONDS", "300"))
+
+app = Flask(__name__, static_folder=None)
+app.config.update(
+    JWT_SECRET_KEY="keycard-test-only-" + "k" * 40,
+    JWT_TOKEN_LOCATION=["headers", "cookies"],
+    JWT_ACCESS_TOKEN_EXPIRES=timedelta(seconds=ACCESS_SECONDS),
+    JWT_COOKIE_SECURE=False,  # the test's http://127.0.0.1; https in production
+    JWT_COOKIE_SAMESITE="Strict",
+    JWT_REFRESH_COOKIE_PATH="/auth/",
+)
+JWTManager(app)
+USERS = {"alice": "wonderland"}
+counts = {"refreshes": 0, "refused": 0}
+
+
+def token_response(identity):
+    return jsonify(access_token=create_access_token(identity=identity), token_type="Bearer", expires_in=ACCESS_SECONDS)
+
+
+@app.post("/auth/login")
+def login():
+    body = request.get_json(silent=True) or {}
+    if USERS.get(body.get("username")) != body.get("password"):
+        return jsonify(msg="bad username or password"), 401
+    response = token_response(body["username"])
+    set_refresh_cookies(response, create_refresh_token(identity=body["username"]))
+    return response
+
+
+# optional=True: a first visit (no cookie yet) gets 204, keycard's "no session", instead of 401.
+@app.post("/auth/refresh")
+@jwt_required(refresh=True, locations=["cookies"], optional=True)
+def refresh():
+    identity = get_jwt_identity()
+    if identity is None:
+        return "", 204
+    counts["refreshes"] += 1
+    return token_response(identity)
+
+
+@app.post("/auth/logout")
+def logout():
+    response = jsonify(msg="logged out")
+    unset_jwt_cookies(response)
+    return response
+
+
+@app.get("/api/me")
+@jwt_required(locations=["headers"])
+def me():
+    return jsonify(username=get_jwt_identity())
+
+
+@app.get("/admin/stats")
+def stats():
+    return jsonify(counts)
+
+
+# Whatever the library refuses (a missing CSRF token, an expired token) is counted before its 401 goes out.
+@app.after_request
+def count_refusals(response):
+    if request.path.startswith("/auth/refresh") and response.status_code == 401:
+        counts["refused"] += 1
+    return response
+
+
+@app.get("/")
+@app.get("/<path:name>")
+def static_files(name="index.html"):
+    return send_from_directory(os.environ["STATIC_DIR"], name)
+
+
+class Quiet(WSGIRequestHandler):
+    def log_request(self, *args):
+        pass
+
+
+server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=Quiet)
+threading.Thread(target=lambda: (sys.stdin.read(), os._exit(0)), daemon=True).start()
+print(server.port, flush=True)
+server.serve_forever()
