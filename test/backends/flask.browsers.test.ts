@@ -4,20 +4,13 @@
 // must echo the script-readable `csrf_refresh_token` cookie in `X-CSRF-TOKEN`, which keycard's default backend
 // doesn't send, so the README's recipe adds it with a wrapped fetch. .ci/run installs the package; without it the
 // test skips outside CI and fails in CI.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { pageDir, writeCore } from '../chromium';
 import { ENGINES, type Engine, type EngineKind, type Tab } from '../engines';
+import { hasPython, startPython } from '../python';
 
-const PYTHON = '/usr/bin/python3';
-const hasFlaskJwt = spawnSync(PYTHON, ['-c', 'import flask_jwt_extended'], { stdio: 'ignore' }).status === 0;
-if (!hasFlaskJwt) {
-  console.warn(
-    `[keycard recipes] python3-python-flask-jwt-extended is missing: ${process.env.CI ? 'FAILING, since CI is set' : 'SKIPPING the Flask-JWT-Extended test'}.`,
-  );
-}
+const hasFlaskJwt = hasPython('flask_jwt_extended', 'python3-python-flask-jwt-extended', 'Flask-JWT-Extended');
 
 // `#plain`: keycard's default backend, without the recipe (and off the channel, so its failure stays in its tab).
 const PAGE = `<!doctype html><meta charset="utf-8"><script src="/keycard.js"></script>
@@ -45,7 +38,7 @@ auth.onEvent((e) => e.type === 'refresh' && heard.push(e.trigger));
 window.restored = auth.restore();
 </script>`;
 
-let flask: ChildProcess | undefined;
+let flask: { url: string; stop(): void } | undefined;
 let url: string;
 let dir: string;
 const stats = async () => (await fetch(`${url}/admin/stats`)).json() as Promise<{ refreshes: number; refused: number }>;
@@ -54,21 +47,15 @@ beforeAll(async () => {
   if (!hasFlaskJwt) return;
   dir = pageDir(PAGE);
   await writeCore(dir);
-  flask = spawn(PYTHON, [fileURLToPath(new URL('./flask_jwt_extended_server.py', import.meta.url))], {
-    // 4 s access tokens: the proactive refresh comes at 2 s (half the lifetime), within a test's time.
-    env: { ...process.env, ACCESS_SECONDS: '4', STATIC_DIR: dir },
-    stdio: ['pipe', 'pipe', 'inherit'],
+  // 4 s access tokens: the proactive refresh comes at 2 s (half the lifetime), within a test's time.
+  flask = await startPython(new URL('./flask_jwt_extended_server.py', import.meta.url), {
+    ACCESS_SECONDS: '4',
+    STATIC_DIR: dir,
   });
-  const started = flask;
-  const port = await new Promise<string>((resolve, reject) => {
-    started.once('error', reject);
-    started.once('exit', (code) => reject(new Error(`flask_jwt_extended_server.py exited with ${code}`)));
-    started.stdout!.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
-  });
-  url = `http://127.0.0.1:${port}`;
+  url = flask.url;
 }, 60_000);
 afterAll(() => {
-  flask?.stdin?.end(); // the server exits when its stdin closes
+  flask?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 

@@ -5,8 +5,6 @@
 // - NestJS with @nestjs/jwt and Laravel with tymon/jwt-auth: msw fixtures of the wire format their documentation
 //   gives (NestJS "Authentication" chapter; jwt-auth "Quick start"), not the real servers (neither installs here).
 // Also: a backend factory gets the client's fetch and timeout (issue 13, item 8).
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { http, HttpResponse } from 'msw';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
@@ -20,14 +18,9 @@ import {
   type JsonBackendOptions,
 } from 'keycard';
 import { jwt, server, useMsw } from '../helpers';
+import { hasPython, startPython } from '../python';
 
-const PYTHON = '/usr/bin/python3';
-const hasSimpleJwt = spawnSync(PYTHON, ['-c', 'import rest_framework_simplejwt'], { stdio: 'ignore' }).status === 0;
-if (!hasSimpleJwt) {
-  console.warn(
-    `[keycard recipes] python3-djangorestframework-simplejwt is missing: ${process.env.CI ? 'FAILING, since CI is set' : 'SKIPPING the SimpleJWT test'}.`,
-  );
-}
+const hasSimpleJwt = hasPython('rest_framework_simplejwt', 'python3-djangorestframework-simplejwt', 'SimpleJWT');
 
 const clients: AuthClient[] = [];
 afterAll(() => {
@@ -35,22 +28,14 @@ afterAll(() => {
 });
 
 describe.skipIf(!hasSimpleJwt && !process.env.CI)('Django REST Framework SimpleJWT (real server)', () => {
-  let django: ChildProcess;
+  let django: { url: string; stop(): void } | undefined;
   let baseUrl: string;
 
   beforeAll(async () => {
-    django = spawn(PYTHON, [fileURLToPath(new URL('./simplejwt_server.py', import.meta.url))], {
-      env: { ...process.env, ACCESS_SECONDS: '300' },
-      stdio: ['pipe', 'pipe', 'inherit'],
-    });
-    const port = await new Promise<string>((resolve, reject) => {
-      django.once('error', reject);
-      django.once('exit', (code) => reject(new Error(`simplejwt_server.py exited with ${code}`)));
-      django.stdout!.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
-    });
-    baseUrl = `http://127.0.0.1:${port}`;
+    django = await startPython(new URL('./simplejwt_server.py', import.meta.url), { ACCESS_SECONDS: '300' });
+    baseUrl = django.url;
   }, 60_000);
-  afterAll(() => django?.stdin?.end()); // the server exits when its stdin closes
+  afterAll(() => django?.stop());
 
   // README "Recipes": SimpleJWT.
   const simpleJwt = () =>

@@ -3,35 +3,14 @@
 // lifetime is `expires_in` alone), serves discovery only at `…/openid-configuration/` (before 2.4), lists no
 // revocation endpoint there, and signs users in through Django's own login page. .ci/run installs the package;
 // without it the test skips outside CI and fails in CI.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryStorage, type AuthClient } from 'keycard';
 import { createOAuthClient, type OAuthClient, type OAuthClientOptions } from 'keycard/oauth';
+import { hasPython, startPython } from '../python';
 import { CLIENT_ID, REDIRECT_URI, createBrowser } from './provider';
 import { RT_KEY } from './setup';
 
-const PYTHON = '/usr/bin/python3';
-const hasDot = spawnSync(PYTHON, ['-c', 'import oauth2_provider, jwcrypto'], { stdio: 'ignore' }).status === 0;
-if (!hasDot) {
-  console.warn(
-    `[keycard oauth] python3-django-oauth-toolkit is missing: ${process.env.CI ? 'FAILING, since CI is set' : 'SKIPPING the Django OAuth Toolkit test'}.`,
-  );
-}
-
-/** Starts dot_server.py with `ACCESS_SECONDS` access tokens; resolves with its base URL and a stop function. */
-async function startDot(accessSeconds: number): Promise<{ base: string; stop: () => void }> {
-  const python: ChildProcess = spawn(PYTHON, [fileURLToPath(new URL('./dot_server.py', import.meta.url))], {
-    env: { ...process.env, ACCESS_SECONDS: String(accessSeconds) },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const port = await new Promise<string>((resolve, reject) => {
-    python.once('error', reject);
-    python.once('exit', (code) => reject(new Error(`dot_server.py exited with ${code}`)));
-    python.stdout!.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
-  });
-  return { base: `http://127.0.0.1:${port}`, stop: () => python.stdin?.end() }; // it exits when its stdin closes
-}
+const hasDot = hasPython('oauth2_provider, jwcrypto', 'python3-django-oauth-toolkit', 'Django OAuth Toolkit');
 
 /**
  * Walks the provider's pages as a browser would: the authorize endpoint sends it to Django's login page, which it
@@ -67,10 +46,10 @@ afterAll(() => {
 });
 
 describe.skipIf(!hasDot && !process.env.CI)('Django OAuth Toolkit (real provider)', () => {
-  let dot: { base: string; stop: () => void };
+  let dot: { url: string; stop(): void };
   beforeAll(async () => {
     // 4 s tokens: the proactive refresh comes at 2 s (half the lifetime), within a test's time.
-    dot = await startDot(4);
+    dot = await startPython(new URL('./dot_server.py', import.meta.url), { ACCESS_SECONDS: '4' });
   }, 60_000);
   afterAll(() => dot?.stop());
 
@@ -79,12 +58,12 @@ describe.skipIf(!hasDot && !process.env.CI)('Django OAuth Toolkit (real provider
     const navigations: string[] = [];
     const store = memoryStorage();
     const auth: OAuthClient = createOAuthClient({
-      issuer: `${dot.base}/o`,
+      issuer: `${dot.url}/o`,
       clientId: CLIENT_ID,
       redirectUri: REDIRECT_URI,
       scope: 'openid read',
-      revocationEndpoint: `${dot.base}/o/revoke_token/`,
-      apiOrigins: [dot.base],
+      revocationEndpoint: `${dot.url}/o/revoke_token/`,
+      apiOrigins: [dot.url],
       refreshToken: store,
       transientStorage: memoryStorage(),
       navigate: (url) => void navigations.push(url),
@@ -110,7 +89,7 @@ describe.skipIf(!hasDot && !process.env.CI)('Django OAuth Toolkit (real provider
     // An opaque token: its lifetime is expires_in, from the moment the response arrived.
     expect(authState.expiresAt! - Date.now()).toBeGreaterThan(3_000);
     expect(authState.expiresAt! - Date.now()).toBeLessThanOrEqual(4_000);
-    const me = await auth.fetch(`${dot.base}/api/me/`);
+    const me = await auth.fetch(`${dot.url}/api/me/`);
     expect(await me.json()).toEqual({ username: 'alice' });
 
     const first = store.get(RT_KEY);
@@ -118,12 +97,12 @@ describe.skipIf(!hasDot && !process.env.CI)('Django OAuth Toolkit (real provider
     await auth.refresh();
     expect(await auth.getAccessToken()).not.toBe(before);
     expect(store.get(RT_KEY)).not.toBe(first);
-    expect((await auth.fetch(`${dot.base}/api/me/`)).status).toBe(200);
+    expect((await auth.fetch(`${dot.url}/api/me/`)).status).toBe(200);
 
     const held = store.get(RT_KEY) as string;
     expect(await auth.logout()).toEqual({ revoked: true });
     // The revoked token is refused at the token endpoint now.
-    const spent = await fetch(`${dot.base}/o/token/`, {
+    const spent = await fetch(`${dot.url}/o/token/`, {
       method: 'POST',
       body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: held, client_id: CLIENT_ID }),
     });
@@ -142,7 +121,7 @@ describe.skipIf(!hasDot && !process.env.CI)('Django OAuth Toolkit (real provider
     });
     // Before 2.x, Django OAuth Toolkit ends only the reused token, not its family: the rightful client goes on.
     expect(await auth.refresh()).toMatchObject({ status: 'authenticated' });
-    expect((await auth.fetch(`${dot.base}/api/me/`)).status).toBe(200);
+    expect((await auth.fetch(`${dot.url}/api/me/`)).status).toBe(200);
   });
 
   it('refreshes the opaque token at half its expires_in, on its own clock, and the API never sees it expired', async () => {
@@ -151,7 +130,7 @@ describe.skipIf(!hasDot && !process.env.CI)('Django OAuth Toolkit (real provider
     auth.onEvent((e) => e.type === 'refresh' && refreshes.push(e.trigger));
     const statuses: number[] = [];
     for (let i = 0; i < 11; i++) {
-      statuses.push((await auth.fetch(`${dot.base}/api/me/`)).status);
+      statuses.push((await auth.fetch(`${dot.url}/api/me/`)).status);
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
     expect(statuses).toEqual(Array(11).fill(200));
