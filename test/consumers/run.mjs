@@ -8,7 +8,8 @@
 //                ["react-native"]: keycard's React Native build has the same types)
 //   ky2/         keycard/ky with ky 2, which needs Node 22
 //   react18/     keycard/react on React 18, the lowest major of the react peer range (SSR, mount, login, logout)
-//   vite-react/  a Vite + React production build (keycard's web build, not the React Native one)
+//   vite-react/  a Vite + React production build (keycard's web build, not the React Native one), then run in
+//                Chromium: keycard/react renders, and keycard/oauth (jose bundled by Vite) completes a login by redirect
 //   next/        a Next.js app-router `next build`: a client component uses useAuth, a server component calls sameUser
 // Every install and build must pass without a warning. Projects live under $KEYCARD_CONSUMERS_DIR (default
 // <tmp>/keycard-consumers), rebuilt on each run; npm's own cache makes the installs fast after the first run.
@@ -19,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
+import { CHROMIUM, checkViteBuildInBrowser } from './vite-browser.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const HERE = fileURLToPath(new URL('./', import.meta.url));
@@ -218,6 +220,14 @@ async function main() {
       throw new Error('vite build: keycard is not in the bundle');
     // The web build's answer where URL is partial (src/partial-url.ts), which the React Native build has not.
     if (!js.includes('"react-native" build')) throw new Error("vite build: not keycard's web build");
+  });
+
+  await step('Vite + React: the build runs in Chromium (keycard/react renders, keycard/oauth signs in)', async () => {
+    if (!existsSync(CHROMIUM)) {
+      if (process.env.CI) throw new Error(`${CHROMIUM} is missing`);
+      return console.warn(`[keycard consumers] ${CHROMIUM} is missing: SKIPPING the Vite build in Chromium`);
+    }
+    await checkViteBuildInBrowser(join(viteDir, 'dist'));
   });
 
   await step('Next.js app router: next build', async () => {
