@@ -1,8 +1,8 @@
 # A real Django OAuth Toolkit provider (Debian's python3-django-oauth-toolkit, 1.7 on bookworm) for
-# django-oauth-toolkit.test.ts: its stock authorize, token and revocation views and OIDC discovery and JWKS
-# (RS256 ID tokens), Django's own login view, one public client with PKCE, and one protected API view that accepts
-# its opaque access tokens. Binds 127.0.0.1 on a free port, prints the port, and exits when its stdin closes, so it
-# never outlives the test.
+# django-oauth-toolkit.test.ts and dot.browsers.test.ts: its stock authorize, token and revocation views and OIDC
+# discovery and JWKS (RS256 ID tokens), Django's own login view, one public client with PKCE, and one protected API
+# view that accepts its opaque access tokens. Binds 127.0.0.1 on a free port, prints the port, and exits when its
+# stdin closes, so it never outlives the test.
 import os
 import sys
 import threading
@@ -10,6 +10,11 @@ import threading
 import django
 from django.conf import settings
 from jwcrypto import jwk
+
+# APP_ORIGIN: a page there (a real browser's) is the client too: its /callback is registered, and django-cors-headers
+# (Debian's python3-django-cors-headers; DOT has no CORS of its own) lets it call the token, revocation and API views.
+APP = os.environ.get("APP_ORIGIN")
+CORS = ["corsheaders"] if APP else []
 
 settings.configure(
     DEBUG=False,
@@ -21,11 +26,13 @@ settings.configure(
         "django.contrib.contenttypes",
         "django.contrib.sessions",
         "oauth2_provider",
+        *CORS,
     ],
     DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
     # CommonMiddleware as in a default project: APPEND_SLASH redirects a path without its slash (DOT before 2.4
     # serves discovery only at .well-known/openid-configuration/).
     MIDDLEWARE=[
+        *(["corsheaders.middleware.CorsMiddleware"] if APP else []),
         "django.contrib.sessions.middleware.SessionMiddleware",
         "django.middleware.common.CommonMiddleware",
         "django.middleware.csrf.CsrfViewMiddleware",
@@ -40,7 +47,7 @@ settings.configure(
                         "django.template.loaders.locmem.Loader",
                         {
                             "registration/login.html": '<form method="post" action="">{% csrf_token %}'
-                            "{{ form.as_p }}<button>Sign in</button></form>",
+                            "{{ form.as_p }}<button type=\"submit\">Sign in</button></form>",
                         },
                     ),
                     "django.template.loaders.app_directories.Loader",
@@ -49,6 +56,7 @@ settings.configure(
         }
     ],
     LOGIN_URL="/accounts/login/",
+    CORS_ALLOWED_ORIGINS=[APP] if APP else [],
     USE_TZ=True,
     OAUTH2_PROVIDER={
         "OIDC_ENABLED": True,
@@ -98,7 +106,7 @@ get_application_model().objects.create(
     user=alice,
     client_type="public",
     authorization_grant_type="authorization-code",
-    redirect_uris="http://127.0.0.1:5173/callback",
+    redirect_uris=" ".join(["http://127.0.0.1:5173/callback", *([APP + "/callback"] if APP else [])]),
     skip_authorization=True,
     algorithm="RS256",
 )
