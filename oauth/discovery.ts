@@ -65,5 +65,20 @@ async function discover(issuer: string, o: MetadataOptions): Promise<ProviderMet
   // §4.3: the document must name the very issuer it was fetched for, or a different provider is answering.
   if (metadata.issuer !== issuer)
     throw invalid(`${reply.where} names issuer ${String(metadata.issuer)}, expected ${issuer}`);
+  // The endpoints keycard calls or sends the browser to: a `javascript:` authorization or end-session endpoint (a
+  // hostile or compromised document) would run script in the app's origin when loginWithRedirect navigates there.
+  for (const name of ENDPOINTS) {
+    const value = metadata[name];
+    if (value !== undefined && !(typeof value === 'string' && /^https?:\/\//i.test(value)))
+      throw invalid(`${reply.where} names a ${name} that is not an http(s) URL`);
+  }
   return metadata;
 }
+
+const ENDPOINTS = [
+  'authorization_endpoint',
+  'token_endpoint',
+  'revocation_endpoint',
+  'end_session_endpoint',
+  'jwks_uri',
+] as const;

@@ -191,6 +191,22 @@ describe('provider metadata', () => {
     expect(navigations).toHaveLength(0);
   });
 
+  it.each([
+    ['a javascript: authorization_endpoint', { authorization_endpoint: 'javascript:alert(document.domain)//' }],
+    ['a data: end_session_endpoint', { end_session_endpoint: 'data:text/html,<script>alert(1)</script>' }],
+    ['a token_endpoint that is no string', { token_endpoint: 42 }],
+    ['a relative jwks_uri', { jwks_uri: '/jwks' }],
+    ['a protocol-relative revocation_endpoint', { revocation_endpoint: '//evil.example/revoke' }],
+  ])('refuses a discovery document with %s, navigating nowhere', async (_, edit) => {
+    const { auth, navigations } = setup(op, {
+      tamper: (url, body) => (url.includes('/.well-known/') ? { ...body, ...edit } : body),
+    });
+    const error = await rejection(auth.loginWithRedirect());
+    expect(error).toMatchObject({ code: 'invalid_response' });
+    expect(error.message).toMatch(new RegExp(`names a ${Object.keys(edit)[0]} that is not an http\\(s\\) URL$`));
+    expect(navigations).toHaveLength(0);
+  });
+
   it('reports an unreachable provider as network, and retries discovery on the next call', async () => {
     let down = true;
     const { auth, navigations } = setup(op, {
