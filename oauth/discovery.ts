@@ -67,12 +67,21 @@ async function discover(issuer: string, o: MetadataOptions): Promise<ProviderMet
     throw invalid(`${reply.where} names issuer ${String(metadata.issuer)}, expected ${issuer}`);
   // The endpoints keycard calls or sends the browser to: a `javascript:` authorization or end-session endpoint (a
   // hostile or compromised document) would run script in the app's origin when loginWithRedirect navigates there.
+  // Judged by the URL parser that will read them (a URL it can't parse would fail later as a TypeError).
   for (const name of ENDPOINTS) {
     const value = metadata[name];
-    if (value !== undefined && !(typeof value === 'string' && /^https?:\/\//i.test(value)))
+    if (value !== undefined && !isHttpUrl(value))
       throw invalid(`${reply.where} names a ${name} that is not an http(s) URL`);
   }
   return metadata;
+}
+
+function isHttpUrl(value: unknown): boolean {
+  try {
+    return typeof value === 'string' && /^https?:$/.test(new URL(value).protocol);
+  } catch {
+    return false;
+  }
 }
 
 const ENDPOINTS = [
