@@ -100,12 +100,12 @@ describe.each(ENGINES.map((engine) => [engine.name, engine] as const))(
         await until(second, Boolean, (at) => location.href === `${at}/` && 'ready' in window, app.url);
         expect(await appState(second)).toMatchObject({ status: 'unauthenticated' });
         // Both tabs held the refresh token, and each revoked what it held (the provider answers 200 for one already
-        // gone); the first revocation ended the grant at the provider.
+        // gone); the revocation ended the grant at the provider (once, or twice when both arrived at once).
         await expect.poll(() => first.run(() => log.slice(-2))).toEqual(['logout', 'revoked:true']);
         expect(op.requests.filter((r) => r.includes('/token/revocation'))).toEqual(
           Array(2).fill('POST /token/revocation 200'),
         );
-        expect(op.grants.slice(4)).toEqual(['grant.revoked']);
+        expect(new Set(op.grants.slice(4))).toEqual(new Set(['grant.revoked']));
         expect(op.apiCalls.map((c) => c.status)).toEqual([200, 200, 200]);
       },
       60_000,
