@@ -49,6 +49,8 @@ export async function startApp() {
       const html = `<!doctype html><meta charset="utf-8"><script src="/keycard-oauth.js"></script>
 <script>
 window.log = [];
+// A failure the test didn't await (a loginWithRedirect it fired and forgot) shows up in until()'s message.
+addEventListener('unhandledrejection', (e) => log.push('unhandled: ' + e.reason));
 window.auth = keycardOAuth.createOAuthClient({
   ...${JSON.stringify(options)},
   redirectUri: location.origin + '/callback',
@@ -92,7 +94,10 @@ export async function until<T, A extends unknown[]>(
     } catch (error) {
       last = error;
     }
-    if (Date.now() > deadline) throw new Error(`until: gave up; last saw ${String(last)}`);
+    if (Date.now() > deadline) {
+      const said = await tab.run(() => (typeof log === 'object' ? log.join('; ') : 'no log here')).catch(String);
+      throw new Error(`until: gave up; last saw ${String(last)}; the page's log: ${said}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
