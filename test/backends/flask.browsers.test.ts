@@ -123,6 +123,26 @@ describe.each(ENGINES.map((engine) => [engine.name, engine] as const))(
         expect(await settled(plain)).toEqual({ status: 'unauthenticated', error: 'session_expired 401' });
         expect((await stats()).refused - after.refused).toBe(1);
 
+        // The server's secret rotates: every token it issued fails verification. With the library's default answer
+        // (422) keycard keeps the session and retries, as for any transient failure; with the recipe's
+        // invalid_token_loader (401) the session ends.
+        const admin = (path: string) => fetch(`${url}/admin/${path}`, { method: 'POST' });
+        await admin('rotate-secret');
+        await admin('invalid-status/422');
+        expect(
+          await tab.run(() =>
+            auth.refresh().then(
+              (s) => `resolved ${s.status}`,
+              (e) => `${e.code} ${e.status} ${auth.getState().status}`,
+            ),
+          ),
+        ).toBe('network 422 authenticated');
+        await admin('invalid-status/401');
+        expect(await tab.run(() => auth.refresh().then((s) => `${s.status} ${s.error?.code} ${s.error?.status}`))).toBe(
+          'unauthenticated session_expired 401',
+        );
+
+        // Logout clears the cookies (no valid token needed), and a reload is a first visit again.
         await tab.run(() => auth.logout());
         expect(await tab.run(() => document.cookie.includes('csrf_refresh_token='))).toBe(false);
         await tab.reload();

@@ -32,9 +32,18 @@ app.config.update(
     JWT_COOKIE_SAMESITE="Strict",
     JWT_REFRESH_COOKIE_PATH="/auth/",
 )
-JWTManager(app)
+jwt = JWTManager(app)
 USERS = {"alice": "wonderland"}
 counts = {"refreshes": 0, "refused": 0}
+# The library answers a token it can't verify (a bad signature: the secret rotated, a garbled cookie) with 422, which
+# keycard takes for a transient failure (API.md: only 400 and 401 end a session) and retries. The README's recipe
+# answers 401 instead; /admin/invalid-status puts the library's default back, to show the difference.
+invalid = {"status": 401}
+
+
+@jwt.invalid_token_loader
+def invalid_token(reason):
+    return jsonify(msg=reason), invalid["status"]
 
 
 def token_response(identity):
@@ -80,10 +89,22 @@ def stats():
     return jsonify(counts)
 
 
-# Whatever the library refuses (a missing CSRF token, an expired token) is counted before its 401 goes out.
+@app.post("/admin/rotate-secret")
+def rotate_secret():
+    app.config["JWT_SECRET_KEY"] += "-rotated"
+    return "", 204
+
+
+@app.post("/admin/invalid-status/<int:status>")
+def invalid_status(status):
+    invalid["status"] = status
+    return "", 204
+
+
+# Whatever the library refuses (a missing CSRF token, an expired or invalid token) is counted before it answers.
 @app.after_request
 def count_refusals(response):
-    if request.path.startswith("/auth/refresh") and response.status_code == 401:
+    if request.path.startswith("/auth/refresh") and response.status_code in (401, 422):
         counts["refused"] += 1
     return response
 
