@@ -1,9 +1,9 @@
-# A Flask app on Flask-JWT-Extended (Debian's python3-python-flask-jwt-extended) for flask.chromium.test.ts, written
-# the way the library's documentation does "JWT in cookies": the refresh token in an HttpOnly cookie, checked with its
-# double-submit CSRF protection (the X-CSRF-TOKEN header must match the csrf_refresh_token cookie, which scripts can
-# read), and the access token in JSON for the Authorization header. It serves the test's page and keycard's bundle
-# from STATIC_DIR too, so the page is same-origin with the auth endpoints. Binds 127.0.0.1 on a free port, prints the
-# port, and exits when its stdin closes, so it never outlives the test.
+# A Flask app on Flask-JWT-Extended (Debian's python3-python-flask-jwt-extended), written the way the library's
+# documentation does it. For flask.browsers.test.ts, "JWT in cookies": the refresh token in an HttpOnly cookie, checked
+# with its double-submit CSRF protection (the X-CSRF-TOKEN header must match the csrf_refresh_token cookie, which
+# scripts can read), and the access token in JSON for the Authorization header; the test's page and keycard's bundle
+# come from STATIC_DIR, same-origin with the auth endpoints. For recipes.test.ts, a mobile app's /mobile/ endpoints.
+# Binds 127.0.0.1 on a free port, prints the port, and exits when its stdin closes, so it never outlives the test.
 import os
 import sys
 import threading
@@ -14,6 +14,7 @@ from flask_jwt_extended import (
     JWTManager,
     create_access_token,
     create_refresh_token,
+    get_jwt,
     get_jwt_identity,
     jwt_required,
     set_refresh_cookies,
@@ -76,6 +77,43 @@ def logout():
     response = jsonify(msg="logged out")
     unset_jwt_cookies(response)
     return response
+
+
+# A mobile app's endpoints (recipes.test.ts): the refresh token in JSON both ways, under the library's default
+# key, refresh_token, which is keycard's memory-mode body; logout revokes it through the library's blocklist.
+revoked = set()
+
+
+@jwt.token_in_blocklist_loader
+def is_revoked(_header, payload):
+    return payload["jti"] in revoked
+
+
+@app.post("/mobile/login")
+def mobile_login():
+    body = request.get_json(silent=True) or {}
+    if USERS.get(body.get("username")) != body.get("password"):
+        return jsonify(msg="bad username or password"), 401
+    return jsonify(
+        access_token=create_access_token(identity=body["username"]),
+        refresh_token=create_refresh_token(identity=body["username"]),
+        token_type="Bearer",
+        expires_in=ACCESS_SECONDS,
+    )
+
+
+@app.post("/mobile/refresh")
+@jwt_required(refresh=True, locations=["json"])
+def mobile_refresh():
+    counts["refreshes"] += 1
+    return token_response(get_jwt_identity())
+
+
+@app.post("/mobile/logout")
+@jwt_required(refresh=True, locations=["json"])
+def mobile_logout():
+    revoked.add(get_jwt()["jti"])
+    return jsonify(msg="logged out")
 
 
 @app.get("/api/me")

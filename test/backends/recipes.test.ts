@@ -13,8 +13,10 @@ import {
   createJsonBackend,
   readTokens,
   sendAuthRequest,
+  memoryStorage,
   type AuthBackend,
   type AuthClient,
+  type TokenStorage,
   type JsonBackendOptions,
 } from 'keycard';
 import { jwt, server, useMsw } from '../helpers';
@@ -95,6 +97,49 @@ describe.skipIf(!hasSimpleJwt && !process.env.CI)('Django REST Framework SimpleJ
     expect(storage.get('keycard.refresh_token')).not.toBe(refresh);
     storage.set('keycard.refresh_token', refresh);
     expect(await auth.refresh()).toMatchObject({
+      status: 'unauthenticated',
+      error: { code: 'session_expired', status: 401 },
+    });
+  });
+});
+
+const hasFlaskJwt = hasPython('flask_jwt_extended', 'python3-python-flask-jwt-extended', 'Flask-JWT-Extended (mobile)');
+
+describe.skipIf(!hasFlaskJwt && !process.env.CI)('Flask-JWT-Extended, refresh token in JSON (real server)', () => {
+  let flask: { url: string; stop(): void } | undefined;
+  beforeAll(async () => {
+    flask = await startPython(new URL('./flask_jwt_extended_server.py', import.meta.url), { ACCESS_SECONDS: '300' });
+  }, 60_000);
+  afterAll(() => flask?.stop());
+
+  // README "Recipes": Flask-JWT-Extended for a mobile app. keycard's memory-mode body is the library's JSON location.
+  const mobile = (refreshToken: 'memory' | TokenStorage = 'memory') =>
+    createAuthClient({
+      baseUrl: flask!.url,
+      refreshToken,
+      endpoints: { login: '/mobile/login', refresh: '/mobile/refresh', logout: '/mobile/logout' },
+    });
+
+  it('logs in, calls the API, refreshes, and logout revokes the refresh token (the blocklist refuses it: 401)', async () => {
+    const stored = memoryStorage();
+    const auth = mobile(stored);
+    clients.push(auth);
+    expect(await auth.login({ username: 'alice', password: 'wonderland' })).toMatchObject({
+      status: 'authenticated',
+      user: { sub: 'alice', type: 'access' },
+    });
+    expect(await (await auth.fetch(`${flask!.url}/api/me`)).json()).toEqual({ username: 'alice' });
+    const before = await auth.getAccessToken();
+    await auth.refresh();
+    expect(await auth.getAccessToken()).not.toBe(before);
+    const held = stored.get('keycard.refresh_token') as string;
+
+    await auth.logout();
+    const again = memoryStorage();
+    again.set('keycard.refresh_token', held);
+    const later = mobile(again);
+    clients.push(later);
+    expect(await later.restore()).toMatchObject({
       status: 'unauthenticated',
       error: { code: 'session_expired', status: 401 },
     });
