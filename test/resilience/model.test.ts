@@ -800,6 +800,21 @@ const VARIANTS: Record<string, Variant> = {
     },
     commands: [[3, show(threeTabs.slots)]],
   },
+  // The same with a TokenStorage the tabs share: a page shown again reads the stored refresh token, which another tab
+  // may have rotated meanwhile (the engine suite's back-forward cache test, in WebKit, for this mode).
+  'shown again, storage': {
+    slots: threeTabs.slots,
+    faults: threeTabs.faults,
+    ci: true,
+    pages: true,
+    config: {
+      mode: fc.constant('storage'),
+      delivery: fc.constantFrom('latent', 'ordered'),
+      clocks: fc.constantFrom('shared', 'skewed'),
+      startTabs: threeTabs.startTabs,
+    },
+    commands: [[3, show(threeTabs.slots)]],
+  },
   'three tabs, skewed clocks': {
     slots: threeTabs.slots,
     faults: threeTabs.faults,
