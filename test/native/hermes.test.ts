@@ -21,6 +21,7 @@ const FIRST_LAUNCH = [
   'proactive refresh',
   '401 replay',
   'resume from the background refreshes at once',
+  'keycard/oauth loads; without WebCrypto, loginWithRedirect says what to install',
 ];
 const RESTART = ['app restart restores from TokenStorage', 'logout empties the storage', 'dispose leaves no timer'];
 
@@ -73,13 +74,16 @@ describe.each(VERSIONS)('$name', (version: RnVersion) => {
     expect(modules.filter((line) => line.startsWith('  // dist/'))).toEqual([]);
     // The core is keycard's React Native build, as Metro picks it: by the "react-native" field with package exports
     // off (0.74), by the "react-native" export condition with them on (0.88; the app imports it, so its ESM file).
-    expect(modules.filter((line) => /\/keycard\/dist\/index\./.test(line))).toEqual([
-      expect.stringMatching(
-        version.packageExports
-          ? /\/keycard\/dist\/index\.native\.mjs\.as-cjs\.js$/
-          : /\/keycard\/dist\/index\.native\.cjs$/,
-      ),
-    ]);
+    // On 0.88 the walk's late require() of keycard/oauth (late, so that 0.74 can install a TextDecoder first) takes
+    // its CommonJS files, and with them the core's CommonJS copy; an app that imports keycard/oauth shares the one.
+    expect(modules.filter((line) => /\/keycard\/dist\/index\./.test(line))).toEqual(
+      version.packageExports
+        ? [
+            expect.stringMatching(/\/keycard\/dist\/index\.native\.mjs\.as-cjs\.js$/),
+            expect.stringMatching(/\/keycard\/dist\/index\.native\.cjs$/),
+          ]
+        : [expect.stringMatching(/\/keycard\/dist\/index\.native\.cjs$/)],
+    );
     const files = prepared!.keycard.files;
     expect(files).toContain('package.json');
     // Without package exports, every subpath needs its own package.json in the published files.
@@ -149,6 +153,22 @@ describe.each(VERSIONS)('$name', (version: RnVersion) => {
     expect(steps(second)).toEqual(RESTART);
     // Nothing reported to React Native's ExceptionsManager (console.error included) in either launch.
     expect([outcome(first)?.value.exceptions, outcome(second)?.value.exceptions]).toEqual([[], []]);
+  });
+
+  it('loads keycard/oauth and jose (with a TextDecoder on 0.74); without WebCrypto, loginWithRedirect names the polyfill to install', () => {
+    const oauth = first.events.find(
+      (e) =>
+        e.kind === 'step' &&
+        e.value.name === 'keycard/oauth loads; without WebCrypto, loginWithRedirect says what to install',
+    )?.value.value;
+    expect(oauth, describeFailure(first)).toEqual({
+      // jose needs a TextDecoder when it loads: 0.74 has none, and the app installs one first (README).
+      textDecoderPolyfilled: version.reactNative.startsWith('0.74.'),
+      withoutCrypto:
+        'TypeError: keycard/oauth needs WebCrypto (crypto.subtle, crypto.getRandomValues); in React Native install a polyfill such as react-native-quick-crypto',
+      // 0.74's URL can't read the redirect back (README: react-native-url-polyfill); 0.88's can.
+      callback: version.reactNative.startsWith('0.74.') ? expect.stringMatching(/^throws: /) : 'true',
+    });
   });
 
   it("keycard and the app, as that version's default (hermes-stable) profile lowers them, compile with its own Hermes compiler", async () => {

@@ -204,9 +204,53 @@ async function firstLaunch(): Promise<void> {
   expectEqual(auth.getState().status, 'authenticated', 'state after resume');
   step('resume from the background refreshes at once');
 
+  // keycard/oauth and the jose it imports, as Metro resolves them, on this engine with these globals. jose makes a
+  // TextDecoder when it loads, which 0.74 lacks (the import throws a ReferenceError that stops the app), so there the
+  // app installs one first, as the README tells React Native apps before 0.85 to. React Native has no WebCrypto: the
+  // PKCE challenge can't be made, and loginWithRedirect says what to install. The redirect back is read with the URL
+  // React Native has: 0.74's throws on every getter (README: a complete URL is needed there too).
+  const textDecoderPolyfilled = typeof TextDecoder === 'undefined';
+  if (textDecoderPolyfilled) Object.assign(globalThis, { TextDecoder: Utf8Decoder });
+  const { createOAuthClient } = require('keycard/oauth') as typeof import('keycard/oauth');
+  const oauth = createOAuthClient({
+    clientId: 'app',
+    redirectUri: 'com.example.app:/callback',
+    discovery: false,
+    authorizationEndpoint: `${BASE_URL}/authorize`,
+    tokenEndpoint: `${BASE_URL}/token`,
+    scope: 'offline_access',
+    navigate: () => fail('navigated without a PKCE challenge'),
+    channel: false,
+  });
+  const withoutCrypto = await oauth.loginWithRedirect().then(
+    () => 'navigated',
+    (error: Error) => `${error.name}: ${error.message}`,
+  );
+  let callback: string;
+  try {
+    callback = String(oauth.isRedirectCallback('com.example.app:/callback?code=c&state=s'));
+  } catch (error) {
+    callback = `throws: ${(error as Error).message}`;
+  }
+  oauth.dispose();
+  step('keycard/oauth loads; without WebCrypto, loginWithRedirect says what to install', {
+    textDecoderPolyfilled,
+    withoutCrypto,
+    callback,
+  });
+
   // The app is killed here: no logout, no dispose. Only the keychain and the server remember.
   facts.keychainWrites = writes.length;
   device.emit('persist', { keychain, server: server.state });
+}
+
+/** A UTF-8 TextDecoder, as a polyfill installs one (what jose needs: `decode` of bytes). */
+class Utf8Decoder {
+  decode(bytes: Uint8Array = new Uint8Array()): string {
+    let binary = '';
+    for (const byte of bytes) binary += String.fromCharCode(byte);
+    return decodeURIComponent(escape(binary));
+  }
 }
 
 async function restart(): Promise<void> {
