@@ -22,6 +22,7 @@ const FIRST_LAUNCH = [
   '401 replay',
   'resume from the background refreshes at once',
   'keycard/oauth loads; without WebCrypto, loginWithRedirect says what to install',
+  'keycard/oauth signs in by redirect (PKCE), refreshes and revokes',
 ];
 const RESTART = ['app restart restores from TokenStorage', 'logout empties the storage', 'dispose leaves no timer'];
 
@@ -168,6 +169,25 @@ describe.each(VERSIONS)('$name', (version: RnVersion) => {
         'TypeError: keycard/oauth needs WebCrypto (crypto.subtle, crypto.getRandomValues); in React Native install a polyfill such as react-native-quick-crypto',
       // 0.74's URL can't read the redirect back (README: react-native-url-polyfill); 0.88's can.
       callback: version.reactNative.startsWith('0.74.') ? expect.stringMatching(/^throws: /) : 'true',
+    });
+  });
+
+  it('runs the keycard/oauth flow through React Native’s fetch, given a WebCrypto (and, on 0.74, a URL polyfill it doesn’t have here)', () => {
+    const flow = first.events.find(
+      (e) => e.kind === 'step' && e.value.name === 'keycard/oauth signs in by redirect (PKCE), refreshes and revokes',
+    )?.value.value;
+    if (version.reactNative.startsWith('0.74.'))
+      return expect(flow, describeFailure(first)).toBe('needs a URL polyfill');
+    expect(flow, describeFailure(first)).toEqual({
+      authorizeTo: 'https://auth.example.com/authorize',
+      method: 'S256',
+      pkce: true,
+      status: 'authenticated',
+      appState: { to: 'orders' },
+      api: 200,
+      refreshed: true,
+      revocation: { revoked: true },
+      tokenRequests: 3, // the code exchange, the refresh, the revocation
     });
   });
 

@@ -15,6 +15,7 @@ import { auth, BASE_URL } from '../../../examples/react-native/auth';
 import * as device from '../host/device';
 import { createServer, type ServerState } from '../host/server';
 import { JWT_CORPUS } from './jwt-corpus';
+import { webCrypto } from './web-crypto';
 import { keychain, writes } from './keychain';
 
 declare const __DEVICE__: { phase: 'first-launch' | 'restart'; server?: ServerState };
@@ -204,11 +205,24 @@ async function firstLaunch(): Promise<void> {
   expectEqual(auth.getState().status, 'authenticated', 'state after resume');
   step('resume from the background refreshes at once');
 
-  // keycard/oauth and the jose it imports, as Metro resolves them, on this engine with these globals. jose makes a
-  // TextDecoder when it loads, which 0.74 lacks (the import throws a ReferenceError that stops the app), so there the
-  // app installs one first, as the README tells React Native apps before 0.85 to. React Native has no WebCrypto: the
-  // PKCE challenge can't be made, and loginWithRedirect says what to install. The redirect back is read with the URL
-  // React Native has: 0.74's throws on every getter (README: a complete URL is needed there too).
+  const callback = await oauthLoads();
+  if (callback === 'true') await oauthFlow();
+  else step('keycard/oauth signs in by redirect (PKCE), refreshes and revokes', 'needs a URL polyfill');
+
+  // The app is killed here: no logout, no dispose. Only the keychain and the server remember.
+  facts.keychainWrites = writes.length;
+  device.emit('persist', { keychain, server: server.state });
+}
+
+/**
+ * keycard/oauth and the jose it imports, as Metro resolves them, on this engine with these globals. jose makes a
+ * TextDecoder when it loads, which 0.74 lacks (the import throws a ReferenceError that stops the app), so there the
+ * app installs one first, as the README tells React Native apps before 0.85 to. React Native has no WebCrypto: the
+ * PKCE challenge can't be made, and loginWithRedirect says what to install. The redirect back is read with the URL
+ * React Native has: 0.74's throws on every getter (README: a complete URL is needed there too). Returns what reading
+ * it gave.
+ */
+async function oauthLoads(): Promise<string> {
   const textDecoderPolyfilled = typeof TextDecoder === 'undefined';
   if (textDecoderPolyfilled) Object.assign(globalThis, { TextDecoder: Utf8Decoder });
   const { createOAuthClient } = require('keycard/oauth') as typeof import('keycard/oauth');
@@ -217,7 +231,7 @@ async function firstLaunch(): Promise<void> {
     redirectUri: 'com.example.app:/callback',
     discovery: false,
     authorizationEndpoint: `${BASE_URL}/authorize`,
-    tokenEndpoint: `${BASE_URL}/token`,
+    tokenEndpoint: `${BASE_URL}/oauth/token`,
     scope: 'offline_access',
     navigate: () => fail('navigated without a PKCE challenge'),
     channel: false,
@@ -238,10 +252,59 @@ async function firstLaunch(): Promise<void> {
     withoutCrypto,
     callback,
   });
+  return callback;
+}
 
-  // The app is killed here: no logout, no dispose. Only the keychain and the server remember.
-  facts.keychainWrites = writes.length;
-  device.emit('persist', { keychain, server: server.state });
+/**
+ * With a WebCrypto (what react-native-quick-crypto gives, here in plain JavaScript) and a URL that reads the redirect
+ * back (0.88's own; 0.74 would need react-native-url-polyfill), the whole flow through React Native's fetch: the
+ * authorization URL with its PKCE challenge, the code exchange (a form POST), an API call, a rotation, revocation.
+ */
+async function oauthFlow(): Promise<void> {
+  Object.assign(globalThis, { crypto: webCrypto });
+  const { createOAuthClient } = require('keycard/oauth') as typeof import('keycard/oauth');
+  const navigations: string[] = [];
+  const flow = createOAuthClient({
+    clientId: 'app',
+    redirectUri: 'com.example.app:/callback',
+    discovery: false,
+    authorizationEndpoint: `${BASE_URL}/authorize`,
+    tokenEndpoint: `${BASE_URL}/oauth/token`,
+    revocationEndpoint: `${BASE_URL}/oauth/revoke`,
+    scope: 'offline_access',
+    navigate: (url) => void navigations.push(url),
+    channel: false,
+  });
+  await flow.loginWithRedirect({ appState: { to: 'orders' } });
+  const query = (url: string, name: string) =>
+    decodeURIComponent(new RegExp(`[?&]${name}=([^&#]*)`).exec(url)?.[1] ?? '');
+  const authorize = navigations[0] ?? fail('loginWithRedirect navigated nowhere');
+  const { authState, appState } = await flow.handleRedirectCallback(
+    `com.example.app:/callback?code=the-code&state=${encodeURIComponent(query(authorize, 'state'))}`,
+  );
+  const verifier = new TextEncoder().encode(server.codeVerifier() ?? '');
+  const digest = new Uint8Array(await webCrypto.subtle.digest('SHA-256', verifier));
+  const challenge = btoa(String.fromCharCode(...digest))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
+  const api = (await flow.fetch(`${BASE_URL}/api/items`)).status;
+  const firstExpiry = flow.getState().expiresAt;
+  device.clock.now += 1000;
+  const refreshed = await flow.refresh();
+  const revocation = await flow.logout();
+  flow.dispose();
+  step('keycard/oauth signs in by redirect (PKCE), refreshes and revokes', {
+    authorizeTo: authorize.split('?')[0],
+    method: query(authorize, 'code_challenge_method'),
+    pkce: challenge === query(authorize, 'code_challenge'),
+    status: authState.status,
+    appState,
+    api,
+    refreshed: refreshed.status === 'authenticated' && refreshed.expiresAt! > firstExpiry!,
+    revocation,
+    tokenRequests: server.stats.oauthTokens,
+  });
 }
 
 /** A UTF-8 TextDecoder, as a polyfill installs one (what jose needs: `decode` of bytes). */

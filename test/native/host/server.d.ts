@@ -11,6 +11,8 @@ export interface ServerState {
     /** Requests to another origin than the server's, and how many of them carried an Authorization header. */
     elsewhere: number;
     elsewhereWithToken: number;
+    /** Requests to the OAuth token endpoint (keycard/oauth). */
+    oauthTokens?: number;
   };
   [key: string]: unknown;
 }
@@ -21,6 +23,8 @@ export interface FakeServer {
   revokeAccessTokens(): void;
   loseRefreshResponses(count: number): void;
   liveFamilies(): number;
+  /** The PKCE code verifier of the last authorization code exchange. */
+  codeVerifier(): string | undefined;
 }
 export declare function createServer(options: {
   baseUrl: string;

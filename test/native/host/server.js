@@ -1,10 +1,14 @@
 // The auth server the device's networking module answers from: keycard's
 // default wire format with rotating refresh tokens, reuse detection and the
-// 10 s reuse grace, JWT access tokens (signature not checked by clients), and
-// a protected GET /api/items. Its state survives an app restart (the test
-// hands it to the next process), as a real server's would.
+// 10 s reuse grace, OAuth token and revocation endpoints (POST /oauth/token,
+// /oauth/revoke) for keycard/oauth, JWT access tokens (signature not checked by clients), and a
+// protected GET /api/items. Its state survives an app restart (the test hands
+// it to the next process), as a real server's would.
 
 var codec = require('./codec');
+
+/** The authorization code the walk's redirect back carries. */
+var OAUTH_CODE = 'the-code';
 
 function createServer(options) {
   var base = options.baseUrl;
@@ -79,8 +83,50 @@ function createServer(options) {
     return family.current;
   }
 
+  /**
+   * keycard/oauth's endpoints, form bodies both: the token endpoint (RFC 6749 §4.1.3, §6; one known code) and
+   * revocation (RFC 7009, which names the token's type).
+   */
+  function oauthToken(body) {
+    var form = {};
+    String(body || '')
+      .split('&')
+      .forEach(function (pair) {
+        var at = pair.indexOf('=');
+        if (at < 0) return;
+        var decode = function (s) {
+          return decodeURIComponent(s.replace(/\+/g, ' '));
+        };
+        form[decode(pair.slice(0, at))] = decode(pair.slice(at + 1));
+      });
+    state.stats.oauthTokens = (state.stats.oauthTokens || 0) + 1;
+    if (form.grant_type === 'authorization_code') {
+      if (form.code !== OAUTH_CODE || !form.code_verifier || form.client_id !== 'app')
+        return json(400, { error: 'invalid_grant' });
+      state.codeVerifier = form.code_verifier;
+      var first = random('rt');
+      state.families[first] = { current: first, previous: null, graceUntil: 0, spent: [], revoked: false };
+      return grant(first);
+    }
+    if (form.token_type_hint === 'refresh_token') {
+      // RFC 7009 revocation (POST /oauth/revoke): 200 whether or not the token was known.
+      for (var id in state.families) {
+        var f = state.families[id];
+        if (f.current === form.token || f.previous === form.token) f.revoked = true;
+      }
+      return json(200, {});
+    }
+    if (form.grant_type === 'refresh_token') {
+      var next = rotate(form.refresh_token);
+      return next === null ? json(400, { error: 'invalid_grant' }) : grant(next);
+    }
+    return json(400, { error: 'unsupported_grant_type' });
+  }
+
   function handle(request) {
     var path = request.url.indexOf(base) === 0 ? request.url.slice(base.length) : null;
+    if (request.method === 'POST' && (path === '/oauth/token' || path === '/oauth/revoke'))
+      return oauthToken(request.body);
     var body = request.body ? JSON.parse(request.body) : {};
     if (request.method === 'POST' && path === '/auth/login') {
       state.stats.logins++;
@@ -140,6 +186,10 @@ function createServer(options) {
     /** The next `count` successful refreshes are committed but their responses never arrive. */
     loseRefreshResponses: function (count) {
       lost = count;
+    },
+    /** The PKCE code verifier of the last code exchange. */
+    codeVerifier: function () {
+      return state.codeVerifier;
     },
     liveFamilies: function () {
       return Object.keys(state.families).filter(function (id) {
