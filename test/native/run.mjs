@@ -128,7 +128,8 @@ export async function prepare(version, which = 'run') {
     const entry = join(cacheRoot, 'bundles', `entry-${version.reactNative}-${which}.js`);
     const app = join(repoRoot, 'examples', 'react-native', 'auth.ts');
     // The run: Metro's order, polyfills, then the modules run before the main module (InitializeCore), then the app.
-    // The hermes-stable check: keycard and the app only (React Native's own code is compiled by its own hermesc anyway).
+    // The hermes-stable check: keycard (keycard/oauth with the jose it imports) and the app only (React Native's own
+    // code is compiled by its own hermesc anyway).
     const modules =
       which === 'run'
         ? [
@@ -137,7 +138,7 @@ export async function prepare(version, which = 'run') {
             join(rnDir, 'Libraries', 'Core', 'InitializeCore.js'),
             join(here, 'app', 'walk.tsx'),
           ]
-        : ['keycard', 'keycard/react', app];
+        : ['keycard', 'keycard/react', 'keycard/oauth', app];
     writeFileSync(entry, modules.map((path) => `require(${JSON.stringify(path)});`).join('\n'));
     const code = await bundle({
       version,
@@ -149,7 +150,10 @@ export async function prepare(version, which = 'run') {
         '@empty': join(here, 'host', 'empty.js'),
       },
       define: { 'process.env.EXPO_PUBLIC_AUTH_URL': JSON.stringify(BASE_URL) },
-      only: which === 'run' ? undefined : [keycard.dir, join(repoRoot, 'examples'), join(here, 'app')],
+      only:
+        which === 'run'
+          ? undefined
+          : [keycard.dir, join(repoRoot, 'node_modules', 'jose'), join(repoRoot, 'examples'), join(here, 'app')],
     });
     writeFileSync(file, code);
   }
