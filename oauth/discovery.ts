@@ -77,11 +77,24 @@ async function discover(issuer: string, o: MetadataOptions): Promise<ProviderMet
 }
 
 function isHttpUrl(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  let url: URL;
   try {
-    return typeof value === 'string' && /^https?:$/.test(new URL(value).protocol);
+    url = new URL(value);
   } catch {
     return false;
   }
+  let protocol: string;
+  try {
+    protocol = url.protocol;
+  } catch (cause) {
+    // React Native 0.74's URL parses nothing: every getter throws "not implemented". Not the provider's fault.
+    throw new TypeError(
+      'keycard/oauth needs a complete URL (this one cannot read a protocol); in React Native install react-native-url-polyfill',
+      { cause },
+    );
+  }
+  return protocol === 'http:' || protocol === 'https:';
 }
 
 const ENDPOINTS = [

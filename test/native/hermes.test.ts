@@ -169,6 +169,10 @@ describe.each(VERSIONS)('$name', (version: RnVersion) => {
         'TypeError: keycard/oauth needs WebCrypto (crypto.subtle, crypto.getRandomValues); in React Native install a polyfill such as react-native-quick-crypto',
       // 0.74's URL can't read the redirect back (README: react-native-url-polyfill); 0.88's can.
       callback: version.reactNative.startsWith('0.74.') ? expect.stringMatching(/^throws: /) : 'true',
+      // Nor the discovered endpoints, which keycard/oauth says rather than blaming the provider's document.
+      withDiscovery: version.reactNative.startsWith('0.74.')
+        ? 'TypeError: keycard/oauth needs a complete URL (this one cannot read a protocol); in React Native install react-native-url-polyfill'
+        : 'TypeError: keycard/oauth needs WebCrypto (crypto.subtle, crypto.getRandomValues); in React Native install a polyfill such as react-native-quick-crypto',
     });
   });
 

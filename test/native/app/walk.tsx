@@ -247,10 +247,26 @@ async function oauthLoads(): Promise<string> {
     callback = `throws: ${(error as Error).message}`;
   }
   oauth.dispose();
+  // With discovery, the endpoints the provider names are read with that URL too: 0.74's can't read a protocol, and
+  // the error says so (not that the provider named no http(s) URL); 0.88's can, and the missing WebCrypto is next.
+  const discovering = createOAuthClient({
+    issuer: BASE_URL,
+    clientId: 'app',
+    redirectUri: 'com.example.app:/callback',
+    scope: 'offline_access',
+    navigate: () => fail('navigated without a PKCE challenge'),
+    channel: false,
+  });
+  const withDiscovery = await discovering.loginWithRedirect().then(
+    () => 'navigated',
+    (error: Error) => `${error.name}: ${error.message}`,
+  );
+  discovering.dispose();
   step('keycard/oauth loads; without WebCrypto, loginWithRedirect says what to install', {
     textDecoderPolyfilled,
     withoutCrypto,
     callback,
+    withDiscovery,
   });
   return callback;
 }

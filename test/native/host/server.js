@@ -1,7 +1,7 @@
 // The auth server the device's networking module answers from: keycard's
 // default wire format with rotating refresh tokens, reuse detection and the
-// 10 s reuse grace, OAuth token and revocation endpoints (POST /oauth/token,
-// /oauth/revoke) for keycard/oauth, JWT access tokens (signature not checked by clients), and a
+// 10 s reuse grace, OAuth discovery, token and revocation endpoints (POST
+// /oauth/token, /oauth/revoke) for keycard/oauth, JWT access tokens (signature not checked by clients), and a
 // protected GET /api/items. Its state survives an app restart (the test hands
 // it to the next process), as a real server's would.
 
@@ -127,6 +127,13 @@ function createServer(options) {
     var path = request.url.indexOf(base) === 0 ? request.url.slice(base.length) : null;
     if (request.method === 'POST' && (path === '/oauth/token' || path === '/oauth/revoke'))
       return oauthToken(request.body);
+    if (path === '/.well-known/openid-configuration')
+      return json(200, {
+        issuer: base,
+        authorization_endpoint: base + '/authorize',
+        token_endpoint: base + '/oauth/token',
+        revocation_endpoint: base + '/oauth/revoke',
+      });
     var body = request.body ? JSON.parse(request.body) : {};
     if (request.method === 'POST' && path === '/auth/login') {
       state.stats.logins++;
