@@ -125,7 +125,7 @@ export async function prepare(version, which = 'run') {
   if (!existsSync(file)) {
     mkdirSync(join(cacheRoot, 'bundles'), { recursive: true });
     const polyfills = require(join(fixture, 'node_modules', '@react-native', 'js-polyfills'))();
-    const entry = join(cacheRoot, 'bundles', `entry-${version.reactNative}-${which}.js`);
+    const entry = join(cacheRoot, 'bundles', `entry-${version.reactNative}-${which}-${key}.js`);
     const app = join(repoRoot, 'examples', 'react-native', 'auth.ts');
     // The run: Metro's order, polyfills, then the modules run before the main module (InitializeCore), then the app.
     // The hermes-stable check: keycard (keycard/oauth with the jose it imports) and the app only (React Native's own
