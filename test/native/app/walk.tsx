@@ -226,20 +226,27 @@ async function oauthLoads(): Promise<string> {
   const textDecoderPolyfilled = typeof TextDecoder === 'undefined';
   if (textDecoderPolyfilled) Object.assign(globalThis, { TextDecoder: Utf8Decoder });
   const { createOAuthClient } = require('keycard/oauth') as typeof import('keycard/oauth');
-  const oauth = createOAuthClient({
-    clientId: 'app',
-    redirectUri: 'com.example.app:/callback',
+  const client = (options: Partial<import('keycard/oauth').OAuthClientOptions>) =>
+    createOAuthClient({
+      clientId: 'app',
+      redirectUri: 'com.example.app:/callback',
+      scope: 'offline_access',
+      navigate: () => fail('navigated without a PKCE challenge'),
+      channel: false,
+      ...options,
+    });
+  /** What loginWithRedirect gave: it navigated, or its error. */
+  const attempt = (oauth: import('keycard/oauth').OAuthClient) =>
+    oauth.loginWithRedirect().then(
+      () => 'navigated',
+      (error: Error) => `${error.name}: ${error.message}`,
+    );
+  const oauth = client({
     discovery: false,
     authorizationEndpoint: `${BASE_URL}/authorize`,
     tokenEndpoint: `${BASE_URL}/oauth/token`,
-    scope: 'offline_access',
-    navigate: () => fail('navigated without a PKCE challenge'),
-    channel: false,
   });
-  const withoutCrypto = await oauth.loginWithRedirect().then(
-    () => 'navigated',
-    (error: Error) => `${error.name}: ${error.message}`,
-  );
+  const withoutCrypto = await attempt(oauth);
   let callback: string;
   try {
     callback = String(oauth.isRedirectCallback('com.example.app:/callback?code=c&state=s'));
@@ -249,18 +256,8 @@ async function oauthLoads(): Promise<string> {
   oauth.dispose();
   // With discovery, the endpoints the provider names are read with that URL too: 0.74's can't read a protocol, and
   // the error says so (not that the provider named no http(s) URL); 0.88's can, and the missing WebCrypto is next.
-  const discovering = createOAuthClient({
-    issuer: BASE_URL,
-    clientId: 'app',
-    redirectUri: 'com.example.app:/callback',
-    scope: 'offline_access',
-    navigate: () => fail('navigated without a PKCE challenge'),
-    channel: false,
-  });
-  const withDiscovery = await discovering.loginWithRedirect().then(
-    () => 'navigated',
-    (error: Error) => `${error.name}: ${error.message}`,
-  );
+  const discovering = client({ issuer: BASE_URL });
+  const withDiscovery = await attempt(discovering);
   discovering.dispose();
   step('keycard/oauth loads; without WebCrypto, loginWithRedirect says what to install', {
     textDecoderPolyfilled,
