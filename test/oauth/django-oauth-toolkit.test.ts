@@ -119,7 +119,8 @@ describe.skipIf(!hasDot && !process.env.CI)('Django OAuth Toolkit (real provider
       status: 'unauthenticated',
       error: { code: 'session_expired', status: 400 },
     });
-    // Before 2.x, Django OAuth Toolkit ends only the reused token, not its family: the rightful client goes on.
+    // Django OAuth Toolkit refuses only the reused token, not its family (REFRESH_TOKEN_REUSE_PROTECTION, 3.0 and
+    // later, off by default, would end the family): the rightful client goes on.
     expect(await auth.refresh()).toMatchObject({ status: 'authenticated' });
     expect((await auth.fetch(`${dot.url}/api/me/`)).status).toBe(200);
   });
