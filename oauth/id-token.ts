@@ -1,5 +1,24 @@
-import { createRemoteJWKSet, customFetch, decodeJwt, errors, jwtVerify, type JWTPayload } from 'jose';
+import type { createRemoteJWKSet, JWTPayload } from 'jose';
 import { AuthError } from 'keycard';
+
+/**
+ * jose, loaded when the first ID token is to be verified rather than with keycard/oauth: it makes a TextDecoder as it
+ * loads, which React Native's Hermes lacks before 0.85, and an app that imported keycard/oauth there would stop at
+ * start-up. Now only ID token verification needs one, and says so.
+ */
+let jose: Promise<typeof import('./jose')> | undefined;
+function loadJose(): Promise<typeof import('./jose')> {
+  jose ??= import('./jose').catch((cause: unknown) => {
+    jose = undefined;
+    throw typeof TextDecoder === 'undefined'
+      ? new TypeError(
+          'keycard/oauth verifies ID tokens with jose, which needs a TextDecoder; in React Native before 0.85 install a polyfill such as fast-text-encoding',
+          { cause },
+        )
+      : cause;
+  });
+  return jose;
+}
 
 export interface IdTokenExpectations {
   issuer: string;
@@ -49,11 +68,12 @@ export function createIdTokenVerifier(getFetch: () => typeof fetch, timeoutMs: n
   let keys: { uri: string; get: ReturnType<typeof createRemoteJWKSet> } | null = null;
 
   return async function verifyIdToken(idToken: string, expect: IdTokenExpectations): Promise<Record<string, unknown>> {
+    const { createRemoteJWKSet, customFetch, decodeJwt, errors, jwtVerify } = await loadJose();
     if (keys?.uri !== expect.jwksUri) {
       const get = createRemoteJWKSet(new URL(expect.jwksUri), {
         timeoutDuration: timeoutMs,
         // Never follow a redirect: the key set comes from jwks_uri itself (jose then refuses the 3xx, not 200).
-        [customFetch]: (url, init) => getFetch()(url, { ...init, redirect: 'manual' }),
+        [customFetch]: (url: string, init: RequestInit) => getFetch()(url, { ...init, redirect: 'manual' }),
       });
       keys = { uri: expect.jwksUri, get };
     }

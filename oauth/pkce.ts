@@ -1,5 +1,3 @@
-import { base64url } from 'jose';
-
 // WebCrypto is in every browser and Node >= 19; React Native needs a polyfill.
 function webCrypto(): Crypto {
   const crypto = globalThis.crypto as Crypto | undefined;
@@ -19,7 +17,14 @@ function webCrypto(): Crypto {
  * const state = randomString();
  */
 export function randomString(bytes = 32): string {
-  return base64url.encode(webCrypto().getRandomValues(new Uint8Array(bytes)));
+  return base64url(webCrypto().getRandomValues(new Uint8Array(bytes)));
+}
+
+/** RFC 4648 §5, unpadded (not jose's: it loads only when an ID token is to be verified, see id-token.ts). */
+function base64url(bytes: Uint8Array): string {
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
 /**
@@ -30,5 +35,5 @@ export function randomString(bytes = 32): string {
  */
 export async function s256(verifier: string): Promise<string> {
   const digest = await webCrypto().subtle.digest('SHA-256', new TextEncoder().encode(verifier));
-  return base64url.encode(new Uint8Array(digest));
+  return base64url(new Uint8Array(digest));
 }

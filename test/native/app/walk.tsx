@@ -215,16 +215,14 @@ async function firstLaunch(): Promise<void> {
 }
 
 /**
- * keycard/oauth and the jose it imports, as Metro resolves them, on this engine with these globals. jose makes a
- * TextDecoder when it loads, which 0.74 lacks (the import throws a ReferenceError that stops the app), so there the
- * app installs one first, as the README tells React Native apps before 0.85 to. React Native has no WebCrypto: the
- * PKCE challenge can't be made, and loginWithRedirect says what to install. The redirect back is read with the URL
- * React Native has: 0.74's throws on every getter (README: a complete URL is needed there too). Returns what reading
- * it gave.
+ * keycard/oauth, as Metro resolves it, on this engine with these globals. It loads jose only to verify an ID token,
+ * because jose makes a TextDecoder as it loads: 0.74's Hermes has none, and jose's own import throws there (a
+ * ReferenceError that would stop an app importing keycard/oauth at start-up). React Native has no WebCrypto: the PKCE
+ * challenge can't be made, and loginWithRedirect says what to install. The redirect back is read with the URL React
+ * Native has: 0.74's throws on every getter (README: a complete URL is needed there). Returns what reading it gave.
  */
 async function oauthLoads(): Promise<string> {
-  const textDecoderPolyfilled = typeof TextDecoder === 'undefined';
-  if (textDecoderPolyfilled) Object.assign(globalThis, { TextDecoder: Utf8Decoder });
+  const textDecoder = typeof TextDecoder;
   const { createOAuthClient } = require('keycard/oauth') as typeof import('keycard/oauth');
   const client = (options: Partial<import('keycard/oauth').OAuthClientOptions>) =>
     createOAuthClient({
@@ -259,8 +257,16 @@ async function oauthLoads(): Promise<string> {
   const discovering = client({ issuer: BASE_URL });
   const withDiscovery = await attempt(discovering);
   discovering.dispose();
+  let jose: string;
+  try {
+    require('jose');
+    jose = 'loads';
+  } catch (error) {
+    jose = `throws: ${(error as Error).name}: ${(error as Error).message}`;
+  }
   step('keycard/oauth loads; without WebCrypto, loginWithRedirect says what to install', {
-    textDecoderPolyfilled,
+    textDecoder,
+    jose,
     withoutCrypto,
     callback,
     withDiscovery,
@@ -318,15 +324,6 @@ async function oauthFlow(): Promise<void> {
     revocation,
     tokenRequests: server.stats.oauthTokens,
   });
-}
-
-/** A UTF-8 TextDecoder, as a polyfill installs one (what jose needs: `decode` of bytes). */
-class Utf8Decoder {
-  decode(bytes: Uint8Array = new Uint8Array()): string {
-    let binary = '';
-    for (const byte of bytes) binary += String.fromCharCode(byte);
-    return decodeURIComponent(escape(binary));
-  }
 }
 
 async function restart(): Promise<void> {
