@@ -3,13 +3,13 @@ import { AuthError } from 'keycard';
 
 /**
  * jose, loaded when the first ID token is to be verified rather than with keycard/oauth: it makes a TextDecoder as it
- * loads, which React Native's Hermes lacks before 0.85, and an app that imported keycard/oauth there would stop at
- * start-up. Now only ID token verification needs one, and says so.
+ * loads, which React Native's Hermes lacks before 0.85, where an app importing keycard/oauth would otherwise stop at
+ * start-up. This way only ID token verification needs one, and it says so.
  */
 let jose: Promise<typeof import('./jose')> | undefined;
 function loadJose(): Promise<typeof import('./jose')> {
   jose ??= import('./jose').catch((cause: unknown) => {
-    jose = undefined;
+    jose = undefined; // a CommonJS build loads it again next time (once a polyfill is in); an ES module stays failed
     throw typeof TextDecoder === 'undefined'
       ? new TypeError(
           'keycard/oauth verifies ID tokens with jose, which needs a TextDecoder; in React Native before 0.85 install a polyfill such as fast-text-encoding',
