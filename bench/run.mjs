@@ -159,6 +159,11 @@ if (!quick && SECTIONS.every((s) => results[s] && !results[s].error)) {
           `keycloak-js ${gz('keycloak')}, oidc-client-ts ${gz('oidc')}, axios + axios-auth-refresh ${gz('axios')}, @supabase/auth-js ${gz('supabase')}, auth0-spa-js ${gz('auth0')}`,
         ],
         [
+          'OIDC client by redirect, min + gzip (esbuild)',
+          `\`keycard/oauth\` with the core: ${kb(results.size.data.oauthSplit?.gzip)} KB up front (jose's part split off, loaded on demand), ${gz('oauth')} in one file`,
+          `oidc-client-ts ${gz('oidc')}, auth0-spa-js ${gz('auth0')}`,
+        ],
+        [
           'Added per `fetch` (valid token)',
           `${fmt(o.added, 2)} µs`,
           `ky + header hook ${fmt(o.ky, 1)} µs; a \`new Request\` alone ${fmt(o.request, 1)} µs`,

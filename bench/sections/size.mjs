@@ -15,7 +15,7 @@ const BUDGET = { core: 6656, react: 1024 };
 const keycardPlugin = {
   name: 'keycard-dist',
   setup(b) {
-    b.onResolve({ filter: /^keycard(\/(react|query|ky))?$/ }, (args) => ({
+    b.onResolve({ filter: /^keycard(\/(react|query|ky|oauth))?$/ }, (args) => ({
       path: keycardDist(args.path === 'keycard' ? 'index' : args.path.slice('keycard/'.length)),
     }));
   },
@@ -46,6 +46,15 @@ export const CASES = [
     id: 'ky-full',
     label: '`keycard` + `keycard/ky` + ky',
     code: `${CORE}\nimport { createAuthKy } from 'keycard/ky';\nexport const api = createAuthKy(auth);`,
+  },
+  {
+    id: 'oauth',
+    label: '`keycard/oauth` (createOAuthClient, with the core)',
+    code: `import { createOAuthClient } from 'keycard/oauth';
+const auth = createOAuthClient({ issuer: 'https://auth.example.com', clientId: 'spa', redirectUri: 'https://app.example.com/cb' });
+if (auth.isRedirectCallback()) auth.handleRedirectCallback();
+else auth.restore();
+export { auth };`,
   },
   {
     id: 'keycloak',
@@ -95,20 +104,25 @@ export { api };`,
   },
 ];
 
-/** Bundles one case and measures it; `inputs` are the metafile's input paths. */
-export async function measure(c, { dir = join(TMP, 'size') } = {}) {
+/**
+ * Bundles one case and measures it; `inputs` are the metafile's input paths. `split`: with code splitting, as an app
+ * whose bundler splits dynamic imports off ships it; the entry's own file is measured.
+ */
+export async function measure(c, { dir = join(TMP, 'size'), split = false } = {}) {
   mkdirSync(dir, { recursive: true });
   const entry = join(dir, `${c.id}.mjs`);
   writeFileSync(entry, `${c.code}\n`);
   const result = await build({
     ...SPA_BUILD, // the same for everyone
+    ...(split ? { splitting: true, outdir: join(dir, `${c.id}-split`) } : {}),
     entryPoints: [entry],
     external: c.external ?? [],
     plugins: [keycardPlugin],
     // Competitors live in bench/node_modules, keycard's own deps (jose, ky) in the root one.
     nodePaths: [join(BENCH, 'node_modules'), join(ROOT, 'node_modules')],
   });
-  const code = result.outputFiles[0].contents;
+  const code =
+    result.outputFiles.find((f) => f.path.endsWith(`${c.id}.js`))?.contents ?? result.outputFiles[0].contents;
   const used = Object.entries(Object.values(result.metafile.outputs)[0].inputs).filter(([, v]) => v.bytesInOutput > 0);
   return {
     /** Bytes of minified output per package (`keycard` for its own files). */
@@ -169,6 +183,15 @@ export async function run({ quick, log }) {
   }
   row(CASES.find((c) => c.id === 'react').label, results.react, 'total, react external');
   row(CASES.find((c) => c.id === 'ky-full').label, results['ky-full'], `total, ky ${versionOf('ky')} included`);
+  // keycard/oauth loads jose when it first verifies an ID token: one file without code splitting, or split off.
+  const oauth = CASES.find((c) => c.id === 'oauth');
+  const split = await measure(oauth, { split: true });
+  row(oauth.label, results.oauth, `one file, jose ${versionOf('jose')} included`);
+  row(
+    `${oauth.label}, code split`,
+    split,
+    `up front; jose's part (${kb(results.oauth.gzip - split.gzip)} KB gzip more in all) loads on demand`,
+  );
   for (const c of CASES.filter((x) => x.pkg)) {
     const r = results[c.id];
     const name =
@@ -182,7 +205,7 @@ export async function run({ quick, log }) {
   const markdown = [
     table(['bundle', 'min KB', 'gzip KB', 'brotli KB', 'notes'], rows, 'lrrrl'),
     '',
-    `Core bundle: ${core.byPackage.keycard} B of keycard + ${core.byPackage.jose ?? 0} B of jose (\`decodeJwt\` only) minified; react/ky/msw/@tanstack among its inputs: ${forbidden.length ? forbidden.join(', ') : 'none'} ${verdict(forbidden.length === 0)}. ` +
+    `Core bundle: ${core.byPackage.keycard} B of keycard minified, with ${core.byPackage.jose ?? 0} B of jose (the core decodes JWTs itself); react/ky/msw/@tanstack among its inputs: ${forbidden.length ? forbidden.join(', ') : 'none'} ${verdict(forbidden.length === 0)}. ` +
       'Every case: esbuild bundle + minify, `format: esm`, `platform: browser`, `legalComments: none`, `process.env.NODE_ENV = "production"`; one entry file per case that imports the client and calls it (the code is in `bench/sections/size.mjs`). gzip level 9, brotli quality 11 (node:zlib). KB = 1024 B. "On top" rows are (keycard + entry) − keycard.',
   ].join('\n');
 
@@ -192,6 +215,7 @@ export async function run({ quick, log }) {
     data: {
       results: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, { ...v, inputs: undefined }])),
       react,
+      oauthSplit: { ...split, inputs: undefined },
     },
     goals: [
       { name: 'core ≤ 6.5 KB gzip (6,656 B)', ok: core.gzip <= BUDGET.core, detail: `${core.gzip} B` },
