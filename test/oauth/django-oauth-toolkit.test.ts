@@ -16,29 +16,15 @@ const hasDot = hasPython('oauth2_provider, jwcrypto', 'python3-django-oauth-tool
  * Walks the provider's pages as a browser would: the authorize endpoint sends it to Django's login page, which it
  * fills in (the CSRF token from the form, its cookie from the jar), and back, until the redirect to the app.
  */
-async function signInAt(authorizeUrl: string, password = 'wonderland'): Promise<string> {
-  const browser = createBrowser();
-  let url = authorizeUrl;
-  let init: RequestInit = {};
-  for (let hops = 0; hops < 10; hops++) {
-    if (url.startsWith(REDIRECT_URI)) return url;
-    const response = await browser.request(url, init);
-    init = {};
-    const location = response.headers.get('location');
-    if (location) {
-      url = new URL(location, url).href;
-      continue;
-    }
-    const html = await response.text();
-    const csrf = /name="csrfmiddlewaretoken" value="([^"]+)"/.exec(html)?.[1];
-    if (!csrf) throw new Error(`signInAt: ${response.status} at ${url} has no login form`);
-    init = {
-      method: 'POST',
-      body: new URLSearchParams({ csrfmiddlewaretoken: csrf, username: 'alice', password }),
-    };
-  }
-  throw new Error('signInAt: too many redirects');
-}
+const signInAt = (authorizeUrl: string) =>
+  createBrowser().visit(authorizeUrl, {
+    fillIn: (html, url) => {
+      const csrf = /name="csrfmiddlewaretoken" value="([^"]+)"/.exec(html)?.[1];
+      if (!csrf) throw new Error(`signInAt: ${url} has no login form`);
+      const fields = { csrfmiddlewaretoken: csrf, username: 'alice', password: 'wonderland' };
+      return { url, init: { method: 'POST', body: new URLSearchParams(fields) } };
+    },
+  });
 
 const clients: AuthClient[] = [];
 afterAll(() => {

@@ -179,18 +179,39 @@ export async function startProvider({ app }: { app?: string } = {}): Promise<Tes
   };
 }
 
+/** What a user does on a page with a form (its HTML, at `url`): the next request, a form's POST or a link's GET. */
+export type FillIn = (html: string, url: string) => { url: string; init?: RequestInit };
+
 export interface Browser {
   /** One request with the jar's cookies, redirects not followed. */
   request(url: string, init?: RequestInit): Promise<Response>;
   /**
-   * Opens `url` and follows redirects, signing in as `login` and consenting on
-   * the way (or pressing Cancel when `cancel`), until a redirect leaves for
-   * `stopAt`: returns that URL.
+   * Opens `url` and follows redirects, filling in each page on the way with `fillIn`, until a redirect leaves for
+   * `stopAt`: returns that URL. By default, oidc-provider's dev pages: signing in as `login` and consenting (or
+   * pressing Cancel when `cancel`).
    */
-  visit(url: string, opts?: { login?: string; cancel?: boolean; stopAt?: string }): Promise<string>;
+  visit(url: string, opts?: { login?: string; cancel?: boolean; stopAt?: string; fillIn?: FillIn }): Promise<string>;
 }
 
-/** A cookie-keeping user agent for the provider's dev interaction pages (login, consent, logout confirm). */
+/** oidc-provider's dev interaction pages (login, consent, logout confirm), as a user at them would fill them in. */
+const providerPages =
+  (login: string, cancel: boolean): FillIn =>
+  (html, url) => {
+    const action = /<form[^>]*action="([^"]+)"/.exec(html)?.[1];
+    const prompt = /name="prompt" value="(\w+)"/.exec(html)?.[1];
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(html)?.[1];
+    if (!action) throw new Error(`browser: no form at ${url}`);
+    if (cancel && prompt) return { url: new URL(/href="([^"]*\/abort)"/.exec(html)?.[1] ?? '', url).href };
+    const fields: Record<string, string> =
+      prompt === 'login'
+        ? { prompt, login, password: 'any' }
+        : prompt
+          ? { prompt }
+          : { xsrf: xsrf ?? '', logout: 'yes' };
+    return { url: new URL(action, url).href, init: { method: 'POST', body: new URLSearchParams(fields) } };
+  };
+
+/** A cookie-keeping user agent that walks a provider's pages (by default oidc-provider's dev interaction pages). */
 export function createBrowser(): Browser {
   const jar = new Map<string, string>();
   async function request(url: string, init: RequestInit = {}): Promise<Response> {
@@ -210,7 +231,7 @@ export function createBrowser(): Browser {
 
   async function visit(
     start: string,
-    { login = 'alice', cancel = false, stopAt = REDIRECT_URI } = {},
+    { login = 'alice', cancel = false, stopAt = REDIRECT_URI, fillIn = providerPages(login, cancel) } = {},
   ): Promise<string> {
     let url = start;
     let init: RequestInit = {};
@@ -225,22 +246,7 @@ export function createBrowser(): Browser {
       }
       const html = await response.text();
       if (response.status !== 200) throw new Error(`browser: ${response.status} at ${url}: ${html.slice(0, 300)}`);
-      const action = /<form[^>]*action="([^"]+)"/.exec(html)?.[1];
-      const prompt = /name="prompt" value="(\w+)"/.exec(html)?.[1];
-      const xsrf = /name="xsrf" value="([^"]+)"/.exec(html)?.[1];
-      if (!action) throw new Error(`browser: no form at ${url}`);
-      if (cancel && prompt) {
-        url = new URL(/href="([^"]*\/abort)"/.exec(html)?.[1] ?? '', url).href;
-        continue;
-      }
-      const fields: Record<string, string> =
-        prompt === 'login'
-          ? { prompt, login, password: 'any' }
-          : prompt
-            ? { prompt }
-            : { xsrf: xsrf ?? '', logout: 'yes' };
-      init = { method: 'POST', body: new URLSearchParams(fields) };
-      url = new URL(action, url).href;
+      ({ url, init = {} } = fillIn(html, url));
     }
     throw new Error(`browser: too many redirects from ${start}`);
   }
