@@ -4,6 +4,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe } from 'vitest';
 import { CHROMIUM, CHROMIUM_ARGS, FIREFOX } from './chromium';
 import { launchWebKit, MINIBROWSER, WEBKIT_DRIVER, XVFB } from './webkit';
 
@@ -134,3 +135,29 @@ export const WEBKIT_ENGINE: EngineKind = {
 };
 
 export const ENGINES = [CHROMIUM_ENGINE, FIREFOX_ENGINE, WEBKIT_ENGINE];
+
+/** `body` once per engine, as a describe block named `title` (`%s`: the engine's name). */
+export function describeEngines(title: string, body: (engine: EngineKind) => void): void {
+  describe.each(ENGINES.map((engine) => [engine.name, engine] as const))(title, (_, engine) => body(engine));
+}
+
+/**
+ * The engine's browser for the describe block this is called in (launched when `launch`: by default where it is
+ * installed), and `open(url)` for its tabs, each closed after its test.
+ */
+export function engineTabs(engine: EngineKind, launch = engine.present) {
+  let browser: Engine;
+  const opened: Tab[] = [];
+  beforeAll(async () => {
+    if (launch) browser = await engine.launch();
+  }, 60_000);
+  afterEach(async () => {
+    for (const tab of opened.splice(0)) await tab.close().catch(() => {});
+  });
+  afterAll(() => browser?.close());
+  return async (url: string) => {
+    const tab = await browser.open(url);
+    opened.push(tab);
+    return tab;
+  };
+}

@@ -5,9 +5,9 @@
 // doesn't send, so the README's recipe adds it with a wrapped fetch. .ci/run installs the package; without it the
 // test skips outside CI and fails in CI.
 import { rmSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { pageDir, writeCore } from '../chromium';
-import { ENGINES, type Engine, type EngineKind, type Tab } from '../engines';
+import { describeEngines, engineTabs, type Tab } from '../engines';
 import { hasPython, startPython } from '../python';
 
 const hasFlaskJwt = hasPython('flask_jwt_extended', 'python3-python-flask-jwt-extended', 'Flask-JWT-Extended');
@@ -59,99 +59,83 @@ afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-describe.each(ENGINES.map((engine) => [engine.name, engine] as const))(
-  'Flask-JWT-Extended, refresh token in a cookie, in %s',
-  (_, engine: EngineKind) => {
-    const skip = (!engine.present || !hasFlaskJwt) && !process.env.CI;
-    let browser: Engine;
-    const opened: Tab[] = [];
-    beforeAll(async () => {
-      if (!skip) browser = await engine.launch();
-    }, 60_000);
-    afterEach(async () => {
-      for (const tab of opened.splice(0)) await tab.close().catch(() => {});
-    });
-    afterAll(() => browser?.close());
+describeEngines('Flask-JWT-Extended, refresh token in a cookie, in %s', (engine) => {
+  const skip = (!engine.present || !hasFlaskJwt) && !process.env.CI;
+  const tabs = engineTabs(engine, !skip);
+  const open = (hash = '') => tabs(`${url}/${hash}`);
+  /** The state after start-up (or a reload) settled: status, error code and status. */
+  const settled = (tab: Tab) =>
+    tab.run(() =>
+      restored.then((s) => ({ status: s.status, error: s.error ? `${s.error.code} ${s.error.status}` : null })),
+    );
 
-    const open = async (hash = '') => {
-      const tab = await browser.open(`${url}/${hash}`);
-      opened.push(tab);
-      return tab;
-    };
-    /** The state after start-up (or a reload) settled: status, error code and status. */
-    const settled = (tab: Tab) =>
-      tab.run(() =>
-        restored.then((s) => ({ status: s.status, error: s.error ? `${s.error.code} ${s.error.status}` : null })),
+  it.skipIf(skip)(
+    'a login kept across a reload by the HttpOnly cookie, refreshed on time with the CSRF header, and logged out',
+    async () => {
+      const tab = await open();
+      // A first visit: no cookie, the refresh endpoint answers 204 (the recipe's optional=True), no error.
+      expect(await settled(tab)).toEqual({ status: 'unauthenticated', error: null });
+      await tab.run(() => auth.login({ username: 'alice', password: 'wonderland' }).then(() => {}));
+      // Scripts see the CSRF cookie (that is its design) but never the refresh token, and nothing is stored.
+      expect(
+        await tab.run(() => ({
+          csrf: document.cookie.includes('csrf_refresh_token='),
+          refresh: document.cookie.includes('refresh_token_cookie'),
+          stored: localStorage.length + sessionStorage.length,
+        })),
+      ).toEqual({ csrf: true, refresh: false, stored: 0 });
+
+      const before = await stats();
+      await tab.reload();
+      expect(await settled(tab)).toEqual({ status: 'authenticated', error: null });
+      expect(await tab.run(() => auth.fetch('/api/me').then((r) => r.json()))).toEqual({ username: 'alice' });
+
+      // 4 s tokens, refreshed by the timer at half their life; the API answers 200 throughout.
+      const statuses: number[] = [];
+      for (let i = 0; i < 10; i++) {
+        statuses.push(await tab.run(() => auth.fetch('/api/me').then((r) => r.status)));
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      expect(statuses).toEqual(Array(10).fill(200));
+      const timers = (await tab.run(() => heard.slice())).filter((t) => t === 'timer');
+      expect(timers.length).toBeGreaterThanOrEqual(2);
+      const after = await stats();
+      expect(after.refused - before.refused).toBe(0);
+      expect(after.refreshes - before.refreshes).toBe(1 + timers.length); // the reload's restore, then the timer's
+
+      // Without the recipe, the library refuses keycard's refresh (401: no CSRF token), and that session ends.
+      const plain = await open('#plain');
+      expect(await settled(plain)).toEqual({ status: 'unauthenticated', error: 'session_expired 401' });
+      expect((await stats()).refused - after.refused).toBe(1);
+
+      // The server's secret rotates: every token it issued fails verification. With the library's default answer
+      // (422) keycard keeps the session and retries, as for any transient failure; with the recipe's
+      // invalid_token_loader (401) the session ends.
+      const admin = (path: string) => fetch(`${url}/admin/${path}`, { method: 'POST' });
+      await admin('rotate-secret');
+      await admin('invalid-status/422');
+      expect(
+        await tab.run(() =>
+          auth.refresh().then(
+            (s) => `resolved ${s.status}`,
+            (e) => `${e.code} ${e.status} ${auth.getState().status}`,
+          ),
+        ),
+      ).toBe('network 422 authenticated');
+      await admin('invalid-status/401');
+      expect(await tab.run(() => auth.refresh().then((s) => `${s.status} ${s.error?.code} ${s.error?.status}`))).toBe(
+        'unauthenticated session_expired 401',
       );
 
-    it.skipIf(skip)(
-      'a login kept across a reload by the HttpOnly cookie, refreshed on time with the CSRF header, and logged out',
-      async () => {
-        const tab = await open();
-        // A first visit: no cookie, the refresh endpoint answers 204 (the recipe's optional=True), no error.
-        expect(await settled(tab)).toEqual({ status: 'unauthenticated', error: null });
-        await tab.run(() => auth.login({ username: 'alice', password: 'wonderland' }).then(() => {}));
-        // Scripts see the CSRF cookie (that is its design) but never the refresh token, and nothing is stored.
-        expect(
-          await tab.run(() => ({
-            csrf: document.cookie.includes('csrf_refresh_token='),
-            refresh: document.cookie.includes('refresh_token_cookie'),
-            stored: localStorage.length + sessionStorage.length,
-          })),
-        ).toEqual({ csrf: true, refresh: false, stored: 0 });
-
-        const before = await stats();
-        await tab.reload();
-        expect(await settled(tab)).toEqual({ status: 'authenticated', error: null });
-        expect(await tab.run(() => auth.fetch('/api/me').then((r) => r.json()))).toEqual({ username: 'alice' });
-
-        // 4 s tokens, refreshed by the timer at half their life; the API answers 200 throughout.
-        const statuses: number[] = [];
-        for (let i = 0; i < 10; i++) {
-          statuses.push(await tab.run(() => auth.fetch('/api/me').then((r) => r.status)));
-          await new Promise((resolve) => setTimeout(resolve, 500));
-        }
-        expect(statuses).toEqual(Array(10).fill(200));
-        const timers = (await tab.run(() => heard.slice())).filter((t) => t === 'timer');
-        expect(timers.length).toBeGreaterThanOrEqual(2);
-        const after = await stats();
-        expect(after.refused - before.refused).toBe(0);
-        expect(after.refreshes - before.refreshes).toBe(1 + timers.length); // the reload's restore, then the timer's
-
-        // Without the recipe, the library refuses keycard's refresh (401: no CSRF token), and that session ends.
-        const plain = await open('#plain');
-        expect(await settled(plain)).toEqual({ status: 'unauthenticated', error: 'session_expired 401' });
-        expect((await stats()).refused - after.refused).toBe(1);
-
-        // The server's secret rotates: every token it issued fails verification. With the library's default answer
-        // (422) keycard keeps the session and retries, as for any transient failure; with the recipe's
-        // invalid_token_loader (401) the session ends.
-        const admin = (path: string) => fetch(`${url}/admin/${path}`, { method: 'POST' });
-        await admin('rotate-secret');
-        await admin('invalid-status/422');
-        expect(
-          await tab.run(() =>
-            auth.refresh().then(
-              (s) => `resolved ${s.status}`,
-              (e) => `${e.code} ${e.status} ${auth.getState().status}`,
-            ),
-          ),
-        ).toBe('network 422 authenticated');
-        await admin('invalid-status/401');
-        expect(await tab.run(() => auth.refresh().then((s) => `${s.status} ${s.error?.code} ${s.error?.status}`))).toBe(
-          'unauthenticated session_expired 401',
-        );
-
-        // Logout clears the cookies (no valid token needed), and a reload is a first visit again.
-        await tab.run(() => auth.logout());
-        expect(await tab.run(() => document.cookie.includes('csrf_refresh_token='))).toBe(false);
-        await tab.reload();
-        expect(await settled(tab)).toEqual({ status: 'unauthenticated', error: null });
-      },
-      60_000,
-    );
-  },
-);
+      // Logout clears the cookies (no valid token needed), and a reload is a first visit again.
+      await tab.run(() => auth.logout());
+      expect(await tab.run(() => document.cookie.includes('csrf_refresh_token='))).toBe(false);
+      await tab.reload();
+      expect(await settled(tab)).toEqual({ status: 'unauthenticated', error: null });
+    },
+    60_000,
+  );
+});
 
 declare const auth: import('../../src/types').AuthClient;
 declare const restored: Promise<import('../../src/types').AuthState>;

@@ -1,13 +1,12 @@
 // What the keycard/oauth browser tests share: the app (a page on its own origin that loads keycard/oauth bundled from
-// the sources), a way to wait on a tab that is between pages, and the engines' tabs for one describe block.
+// the sources), a way to wait on a tab that is between pages, the form a user submits, and the app's state and calls.
 import { build } from 'esbuild';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { OAuthClientOptions } from 'keycard/oauth';
-import type { Engine, EngineKind, Tab } from '../engines';
+import type { Tab } from '../engines';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -106,27 +105,6 @@ export async function until<T, A extends unknown[]>(
 export async function submit(tab: Tab, selector: string) {
   await until(tab, Boolean, (s) => document.querySelector(s) !== null, selector);
   await tab.run(() => (document.querySelector('button[type=submit]') as HTMLButtonElement).click());
-}
-
-/**
- * The engine's browser for the describe block this is called in (launched where installed), and `open(url)` for its
- * tabs, each closed after its test.
- */
-export function engineTabs(engine: EngineKind) {
-  let browser: Engine;
-  const opened: Tab[] = [];
-  beforeAll(async () => {
-    if (engine.present) browser = await engine.launch();
-  }, 60_000);
-  afterEach(async () => {
-    for (const tab of opened.splice(0)) await tab.close().catch(() => {});
-  });
-  afterAll(() => browser?.close());
-  return async (url: string) => {
-    const tab = await browser.open(url);
-    opened.push(tab);
-    return tab;
-  };
 }
 
 /** The app's state once its start-up (restore, or the callback) settled. */
