@@ -83,11 +83,25 @@ function createServer(options) {
     return family.current;
   }
 
+  /** A session's first refresh token, the head of a new family. */
+  function newFamily() {
+    var first = random('rt');
+    state.families[first] = { current: first, previous: null, graceUntil: 0, spent: [], revoked: false };
+    return first;
+  }
+  /** Ends the family whose current or previous refresh token `token` is (a logout, a revocation). */
+  function revokeFamilyOf(token) {
+    for (var id in state.families) {
+      var f = state.families[id];
+      if (f.current === token || f.previous === token) f.revoked = true;
+    }
+  }
+
   /**
    * keycard/oauth's endpoints, form bodies both: the token endpoint (RFC 6749 §4.1.3, §6; one known code) and
-   * revocation (RFC 7009, which names the token's type).
+   * revocation (RFC 7009).
    */
-  function oauthToken(body) {
+  function oauth(path, body) {
     var form = {};
     String(body || '')
       .split('&')
@@ -100,21 +114,16 @@ function createServer(options) {
         form[decode(pair.slice(0, at))] = decode(pair.slice(at + 1));
       });
     state.stats.oauthTokens = (state.stats.oauthTokens || 0) + 1;
+    if (path === '/oauth/revoke') {
+      // 200 whether or not the token was known.
+      revokeFamilyOf(form.token);
+      return json(200, {});
+    }
     if (form.grant_type === 'authorization_code') {
       if (form.code !== OAUTH_CODE || !form.code_verifier || form.client_id !== 'app')
         return json(400, { error: 'invalid_grant' });
       state.codeVerifier = form.code_verifier;
-      var first = random('rt');
-      state.families[first] = { current: first, previous: null, graceUntil: 0, spent: [], revoked: false };
-      return grant(first);
-    }
-    if (form.token_type_hint === 'refresh_token') {
-      // RFC 7009 revocation (POST /oauth/revoke): 200 whether or not the token was known.
-      for (var id in state.families) {
-        var f = state.families[id];
-        if (f.current === form.token || f.previous === form.token) f.revoked = true;
-      }
-      return json(200, {});
+      return grant(newFamily());
     }
     if (form.grant_type === 'refresh_token') {
       var next = rotate(form.refresh_token);
@@ -126,7 +135,7 @@ function createServer(options) {
   function handle(request) {
     var path = request.url.indexOf(base) === 0 ? request.url.slice(base.length) : null;
     if (request.method === 'POST' && (path === '/oauth/token' || path === '/oauth/revoke'))
-      return oauthToken(request.body);
+      return oauth(path, request.body);
     if (path === '/.well-known/openid-configuration')
       return json(200, {
         issuer: base,
@@ -140,9 +149,7 @@ function createServer(options) {
       if (request.headers['x-requested-with'] !== 'keycard') return json(403, { error: 'csrf_header_missing' });
       if (body.username !== user.username || body.password !== user.password)
         return json(401, { error: 'invalid_credentials' });
-      var first = random('rt');
-      state.families[first] = { current: first, previous: null, graceUntil: 0, spent: [], revoked: false };
-      return grant(first);
+      return grant(newFamily());
     }
     if (request.method === 'POST' && path === '/auth/refresh') {
       state.stats.refreshes++;
@@ -157,10 +164,7 @@ function createServer(options) {
     }
     if (request.method === 'POST' && path === '/auth/logout') {
       state.stats.logouts++;
-      for (var id in state.families) {
-        var f = state.families[id];
-        if (f.current === body.refresh_token || f.previous === body.refresh_token) f.revoked = true;
-      }
+      revokeFamilyOf(body.refresh_token);
       return json(204, null);
     }
     if (path === '/api/items') {
