@@ -1,6 +1,6 @@
 import { AuthError, createAuthClient, type AuthClient } from 'keycard';
 import { createOAuthBackend } from './backend';
-import { createMetadata } from './discovery';
+import { createMetadata, otherIssuer } from './discovery';
 import { randomString, s256 } from './pkce';
 import {
   cleanAddressBar,
@@ -159,7 +159,7 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
       (iss !== null || meta.authorization_response_iss_parameter_supported === true) &&
       iss !== meta.issuer
     ) {
-      throw new AuthError('invalid_response', `the redirect names issuer ${String(iss)}, expected ${meta.issuer}`);
+      throw otherIssuer('the redirect', iss, meta.issuer);
     }
     const code = params.get('code');
     if (!code) throw new AuthError('invalid_response', 'the redirect carries neither a code nor an error');

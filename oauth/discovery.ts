@@ -63,8 +63,7 @@ async function discover(issuer: string, o: MetadataOptions): Promise<ProviderMet
     throw invalid(`${reply.where} is not a JSON object`);
   const metadata = document as ProviderMetadata;
   // §4.3: the document must name the very issuer it was fetched for, or a different provider is answering.
-  if (metadata.issuer !== issuer)
-    throw invalid(`${reply.where} names issuer ${String(metadata.issuer)}, expected ${issuer}`);
+  if (metadata.issuer !== issuer) throw otherIssuer(reply.where, metadata.issuer, issuer);
   // The endpoints keycard calls or sends the browser to: a `javascript:` authorization or end-session endpoint (a
   // hostile or compromised document) would run script in the app's origin when loginWithRedirect navigates there.
   // Judged by the URL parser that will read them (a URL it can't parse would fail later as a TypeError).
@@ -74,6 +73,28 @@ async function discover(issuer: string, o: MetadataOptions): Promise<ProviderMet
       throw invalid(`${reply.where} names a ${name} that is not an http(s) URL`);
   }
   return metadata;
+}
+
+/**
+ * A provider that names another issuer than the app's. Its issuer is not quoted: it is the provider's text (API.md:
+ * no response body in a message; a hostile document's runs to any length). What the app can act on is said instead:
+ * the one mismatch a typo in the app's options explains, a trailing slash.
+ */
+export function otherIssuer(where: string, named: unknown, expected: string): AuthError {
+  const how =
+    typeof named !== 'string' || named === ''
+      ? 'no issuer'
+      : withoutTrailingSlashes(named) === withoutTrailingSlashes(expected)
+        ? 'the issuer with another trailing slash'
+        : 'another issuer';
+  return invalid(`${where} names ${how}, expected ${expected}`);
+}
+
+// A loop, not /\/+$/: on a hostile issuer of many slashes and then a letter, that regex takes quadratic time.
+function withoutTrailingSlashes(value: string): string {
+  let end = value.length;
+  while (end > 0 && value[end - 1] === '/') end--;
+  return value.slice(0, end);
 }
 
 function isHttpUrl(value: unknown): boolean {

@@ -95,6 +95,7 @@ describe('the redirect back', () => {
     expect(new URL(callback).searchParams.get('iss')).toBe(op.issuer);
     const error = await rejection(auth.handleRedirectCallback(withParam(callback, 'iss', 'https://evil.example')));
     expect(error.code).toBe('invalid_response');
+    expect(error.message).toBe(`the redirect names another issuer, expected ${op.issuer}`);
     expect(sentTo('/token')).toHaveLength(0);
   });
 
@@ -183,11 +184,19 @@ describe('the code exchange', () => {
 });
 
 describe('provider metadata', () => {
-  it('refuses a discovery document that names another issuer', async () => {
+  it.each([
+    ['another issuer', () => 'https://evil.example', 'another issuer'],
+    // Hostile: its text must not reach the message (API.md), and trimming its slashes must not take quadratic time.
+    ['a 100,000-character issuer', () => `https://evil.example/${'/'.repeat(100_000)}x`, 'another issuer'],
+    ['its issuer with a trailing slash', (ours: string) => `${ours}/`, 'the issuer with another trailing slash'],
+    ['an issuer that is no string', () => 42, 'no issuer'],
+  ])('refuses a discovery document that names %s, saying how without quoting it', async (_, named, how) => {
     const { auth, navigations } = setup(op, {
-      tamper: (url, body) => (url.includes('/.well-known/') ? { ...body, issuer: 'https://evil.example' } : body),
+      tamper: (url, body) => (url.includes('/.well-known/') ? { ...body, issuer: named(op.issuer) } : body),
     });
-    expect(await rejection(auth.loginWithRedirect())).toMatchObject({ code: 'invalid_response' });
+    const error = await rejection(auth.loginWithRedirect());
+    expect(error).toMatchObject({ code: 'invalid_response' });
+    expect(error.message).toBe(`GET ${op.issuer}/.well-known/openid-configuration names ${how}, expected ${op.issuer}`);
     expect(navigations).toHaveLength(0);
   });
 
@@ -257,7 +266,9 @@ describe('provider metadata', () => {
 
     const anotherIssuer = slashOnly(async () => Response.json({ issuer: 'https://evil.example' }));
     const second = setup(op, { fetch: anotherIssuer.fetch });
-    expect((await rejection(second.auth.loginWithRedirect())).message).toMatch(/names issuer https:\/\/evil\.example/);
+    expect((await rejection(second.auth.loginWithRedirect())).message).toBe(
+      `GET ${op.issuer}/.well-known/openid-configuration/ names another issuer, expected ${op.issuer}`,
+    );
     expect(second.navigations).toHaveLength(0);
   });
 
