@@ -110,6 +110,20 @@ describe("React Native's reader (src/partial-url.native.ts)", () => {
     if (origin) expect(standard(input, 'https://auth.test/base')?.origin).toBe(origin);
   });
 
+  // Hostile lengths: a run of spaces or tabs inside a URL (a query built from what a user typed) took the trimming
+  // regex /[\0- ]+$/ quadratic time, 2 s for 50,000 and minutes at this length, on React Native's one JS thread;
+  // a base whose last segment is long, likewise. Linear now: this test fails by the suite's timeout on the old code.
+  it.each([
+    ['400,000 spaces inside', `https://api.test/search?q=${' '.repeat(400_000)}x`, undefined],
+    ['400,000 tabs inside', `/search?q=${'\t'.repeat(400_000)}x`, 'https://api.test/a/'],
+    ["a base's last segment of 400,000 characters", 'x', `https://api.test/${'a'.repeat(400_000)}/`],
+  ])('reads a URL with %s as the standard does', (_, input, base) => {
+    const expected = standard(input, base)!;
+    const url = readPartial(input, base)!;
+    expect(url.origin).toBe(expected.origin);
+    expect(new NodeURL(url.href).href).toBe(expected.href);
+  });
+
   it('resolves endpoints as new URL(path, base).href does, with no slash appended, as the whole URL does', () => {
     for (const read of [toURL, readPartial]) {
       expect(read('/auth/login', 'https://a.example')?.href).toBe('https://a.example/auth/login');

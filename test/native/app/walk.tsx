@@ -170,9 +170,9 @@ async function firstLaunch(): Promise<void> {
   step('request with the token');
 
   // Where each request really goes, as keycard's React Native build reads it: by its own reader on 0.74 (whose URL
-  // getters throw), by URL on newer versions. A relative path is the server's and gets the token; `/\host` is
-  // protocol-relative (another origin) and gets none.
-  const relative = await latest!.fetch('/api/items');
+  // getters throw), by URL on newer versions. A relative path (here one resolved against the base's directory) is
+  // the server's and gets the token; `/\host` is protocol-relative (another origin) and gets none.
+  const relative = await latest!.fetch('api/items');
   const elsewhere = await latest!.fetch('/\\elsewhere.example/items');
   const last = device.networkLog[device.networkLog.length - 1];
   expectEqual(
