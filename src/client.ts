@@ -95,8 +95,12 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   // Never sooner than a second after the token arrived, even one that arrives expired (a login answered after a
   // device sleep): another tab's refresh of it may be on its way, and in memory mode refreshing first would spend a
   // rotated-away refresh token (model seeds 1518300343, 1661908396). The flight's gap only spaces refresh requests.
+  // Tokens no refresh token can renew (a server that issues none) serve until they expire, not until they fall due.
+  let lasting: Tokens | undefined;
   const dueAt = (t: Tokens) =>
-    t.lifetime === null ? null : Math.max(refreshAt(t, leadMs) as number, t.receivedAt + MIN_REFRESH_GAP_MS);
+    t === lasting || t.lifetime === null
+      ? expiresAt(t)
+      : Math.max(refreshAt(t, leadMs) as number, t.receivedAt + MIN_REFRESH_GAP_MS);
   const isDue = (t: Tokens) => (dueAt(t) ?? Infinity) <= Date.now();
 
   // Named after the session (the refresh endpoint, and where its refresh token lives), so clients of different
@@ -301,12 +305,26 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
         // Or during a TokenStorage read (seed 20261128, history 93,752 of the locked-keychain variant, fix 52).
         if (out()) return left;
         const asked = token !== null;
+        // No refresh token, and nothing says these tokens are dead (a 401 does; a page back from the back-forward
+        // cache may find that another tab's logout emptied the TokenStorage): they serve until they expire.
+        const until = start.tokens ? (expiresAt(start.tokens) ?? Infinity) : 0;
+        if (
+          !asked &&
+          !failed &&
+          until > Date.now() &&
+          s.tokens === start.tokens &&
+          trigger !== '401' &&
+          trigger !== 'restore'
+        ) {
+          lasting = start.tokens as Tokens;
+          return until < Infinity ? { ok: true, later: until - Date.now() } : OK;
+        }
         if (asked) flight.sent();
         const verdict: Verdict = failed
           ? { error: failed }
           : asked
             ? await classify(backend.refresh(token as string | undefined, lifetime.signal), backend, 'refresh')
-            : { none: null };
+            : { none: start.tokens && new AuthError('session_expired', 'no refresh token to renew it') };
         if (gone()) return disposed();
         if ('tokens' in verdict) {
           const next = verdict.tokens;

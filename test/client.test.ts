@@ -510,6 +510,43 @@ describe('proactive refresh', () => {
     });
   }
 
+  // A server that issues no refresh token (NestJS's documented set-up): nothing can renew the session, so its token
+  // serves its whole life. It was ended when due, at half the life of a 60 s token, with no error to say why.
+  for (const refreshToken of ['memory', memoryStorage()] as const) {
+    const mode = refreshToken === 'memory' ? 'memory' : 'TokenStorage';
+    it(`${mode} mode, no refresh token: the token serves until it expires, then the session is over (session_expired)`, async () => {
+      const backend = mockBackend({ lifetime: 300, refresh: false });
+      const auth = make({ refreshToken });
+      const events: AuthEvent[] = [];
+      auth.onEvent((e) => events.push(e));
+      await auth.login(alice);
+      const token = await auth.getAccessToken();
+      await vi.advanceTimersByTimeAsync(240_000); // due: nothing to refresh with
+      expect(auth.getState()).toMatchObject({ status: 'authenticated', error: null });
+      expect(await auth.getAccessToken()).toBe(token);
+      expect((await auth.fetch(`${API}/me`)).status).toBe(200);
+      await expect(auth.refresh()).resolves.toMatchObject({ status: 'authenticated' });
+      await vi.advanceTimersByTimeAsync(59_999);
+      expect(auth.getState().status).toBe('authenticated');
+      await vi.advanceTimersByTimeAsync(1);
+      expect(auth.getState()).toMatchObject({ status: 'unauthenticated', error: { code: 'session_expired' } });
+      expect(await auth.getAccessToken()).toBeNull();
+      expect(backend.refreshes).toBe(0);
+      expect(events.map((e) => e.type)).toEqual(['login', 'logout']);
+      expect(events[1]).toMatchObject({ reason: 'session_expired' });
+    });
+  }
+
+  it('no refresh token, a 401 for the token: the session is over at once (session_expired)', async () => {
+    const backend = mockBackend({ lifetime: 300, refresh: false });
+    const auth = make({ refreshToken: 'memory' });
+    await auth.login(alice);
+    backend.valid.clear(); // the API no longer takes it (its signing key rotated, say)
+    expect((await auth.fetch(`${API}/me`)).status).toBe(401);
+    expect(auth.getState()).toMatchObject({ status: 'unauthenticated', error: { code: 'session_expired' } });
+    expect(backend.refreshes).toBe(0);
+  });
+
   it('refreshLeadTime or timeout that is not a number of seconds is a TypeError naming it (NaN refreshed every second)', () => {
     // NaN is what Number() of an unset environment variable gives; before, a NaN lead made every token due at once.
     for (const bad of [Number.NaN, '60', {}] as unknown as number[]) {
