@@ -2,8 +2,9 @@
 // - Django REST Framework SimpleJWT: the REAL server (Debian's python3-djangorestframework-simplejwt, started here
 //   from simplejwt_server.py on 127.0.0.1 and a free port). .ci/run installs the package; without it the test skips
 //   outside CI and fails in CI.
-// - NestJS with @nestjs/jwt and Laravel with tymon/jwt-auth: msw fixtures of the wire format their documentation
-//   gives (NestJS "Authentication" chapter; jwt-auth "Quick start"), not the real servers (neither installs here).
+// - NestJS with @nestjs/jwt: the REAL framework (nest-server.ts, the documentation's "Authentication" chapter app).
+// - Laravel with tymon/jwt-auth: an msw fixture of the wire format its "Quick start" gives, not the real server
+//   (Debian has Laravel 8 but not jwt-auth, and Packagist is out of reach here).
 // Also: a backend factory gets the client's fetch and timeout (issue 13, item 8).
 import { http, HttpResponse } from 'msw';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -21,6 +22,7 @@ import {
 } from 'keycard';
 import { jwt, server, useMsw } from '../helpers';
 import { hasPython, startPython } from '../python';
+import { startNest, type NestApp } from './nest-server';
 
 const hasSimpleJwt = hasPython('rest_framework_simplejwt', 'python3-djangorestframework-simplejwt', 'SimpleJWT');
 
@@ -146,7 +148,51 @@ describe.skipIf(!hasFlaskJwt && !process.env.CI)('Flask-JWT-Extended, refresh to
   });
 });
 
-describe('fixtures of documented wire formats', () => {
+describe('NestJS with @nestjs/jwt (real framework: the docs chapter app, no refresh token)', () => {
+  let nest: NestApp;
+  beforeAll(async () => {
+    nest = await startNest(4);
+  });
+  afterAll(() => nest?.stop());
+
+  it('logs in, calls the API with the token all its life (nothing can renew it), then the session is over', async () => {
+    const asked: string[] = [];
+    // README "Recipes": NestJS (plus a fetch that records where requests go).
+    const auth = createAuthClient({
+      baseUrl: nest.url,
+      refreshToken: 'memory',
+      backend: (o) => createJsonBackend({ ...o, endpoints: { login: '/auth/login', logout: null } }),
+      fetch: (input, init) => (asked.push(new URL(String(input)).pathname), fetch(input, init)),
+    });
+    clients.push(auth);
+    await expect(auth.login({ username: 'john', password: 'nope' })).rejects.toMatchObject({
+      code: 'invalid_credentials',
+      status: 401,
+    });
+    const state = await auth.login({ username: 'john', password: 'changeme' });
+    expect(state).toMatchObject({ status: 'authenticated', user: { sub: 1, username: 'john' } });
+    const profile = () => auth.fetch(`${nest.url}/auth/profile`);
+    expect(await (await profile()).json()).toMatchObject({ sub: 1, username: 'john' });
+    const token = await auth.getAccessToken();
+
+    // Past half its 4 s life, when a refresh would be due: the session was ended here, with no error.
+    await new Promise((resolve) => setTimeout(resolve, 2_300));
+    expect(auth.getState()).toMatchObject({ status: 'authenticated', error: null });
+    expect((await profile()).status).toBe(200);
+    expect(await auth.getAccessToken()).toBe(token);
+
+    // At its expiry (measured here) the session is over, and the server agrees the token is dead.
+    await vi.waitFor(() => expect(auth.getState().status).toBe('unauthenticated'), { timeout: 3_000, interval: 50 });
+    expect(auth.getState().error).toMatchObject({ code: 'session_expired' });
+    const stale = await fetch(`${nest.url}/auth/profile`, { headers: { Authorization: `Bearer ${token}` } });
+    expect(stale.status).toBe(401);
+    // Nothing to restore, and nothing asked of a refresh endpoint the app has none of.
+    expect(await auth.restore()).toMatchObject({ status: 'unauthenticated', error: null });
+    expect(asked.filter((path) => path !== '/auth/login' && path !== '/auth/profile')).toEqual([]);
+  });
+});
+
+describe('a fixture of a documented wire format', () => {
   useMsw();
   const ORIGIN = 'https://api.example.test';
   const issued = new Set<string>();
@@ -156,42 +202,6 @@ describe('fixtures of documented wire formats', () => {
     issued.add(t);
     return t;
   };
-  const bearer = (request: Request) => issued.has(request.headers.get('authorization')?.replace(/^Bearer /, '') ?? '');
-
-  it('NestJS with @nestjs/jwt (docs: POST auth/login → 201 {"access_token"}; no refresh endpoint)', async () => {
-    server.use(
-      http.post(`${ORIGIN}/auth/login`, async ({ request }) => {
-        const body = (await request.json()) as Record<string, unknown>;
-        if (body.username !== 'john' || body.password !== 'changeme')
-          return HttpResponse.json({ message: 'Unauthorized', statusCode: 401 }, { status: 401 });
-        return HttpResponse.json({ access_token: token('1', 60) }, { status: 201 });
-      }),
-      http.get(`${ORIGIN}/profile`, ({ request }) =>
-        bearer(request)
-          ? HttpResponse.json({ sub: 1, username: 'john' })
-          : HttpResponse.json({ message: 'Unauthorized', statusCode: 401 }, { status: 401 }),
-      ),
-    );
-    // README "Recipes": NestJS.
-    const auth = createAuthClient({
-      baseUrl: ORIGIN,
-      refreshToken: 'memory',
-      backend: (o) => createJsonBackend({ ...o, endpoints: { login: '/auth/login', logout: null } }),
-    });
-    clients.push(auth);
-    await expect(auth.login({ username: 'john', password: 'nope' })).rejects.toMatchObject({
-      code: 'invalid_credentials',
-    });
-    expect(await auth.login({ username: 'john', password: 'changeme' })).toMatchObject({
-      status: 'authenticated',
-      user: { sub: '1' },
-    });
-    expect(await (await auth.fetch(`${ORIGIN}/profile`)).json()).toEqual({ sub: 1, username: 'john' });
-    // No refresh token and no logout endpoint: restore asks nothing, logout ends the session locally.
-    await auth.logout();
-    expect(await auth.restore()).toMatchObject({ status: 'unauthenticated', error: null });
-  });
-
   it('Laravel with tymon/jwt-auth (docs: {"access_token","token_type","expires_in"}; refresh and logout take the token)', async () => {
     const seen: unknown[] = [];
     const tokens = (sub: string) =>
