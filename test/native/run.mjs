@@ -107,7 +107,7 @@ function hashTree(dir, hash = createHash('sha256')) {
  */
 export async function prepare(version, which = 'run') {
   const fixture = join(cacheRoot, `rn-${version.reactNative}`);
-  await installInto(fixture, version.runtimeDeps);
+  await installInto(fixture, { ...version.runtimeDeps, ...version.appDeps });
   const [rnDir, keycard] = await Promise.all([
     unpack(`react-native@${version.reactNative}`, version.integrity, join(fixture, 'node_modules', 'react-native')),
     packKeycard(),
@@ -148,6 +148,7 @@ export async function prepare(version, which = 'run') {
       aliases: {
         'expo-secure-store': join(here, 'app', 'keychain.ts'),
         '@empty': join(here, 'host', 'empty.js'),
+        'react-native': join(here, 'host', 'react-native.js'),
       },
       define: { 'process.env.EXPO_PUBLIC_AUTH_URL': JSON.stringify(BASE_URL) },
       only:

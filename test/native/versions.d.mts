@@ -10,5 +10,6 @@ export interface RnVersion {
   engineBuiltins: string[];
   hermesc: { spec?: string; integrity?: string; path: string };
   runtimeDeps: Record<string, string>;
+  appDeps: Record<string, string>;
 }
 export declare const VERSIONS: RnVersion[];

@@ -12,6 +12,7 @@
  * @property {string[]} engineBuiltins  globals that version's Hermes itself has and the 0.12 VM lacks
  * @property {{ spec?: string, integrity?: string, path: string }} hermesc  that version's Hermes compiler
  * @property {Record<string, string>} runtimeDeps  the packages its Libraries/Core set-up requires (its package.json ranges)
+ * @property {Record<string, string>} appDeps  what the walk's app adds on that version (README: what keycard/oauth needs there)
  */
 
 /** @type {RnVersion[]} */
@@ -42,6 +43,8 @@ export const VERSIONS = [
       'pretty-format': '^26.5.2',
       'flow-enums-runtime': '^0.0.6',
     },
+    // 0.74's URL is partial (every getter throws): keycard/oauth needs a complete one there.
+    appDeps: { 'react-native-url-polyfill': '4.0.0' },
   },
   {
     name: 'React Native 0.88',
@@ -72,5 +75,7 @@ export const VERSIONS = [
       'pretty-format': '^29.7.0',
       'flow-enums-runtime': '^0.0.6',
     },
+    // Bundled with the walk, not run: 0.88's own URL reads the redirect back.
+    appDeps: { 'react-native-url-polyfill': '4.0.0' },
   },
 ];
