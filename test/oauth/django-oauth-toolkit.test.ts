@@ -8,6 +8,7 @@ import { memoryStorage, type AuthClient } from 'keycard';
 import { createOAuthClient, type OAuthClient, type OAuthClientOptions } from 'keycard/oauth';
 import { hasPython, startPython } from '../python';
 import { CLIENT_ID, REDIRECT_URI, createBrowser } from './provider';
+import { expectRefreshedOnTime, expectReuseRefused } from './real-providers';
 import { RT_KEY } from './setup';
 
 const hasDot = hasPython('oauth2_provider, jwcrypto', 'python3-django-oauth-toolkit', 'Django OAuth Toolkit');
@@ -96,32 +97,12 @@ describe.skipIf(!hasDot && !process.env.CI)('Django OAuth Toolkit (real provider
   });
 
   it('a rotated-away refresh token is refused (invalid_grant): that session ends with session_expired', async () => {
-    const { auth, store } = await signedIn();
-    const old = store.get(RT_KEY) as string;
-    await auth.refresh();
-    const thief = client();
-    thief.store.set(RT_KEY, old);
-    expect(await thief.auth.restore()).toMatchObject({
-      status: 'unauthenticated',
-      error: { code: 'session_expired', status: 400 },
-    });
     // Django OAuth Toolkit refuses only the reused token, not its family (REFRESH_TOKEN_REUSE_PROTECTION, 3.0 and
     // later, off by default, would end the family): the rightful client goes on.
-    expect(await auth.refresh()).toMatchObject({ status: 'authenticated' });
-    expect((await auth.fetch(`${dot.url}/api/me/`)).status).toBe(200);
+    await expectReuseRefused(await signedIn(), client(), `${dot.url}/api/me/`);
   });
 
   it('refreshes the opaque token at half its expires_in, on its own clock, and the API never sees it expired', async () => {
-    const { auth } = await signedIn();
-    const refreshes: string[] = [];
-    auth.onEvent((e) => e.type === 'refresh' && refreshes.push(e.trigger));
-    const statuses: number[] = [];
-    for (let i = 0; i < 11; i++) {
-      statuses.push((await auth.fetch(`${dot.url}/api/me/`)).status);
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-    expect(statuses).toEqual(Array(11).fill(200));
-    expect(refreshes.length).toBeGreaterThanOrEqual(2);
-    expect(new Set(refreshes)).toEqual(new Set(['timer']));
+    await expectRefreshedOnTime((await signedIn()).auth, `${dot.url}/api/me/`);
   }, 20_000);
 });
