@@ -74,6 +74,45 @@ describe.skipIf(!hasSimpleJwt && !process.env.CI)('Django REST Framework SimpleJ
     expect(auth.getState()).toMatchObject({ status: 'unauthenticated', error: null });
   });
 
+  // SimpleJWT before PR #888 (Debian's 5.2.2 among them), with ROTATE_REFRESH_TOKENS, copies the refresh token's
+  // iat into each refreshed access token: 6 s tokens read 9 s by exp - iat, and more with each refresh (6, 9, 11,
+  // 12 s), until a client that trusts them refreshes at the real expiry, after the API has refused the token. Its
+  // answer has no expires_in; the Date header (exp - Date: 6 s) is the measure that holds (API.md: the shortest).
+  it('a server that copies a stale iat (6 s tokens that say 9 s): refreshed on time, the API never refuses', async () => {
+    const stale = await startPython(new URL('./simplejwt_server.py', import.meta.url), { ACCESS_SECONDS: '6' });
+    const auth = createAuthClient({
+      baseUrl: stale.url,
+      refreshToken: 'memory',
+      endpoints: { login: '/api/token/', refresh: '/api/token/refresh/', logout: '/api/token/blacklist/' },
+      backend: (o) => createJsonBackend({ ...o, fields: { accessToken: 'access', refreshToken: 'refresh' } }),
+    });
+    clients.push(auth);
+    try {
+      const lifetimes: number[] = [];
+      const said: number[] = []; // exp - iat, as each token says
+      const claims = () => auth.getState().user as { iat: number; exp: number };
+      auth.onEvent((e) => {
+        if (e.type !== 'refresh') return;
+        lifetimes.push(e.expiresAt! - Date.now());
+        said.push(claims().exp - claims().iat);
+      });
+      await auth.login({ username: 'alice', password: 'wonderland' });
+      const statuses: number[] = [];
+      for (const end = Date.now() + 13_000; Date.now() < end; ) {
+        statuses.push((await auth.fetch(`${stale.url}/api/me/`)).status);
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      // The server's bug is there (else this test proves nothing; a fixed SimpleJWT says 6 s)...
+      expect(Math.max(...said)).toBeGreaterThan(6);
+      // ...and keycard measured at most the 6 s the tokens really live, refreshed on its timer, and no call was refused.
+      expect(lifetimes.length).toBeGreaterThanOrEqual(3);
+      expect(Math.max(...lifetimes)).toBeLessThanOrEqual(6_000);
+      expect(statuses.filter((status) => status !== 200)).toEqual([]);
+    } finally {
+      stale.stop();
+    }
+  }, 30_000);
+
   it('a blacklisted (rotated-away) refresh token ends the session with session_expired', async () => {
     const login = await fetch(`${baseUrl}/api/token/`, {
       method: 'POST',
