@@ -1,7 +1,7 @@
 # A real Django REST Framework SimpleJWT server (Debian's python3-djangorestframework-simplejwt) for
-# recipes.test.ts: the stock TokenObtainPairView, TokenRefreshView (rotating) and TokenBlacklistView, and one
-# protected API view. Binds 127.0.0.1 on a free port, prints the port, and exits when its stdin closes (the test
-# process ended or closed it), so it never outlives the test.
+# recipes.test.ts and simplejwt.chromium.test.ts: the stock TokenObtainPairView, TokenRefreshView (rotating) and
+# TokenBlacklistView, and one protected API view. Binds 127.0.0.1 on a free port, prints the port, and exits when its
+# stdin closes (the test process ended or closed it), so it never outlives the test.
 import os
 import sys
 import threading
@@ -9,6 +9,18 @@ from datetime import timedelta
 
 import django
 from django.conf import settings
+
+# APP_ORIGIN: a page there (a real browser's, on another origin) calls it, through django-cors-headers (Debian's
+# python3-django-cors-headers); EXPOSE_DATE=1 lets that page read the Date header.
+APP = os.environ.get("APP_ORIGIN")
+CORS = (
+    {
+        "CORS_ALLOWED_ORIGINS": [APP],
+        "CORS_EXPOSE_HEADERS": ["Date"] if os.environ.get("EXPOSE_DATE") == "1" else [],
+    }
+    if APP
+    else {}
+)
 
 settings.configure(
     DEBUG=False,
@@ -20,9 +32,11 @@ settings.configure(
         "django.contrib.contenttypes",
         "rest_framework",
         "rest_framework_simplejwt.token_blacklist",
+        *(["corsheaders"] if APP else []),
     ],
     DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
-    MIDDLEWARE=[],
+    MIDDLEWARE=["corsheaders.middleware.CorsMiddleware"] if APP else [],
+    **CORS,
     USE_TZ=True,
     REST_FRAMEWORK={
         "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"],
