@@ -47,8 +47,10 @@ export interface MockAuthServerOptions {
   /**
    * `'cookie'` (default): an HttpOnly `keycard_rt` cookie, for clients with `refreshToken: 'cookie'`.
    * `'body'`: `refresh_token` in the JSON both ways, for `'memory'` or a `TokenStorage`.
+   * `'none'`: no refresh token at all (NestJS's documented set-up, say): a session lasts one access token, and the
+   * refresh endpoint answers every request `204` (no session).
    */
-  refreshTokenMode?: 'cookie' | 'body';
+  refreshTokenMode?: 'cookie' | 'body' | 'none';
   /** Seconds the server's clock is ahead of `Date.now()` (negative: behind). Shifts `iat`, `exp` and `Date`. Default 0. */
   clockSkew?: number;
   /**
@@ -103,7 +105,7 @@ export interface MockAuthServer {
   revokeSession(sub?: string): void;
   /**
    * Starts a session without a login request, for a user who signed in before the test.
-   * Always includes `refresh_token`; in cookie mode the cookie is also put in the emulated jar,
+   * Includes `refresh_token` (except in `'none'` mode); in cookie mode the cookie is also put in the emulated jar,
    * so a cookie-mode client's `restore()` finds it. `sub` defaults to the first user's.
    */
   issueTokens(sub?: string): Promise<TokenResponse>;
@@ -175,12 +177,13 @@ export function createMockAuthServer(options: MockAuthServerOptions = {}): MockA
   };
 
   const sendTokens = async (request: Request, sub: string, refreshToken: string) =>
-    mode === 'body'
-      ? json(200, await grant(sub, refreshToken, true))
-      : json(200, await grant(sub, refreshToken, false), cookie(request, refreshToken));
+    mode === 'cookie'
+      ? json(200, await grant(sub, refreshToken, false), cookie(request, refreshToken))
+      : json(200, await grant(sub, refreshToken, mode === 'body'));
 
   /** The refresh token the request carries; undefined when it carries none at all, null when it is no string. */
   const presentedRefreshToken = async (request: Request): Promise<string | null | undefined> => {
+    if (mode === 'none') return undefined;
     if (mode === 'cookie') return jar.read(request) ?? undefined;
     const body = await readJson(request);
     if (body?.refresh_token === undefined) return undefined;
@@ -264,7 +267,7 @@ export function createMockAuthServer(options: MockAuthServerOptions = {}): MockA
     async issueTokens(sub = users[0]?.sub ?? users[0]?.username ?? 'alice') {
       const refreshToken = sessions.start(sub);
       if (mode === 'cookie') jar.put(refreshToken);
-      return grant(sub, refreshToken, true);
+      return grant(sub, refreshToken, mode !== 'none');
     },
     jwks: () => tokens.jwks(),
     reset() {

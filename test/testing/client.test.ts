@@ -1,6 +1,6 @@
 import { createAuthClient } from 'keycard';
 import type { AuthClient, AuthClientOptions } from 'keycard';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { BASE, useMsw } from './helpers';
 
 const mockServer = useMsw();
@@ -46,6 +46,36 @@ describe.each([
     expect(response.status).toBe(401);
     expect(auth.getState()).toMatchObject({ status: 'unauthenticated', error: { code: 'session_expired' } });
     expect(server.stats.refreshes).toBe(1);
+  });
+});
+
+describe("createAuthClient against refreshTokenMode 'none' (a server that issues no refresh token)", () => {
+  it('login → the token serves its whole life with no refresh request → session_expired at its expiry', async () => {
+    vi.useFakeTimers();
+    onTestFinished(() => void vi.useRealTimers());
+    const server = mockServer({ refreshTokenMode: 'none', accessTokenLifetime: 60 });
+    const auth = client({ refreshToken: 'memory' });
+    const login = await fetch(`${BASE}/auth/login`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Requested-With': 'keycard' },
+      body: JSON.stringify({ username: 'alice', password: 'wonderland' }),
+    });
+    expect(await login.json()).not.toHaveProperty('refresh_token');
+    expect((await server.issueTokens()).refresh_token).toBeUndefined();
+
+    await auth.login({ username: 'alice', password: 'wonderland' });
+    await vi.advanceTimersByTimeAsync(45_000); // past when a refresh would fall due (30 s)
+    expect((await auth.fetch(`${BASE}/api/me`)).status).toBe(200);
+    await vi.advanceTimersByTimeAsync(15_000);
+    expect(auth.getState()).toMatchObject({ status: 'unauthenticated', error: { code: 'session_expired' } });
+    expect(server.stats).toMatchObject({ refreshes: 0, api401s: 0 });
+    // Its refresh endpoint has no session to give, whatever is sent.
+    const refresh = await fetch(`${BASE}/auth/refresh`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Requested-With': 'keycard' },
+      body: JSON.stringify({ refresh_token: 'anything' }),
+    });
+    expect(refresh.status).toBe(204);
   });
 });
 
