@@ -53,6 +53,44 @@ describe('cross-tab', () => {
     expect([a, b, c].map((t) => t!.getState().status)).toEqual(['authenticated', 'authenticated', 'authenticated']);
   });
 
+  // A server that issues no refresh token: the tokens serve their whole life in every tab, and no tab's due time or
+  // refresh() ends the others' session early; at the expiry each tab is signed out, and nobody asked the server.
+  for (const mode of ['memory', 'storage'] as const)
+    it(`${mode} mode, no refresh token: a login in one tab serves every tab until the token expires`, async () => {
+      vi.useFakeTimers();
+      const backend = mockBackend({ lifetime: 300, refresh: false });
+      const shared = new Map<string, string>();
+      const storage = {
+        get: (k: string) => shared.get(k) ?? null,
+        set: (k: string, v: string) => void shared.set(k, v),
+        remove: (k: string) => void shared.delete(k),
+      };
+      const [a, b, c] = tabs(3, { refreshToken: mode === 'memory' ? 'memory' : storage });
+      await a!.login(alice);
+      await settle();
+      const token = await a!.getAccessToken();
+      expect(await b!.getAccessToken()).toBe(token);
+      for (let s = 0; s < 290; s += 10) {
+        await vi.advanceTimersByTimeAsync(10_000);
+        await settle();
+      }
+      await c!.refresh(); // asked for by the app in one tab: nothing to send, the session stays
+      await settle();
+      expect([a, b, c].map((t) => t!.getState().status)).toEqual(['authenticated', 'authenticated', 'authenticated']);
+      expect(await c!.getAccessToken()).toBe(token);
+      expect((await b!.fetch(`${API}/me`)).status).toBe(200);
+      for (let s = 0; s < 2; s++) {
+        await vi.advanceTimersByTimeAsync(10_000);
+        await settle();
+      }
+      expect([a, b, c].map((t) => t!.getState().error?.code)).toEqual([
+        'session_expired',
+        'session_expired',
+        'session_expired',
+      ]);
+      expect(backend.refreshes).toBe(0);
+    });
+
   it('a login in one tab signs in the others, with a login event', async () => {
     mockBackend();
     const [a, b] = tabs(2);
