@@ -24,7 +24,10 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 ACCESS_SECONDS = int(os.environ.get("ACCESS_SECONDS", "3600"))
 CLIENT_ID = "keycard-spa"
-REDIRECT_URI = "http://127.0.0.1:5173/callback"
+# APP_ORIGIN: a page there (a real browser's, authlib.browsers.test.ts) is the client too: its /callback is
+# registered, and the provider answers its cross-origin calls (CORS, as flask-cors would add it).
+APP = os.environ.get("APP_ORIGIN")
+REDIRECT_URIS = ["http://127.0.0.1:5173/callback", *([APP + "/callback"] if APP else [])]
 KEY = JsonWebKey.generate_key("RSA", 2048, is_private=True)
 KEY_ID = "k1"
 
@@ -54,14 +57,14 @@ class Client(ClientMixin):
         return CLIENT_ID
 
     def get_default_redirect_uri(self):
-        return REDIRECT_URI
+        return REDIRECT_URIS[0]
 
     def get_allowed_scope(self, scope):
         allowed = {"openid", "profile", "offline_access"}
         return " ".join(s for s in (scope or "").split() if s in allowed)
 
     def check_redirect_uri(self, redirect_uri):
-        return redirect_uri == REDIRECT_URI
+        return redirect_uri in REDIRECT_URIS
 
     def check_client_secret(self, client_secret):
         return False
@@ -249,7 +252,7 @@ def jwks():
     return jsonify({"keys": [KEY.as_dict(is_private=False, kid=KEY_ID, use="sig", alg="RS256")]})
 
 
-LOGIN_FORM = '<form method="post"><input name="username"><input name="password" type="password"><button>Sign in</button></form>'
+LOGIN_FORM = '<form method="post"><input name="username"><input name="password" type="password"><button type="submit">Sign in</button></form>'
 
 
 @app.route("/oauth/authorize", methods=["GET", "POST"])
@@ -281,6 +284,16 @@ def revoke():
 @require_oauth()
 def me():
     return jsonify(username=BY_ID[current_token.user_id].username)
+
+
+if APP:
+
+    @app.after_request
+    def cors(response):
+        response.headers["Access-Control-Allow-Origin"] = APP
+        response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type, X-Requested-With"
+        response.headers["Access-Control-Allow-Methods"] = "GET, POST"
+        return response
 
 
 class Quiet(WSGIRequestHandler):

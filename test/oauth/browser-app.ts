@@ -5,6 +5,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 import type { OAuthClientOptions } from 'keycard/oauth';
 import type { Tab } from '../engines';
 
@@ -130,6 +131,40 @@ export async function refreshIn(tab: Tab, other: Tab) {
     (n) => log.slice(n),
     heard,
   );
+}
+
+/**
+ * The walk the browser tests of providers with a plain login form (a username and a password field, a submit button)
+ * make: sign in by redirect in one tab and call `api` (answered `{ username: 'alice' }`); a second tab signed in from
+ * the first; a refresh in each, with the refresh token the other rotated (a stale one is refused, invalid_grant, and
+ * ends the session); the API again in both; a logout in the second that revokes the token and signs out both.
+ * Returns the user the first tab had once signed in, for the provider's own claims.
+ */
+export async function walkTwoTabs(open: (url: string) => Promise<Tab>, appUrl: string, api: string) {
+  const first = await open(`${appUrl}/`);
+  expect(await appState(first)).toEqual({ status: 'unauthenticated', name: null });
+  await first.run(() => void auth.loginWithRedirect());
+  await until(first, Boolean, () => document.querySelector('input[name=username]') !== null);
+  await first.run(() => {
+    (document.querySelector('input[name=username]') as HTMLInputElement).value = 'alice';
+    (document.querySelector('input[name=password]') as HTMLInputElement).value = 'wonderland';
+  });
+  await submit(first, 'input[name=username]');
+  await until(first, Boolean, (at) => location.origin === at && 'ready' in window, appUrl);
+  expect(await appState(first)).toMatchObject({ status: 'authenticated' });
+  const user = await first.run(() => auth.getState().user);
+  expect(await callApi(first, api)).toEqual({ status: 200, body: { username: 'alice' } });
+
+  const second = await open(`${appUrl}/`);
+  expect(await appState(second)).toMatchObject({ status: 'authenticated' });
+  await refreshIn(second, first);
+  await refreshIn(first, second);
+  expect(await callApi(first, api)).toMatchObject({ status: 200 });
+  expect(await callApi(second, api)).toMatchObject({ status: 200 });
+
+  expect(await second.run(() => auth.logout())).toEqual({ revoked: true });
+  await expect.poll(() => first.run(() => auth.getState().status)).toBe('unauthenticated');
+  return user;
 }
 
 declare const auth: import('../../oauth/types').OAuthClient;
