@@ -122,7 +122,11 @@ export interface AuthClient {
   login(credentials: Record<string, unknown>): Promise<AuthState>;
   /** Ends the session locally at once (always), then tells the server (failures ignored). */
   logout(): Promise<void>;
-  /** Forces a refresh now, joining one already in flight. Rejects with `network`/`invalid_response` on a transient failure. */
+  /**
+   * Forces a refresh now, joining one already in flight. Rejects with `network`/`invalid_response` on a transient
+   * failure. Without a refresh token (memory or `TokenStorage` mode, a server that issues none) there is nothing to
+   * send: it resolves with the state as it is, the token serving until it expires.
+   */
   refresh(): Promise<AuthState>;
   /** A token valid now (refreshing first if due), or null when signed out. */
   getAccessToken(): Promise<string | null>;
