@@ -48,7 +48,8 @@ export interface MockAuthServerOptions {
    * `'cookie'` (default): an HttpOnly `keycard_rt` cookie, for clients with `refreshToken: 'cookie'`.
    * `'body'`: `refresh_token` in the JSON both ways, for `'memory'` or a `TokenStorage`.
    * `'none'`: no refresh token at all (NestJS's documented set-up, say): a session lasts one access token, and the
-   * refresh endpoint answers every request `204` (no session).
+   * refresh endpoint answers every request `204` (no session). For `'memory'` or `TokenStorage` clients: a cookie-mode
+   * client can't tell a missing cookie from an ended session, and takes the `204` for the end of it.
    */
   refreshTokenMode?: 'cookie' | 'body' | 'none';
   /** Seconds the server's clock is ahead of `Date.now()` (negative: behind). Shifts `iat`, `exp` and `Date`. Default 0. */
