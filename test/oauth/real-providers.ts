@@ -31,17 +31,18 @@ export async function expectReuseRefused(rightful: RealClient, thief: RealClient
 
 /**
  * An opaque token (its lifetime is `expires_in` alone) of 4 s, refreshed by the timer at half of it on the client's
- * own clock: an API call every 500 ms for 5 s is answered 200 throughout, across two refreshes or more.
+ * own clock: an API call every 500 ms for 5 s at least, and on until two refreshes (12 s at most: a loaded machine
+ * may run a timer late), is answered 200 throughout.
  */
 export async function expectRefreshedOnTime(auth: OAuthClient, api: string): Promise<void> {
   const refreshes: string[] = [];
   auth.onEvent((e) => e.type === 'refresh' && refreshes.push(e.trigger));
   const statuses: number[] = [];
-  for (let i = 0; i < 11; i++) {
+  for (let i = 0; i < 24 && (i < 11 || refreshes.length < 2); i++) {
     statuses.push((await auth.fetch(api)).status);
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
-  expect(statuses).toEqual(Array(11).fill(200));
+  expect(statuses).toEqual(Array(statuses.length).fill(200));
   expect(refreshes.length).toBeGreaterThanOrEqual(2);
   expect(new Set(refreshes)).toEqual(new Set(['timer']));
 }
