@@ -90,21 +90,23 @@ describeEngines('Flask-JWT-Extended, refresh token in a cookie, in %s', (engine)
       expect(await settled(tab)).toEqual({ status: 'authenticated', error: null });
       expect(await tab.run(() => auth.fetch('/api/me').then((r) => r.json()))).toEqual({ username: 'alice' });
 
-      // 4 s tokens, refreshed by the timer at half their life; the API answers 200 throughout. An API call every
-      // 500 ms for 5 s at least, and on until the timer has refreshed twice (about 4 s after the restore; a loaded
-      // machine's engine can run it late: one CI run in Firefox had seen only one at 5 s), 12 s at most.
-      const timerRefreshes = async () => (await tab.run(() => heard.slice())).filter((t) => t === 'timer');
+      // 4 s tokens, refreshed before they expire, at half their life; the API answers 200 throughout. An API call
+      // every 500 ms for 5 s at least, and on until two such refreshes (about 4 s after the restore), 12 s at most.
+      // Each is the timer's, or a request's that found the token due first ('due': on a loaded machine the engine
+      // runs the timer late, and a call between the due time and the timer refreshes; one CI run in Firefox counted
+      // only the timer's and saw one at 5 s).
+      const proactive = async () => (await tab.run(() => heard.slice())).filter((t) => t === 'timer' || t === 'due');
       const statuses: number[] = [];
-      for (let i = 0; i < 24 && (i < 10 || (await timerRefreshes()).length < 2); i++) {
+      for (let i = 0; i < 24 && (i < 10 || (await proactive()).length < 2); i++) {
         statuses.push(await tab.run(() => auth.fetch('/api/me').then((r) => r.status)));
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
       expect(statuses).toEqual(Array(statuses.length).fill(200));
-      const timers = await timerRefreshes();
-      expect(timers.length).toBeGreaterThanOrEqual(2);
+      const refreshed = await proactive();
+      expect(refreshed.length).toBeGreaterThanOrEqual(2);
       const after = await stats();
       expect(after.refused - before.refused).toBe(0);
-      expect(after.refreshes - before.refreshes).toBe(1 + timers.length); // the reload's restore, then the timer's
+      expect(after.refreshes - before.refreshes).toBe(1 + refreshed.length); // the reload's restore, then those
 
       // Without the recipe, the library refuses keycard's refresh (401: no CSRF token), and that session ends.
       const plain = await open('#plain');

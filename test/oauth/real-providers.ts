@@ -30,9 +30,9 @@ export async function expectReuseRefused(rightful: RealClient, thief: RealClient
 }
 
 /**
- * An opaque token (its lifetime is `expires_in` alone) of 4 s, refreshed by the timer at half of it on the client's
- * own clock: an API call every 500 ms for 5 s at least, and on until two refreshes (12 s at most: a loaded machine
- * may run a timer late), is answered 200 throughout.
+ * An opaque token (its lifetime is `expires_in` alone) of 4 s, refreshed at half of it on the client's own clock: an
+ * API call every 500 ms for 5 s at least, and on until two refreshes (12 s at most), is answered 200 throughout. Each
+ * refresh is the timer's, or a request's that found the token due first (on a loaded machine the timer runs late).
  */
 export async function expectRefreshedOnTime(auth: OAuthClient, api: string): Promise<void> {
   const refreshes: string[] = [];
@@ -44,5 +44,5 @@ export async function expectRefreshedOnTime(auth: OAuthClient, api: string): Pro
   }
   expect(statuses).toEqual(Array(statuses.length).fill(200));
   expect(refreshes.length).toBeGreaterThanOrEqual(2);
-  expect(new Set(refreshes)).toEqual(new Set(['timer']));
+  expect(refreshes.filter((trigger) => trigger !== 'timer' && trigger !== 'due')).toEqual([]);
 }
