@@ -40,7 +40,7 @@ export function createMetadata(o: MetadataOptions): () => Promise<ProviderMetada
 
 async function discover(issuer: string, o: MetadataOptions): Promise<ProviderMetadata> {
   // OpenID Connect Discovery §4: the issuer minus any trailing slash, plus the well-known path.
-  const url = `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
+  const url = `${withoutTrailingSlashes(issuer)}/.well-known/openid-configuration`;
   const get = (at: string) =>
     sendAuthRequest(at, { method: 'GET', headers: { Accept: 'application/json' } }, o.signal, o);
   // Django OAuth Toolkit before 2.4 serves the document only with a trailing slash, and Django's APPEND_SLASH
