@@ -7,21 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryStorage, type AuthClient } from 'keycard';
 import { createOAuthClient, type OAuthClient } from 'keycard/oauth';
 import { hasPython, startPython } from '../python';
-import { CLIENT_ID, REDIRECT_URI, createBrowser } from './provider';
-import { expectRefreshedOnTime, expectReuseRefused } from './real-providers';
+import { CLIENT_ID, REDIRECT_URI } from './provider';
+import { expectRefreshedOnTime, expectReuseRefused, signInAt } from './real-providers';
 import { RT_KEY } from './setup';
 
 const hasAuthlib = hasPython('authlib, flask', 'python3-authlib', 'Authlib');
 
-/** Walks the provider's pages as a browser would: its login form, then back to authorize, then to the app. */
-const signInAt = (authorizeUrl: string) =>
-  createBrowser().visit(authorizeUrl, {
-    fillIn: (html, url) => {
-      if (!html.includes('name="password"')) throw new Error(`signInAt: ${url} has no login form`);
-      const fields = { username: 'alice', password: 'wonderland' };
-      return { url, init: { method: 'POST', body: new URLSearchParams(fields) } };
-    },
-  });
+/** Its login form: a username and a password field, nothing else. */
+const loginForm = (html: string) => (html.includes('name="password"') ? {} : undefined);
 
 const clients: AuthClient[] = [];
 afterAll(() => {
@@ -64,7 +57,7 @@ describe.skipIf(!hasAuthlib && !process.env.CI)('Authlib (real provider library)
   const signedIn = async (issuer?: string) => {
     const c = client(issuer);
     await c.auth.loginWithRedirect();
-    await c.auth.handleRedirectCallback(await signInAt(c.navigations[0]!));
+    await c.auth.handleRedirectCallback(await signInAt(c.navigations[0]!, loginForm));
     return c;
   };
 
@@ -74,7 +67,7 @@ describe.skipIf(!hasAuthlib && !process.env.CI)('Authlib (real provider library)
     const authorize = new URL(navigations[0]!);
     expect(authorize.origin + authorize.pathname).toBe(`${op.url}/oauth/authorize`);
     expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
-    const { authState, appState } = await auth.handleRedirectCallback(await signInAt(navigations[0]!));
+    const { authState, appState } = await auth.handleRedirectCallback(await signInAt(navigations[0]!, loginForm));
     expect(appState).toEqual({ returnTo: '/orders' });
     // The ID token's claims, verified against the provider's JWKS: Authlib's UserInfo, its iss, and aud as a list.
     expect(authState).toMatchObject({

@@ -7,25 +7,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryStorage, type AuthClient } from 'keycard';
 import { createOAuthClient, type OAuthClient, type OAuthClientOptions } from 'keycard/oauth';
 import { hasPython, startPython } from '../python';
-import { CLIENT_ID, REDIRECT_URI, createBrowser } from './provider';
-import { expectRefreshedOnTime, expectReuseRefused } from './real-providers';
+import { CLIENT_ID, REDIRECT_URI } from './provider';
+import { expectRefreshedOnTime, expectReuseRefused, signInAt } from './real-providers';
 import { RT_KEY } from './setup';
 
 const hasDot = hasPython('oauth2_provider, jwcrypto', 'python3-django-oauth-toolkit', 'Django OAuth Toolkit');
 
-/**
- * Walks the provider's pages as a browser would: the authorize endpoint sends it to Django's login page, which it
- * fills in (the CSRF token from the form, its cookie from the jar), and back, until the redirect to the app.
- */
-const signInAt = (authorizeUrl: string) =>
-  createBrowser().visit(authorizeUrl, {
-    fillIn: (html, url) => {
-      const csrf = /name="csrfmiddlewaretoken" value="([^"]+)"/.exec(html)?.[1];
-      if (!csrf) throw new Error(`signInAt: ${url} has no login form`);
-      const fields = { csrfmiddlewaretoken: csrf, username: 'alice', password: 'wonderland' };
-      return { url, init: { method: 'POST', body: new URLSearchParams(fields) } };
-    },
-  });
+/** Django's login page (the authorize endpoint sends the browser there): its form carries a CSRF token. */
+const loginForm = (html: string) => {
+  const csrf = /name="csrfmiddlewaretoken" value="([^"]+)"/.exec(html)?.[1];
+  return csrf ? { csrfmiddlewaretoken: csrf } : undefined;
+};
 
 const clients: AuthClient[] = [];
 afterAll(() => {
@@ -63,14 +55,14 @@ describe.skipIf(!hasDot && !process.env.CI)('Django OAuth Toolkit (real provider
   const signedIn = async () => {
     const c = client();
     await c.auth.loginWithRedirect();
-    await c.auth.handleRedirectCallback(await signInAt(c.navigations[0]!));
+    await c.auth.handleRedirectCallback(await signInAt(c.navigations[0]!, loginForm));
     return c;
   };
 
   it('signs in by redirect with PKCE, calls the API with the opaque token, rotates, and revokes on logout', async () => {
     const { auth, navigations, store } = client();
     await auth.loginWithRedirect({ appState: { returnTo: '/orders' } });
-    const { authState, appState } = await auth.handleRedirectCallback(await signInAt(navigations[0]!));
+    const { authState, appState } = await auth.handleRedirectCallback(await signInAt(navigations[0]!, loginForm));
     expect(appState).toEqual({ returnTo: '/orders' });
     expect(authState).toMatchObject({ status: 'authenticated', user: { sub: '1', aud: CLIENT_ID } });
     // An opaque token: its lifetime is expires_in, from the moment the response arrived.

@@ -4,7 +4,23 @@
 import { expect } from 'vitest';
 import type { memoryStorage } from 'keycard';
 import type { OAuthClient } from 'keycard/oauth';
+import { createBrowser } from './provider';
 import { RT_KEY } from './setup';
+
+/**
+ * Walks the provider's pages as a browser would, from `authorizeUrl` to the redirect to the app: its login form, posted
+ * back to the page it is on (cookies kept) with alice's username and password and the other fields `form` reads from
+ * the page (Django's CSRF token), or undefined where the page has no login form.
+ */
+export const signInAt = (authorizeUrl: string, form: (html: string) => Record<string, string> | undefined) =>
+  createBrowser().visit(authorizeUrl, {
+    fillIn: (html, url) => {
+      const fields = form(html);
+      if (!fields) throw new Error(`signInAt: ${url} has no login form`);
+      const body = new URLSearchParams({ ...fields, username: 'alice', password: 'wonderland' });
+      return { url, init: { method: 'POST', body } };
+    },
+  });
 
 export interface RealClient {
   auth: OAuthClient;
