@@ -113,6 +113,13 @@ export function mockBackend(
   return state;
 }
 
+// Captured at import, before a test installs fake timers (vitest fakes setImmediate too).
+const realImmediate = globalThis.setImmediate;
+/** Lets BroadcastChannel messages (real I/O, not timers) and promise chains through while fake timers are installed. */
+export const settle = async () => {
+  for (let i = 0; i < 30; i++) await new Promise((r) => realImmediate(r));
+};
+
 /** Lets pending promise chains (msw, the client's awaits) run without moving fake time. */
 export const flush = async (rounds = 20) => {
   for (let i = 0; i < rounds; i++) await new Promise<void>((resolve) => queueMicrotask(resolve));

@@ -11,18 +11,12 @@
 import fc from 'fast-check';
 import { afterEach, expect, it, vi } from 'vitest';
 import { createAuthClient, type AuthClient } from 'keycard';
-import { BASE, mockBackend, useMsw } from './helpers';
+import { alice, BASE, mockBackend, settle, useMsw } from './helpers';
 import { PROPERTY_SEED } from './resilience/support';
 
 useMsw();
 
 const LIFETIME_S = 300;
-const alice = { username: 'alice', password: 'wonderland' };
-const realImmediate = globalThis.setImmediate;
-/** Lets BroadcastChannel messages (real I/O, not timers) and promise chains through while fake timers are installed. */
-const settle = async () => {
-  for (let i = 0; i < 30; i++) await new Promise((r) => realImmediate(r));
-};
 /** Fake time passing in steps, messages delivered between them (as they would be, being much faster than a step). */
 const pass = async (ms: number) => {
   for (let left = ms; left > 0; left -= 5_000) {

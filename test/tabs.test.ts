@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createAuthClient, type AuthClient, type AuthClientOptions, type AuthEvent } from 'keycard';
 import { http, HttpResponse } from 'msw';
-import { API, BASE, mockBackend, server, tokenResponse, useMsw } from './helpers';
+import { alice, API, BASE, mockBackend, server, settle, tokenResponse, useMsw } from './helpers';
 import { createTabs } from '../src/tabs';
 import { createClock } from '../src/session';
 
@@ -18,17 +18,11 @@ const tabs = (count: number, options: Partial<AuthClientOptions> = {}) => {
     return auth;
   });
 };
-const alice = { username: 'alice', password: 'wonderland' };
 
 afterEach(() => {
   for (const c of clients.splice(0)) c.dispose();
   vi.useRealTimers();
 });
-const realImmediate = globalThis.setImmediate;
-/** Lets BroadcastChannel messages (real I/O, not timers) through while fake timers are installed. */
-const settle = async () => {
-  for (let i = 0; i < 30; i++) await new Promise((r) => realImmediate(r));
-};
 
 describe('cross-tab', () => {
   it('under default fake timers (performance stands still too), tabs that failed to restore adopt a later login and refresh once per period', async () => {
