@@ -1,7 +1,7 @@
 import { createAuthClient } from 'keycard';
 import type { AuthClient, AuthClientOptions } from 'keycard';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
-import { BASE, useMsw } from './helpers';
+import { BASE, login, post, useMsw } from './helpers';
 
 const mockServer = useMsw();
 
@@ -55,12 +55,7 @@ describe("createAuthClient against refreshTokenMode 'none' (a server that issues
     onTestFinished(() => void vi.useRealTimers());
     const server = mockServer({ refreshTokenMode: 'none', accessTokenLifetime: 60 });
     const auth = client({ refreshToken: 'memory' });
-    const login = await fetch(`${BASE}/auth/login`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'X-Requested-With': 'keycard' },
-      body: JSON.stringify({ username: 'alice', password: 'wonderland' }),
-    });
-    expect(await login.json()).not.toHaveProperty('refresh_token');
+    expect(await (await login()).json()).not.toHaveProperty('refresh_token');
     expect((await server.issueTokens()).refresh_token).toBeUndefined();
 
     await auth.login({ username: 'alice', password: 'wonderland' });
@@ -70,12 +65,7 @@ describe("createAuthClient against refreshTokenMode 'none' (a server that issues
     expect(auth.getState()).toMatchObject({ status: 'unauthenticated', error: { code: 'session_expired' } });
     expect(server.stats).toMatchObject({ refreshes: 0, api401s: 0 });
     // Its refresh endpoint has no session to give, whatever is sent.
-    const refresh = await fetch(`${BASE}/auth/refresh`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'X-Requested-With': 'keycard' },
-      body: JSON.stringify({ refresh_token: 'anything' }),
-    });
-    expect(refresh.status).toBe(204);
+    expect((await post('/auth/refresh', { refresh_token: 'anything' })).status).toBe(204);
   });
 });
 
