@@ -41,18 +41,20 @@ describe.skipIf(!hasSimpleJwt && !process.env.CI)('Django REST Framework SimpleJ
   }, 60_000);
   afterAll(() => django?.stop());
 
-  // README "Recipes": SimpleJWT.
-  const simpleJwt = () =>
-    createAuthClient({
-      baseUrl,
-      refreshToken: 'memory',
+  // README "Recipes": SimpleJWT (by default against this describe's server, in memory mode).
+  const simpleJwt = (url = baseUrl, refreshToken: 'memory' | TokenStorage = 'memory') => {
+    const auth = createAuthClient({
+      baseUrl: url,
+      refreshToken,
       endpoints: { login: '/api/token/', refresh: '/api/token/refresh/', logout: '/api/token/blacklist/' },
       backend: (o) => createJsonBackend({ ...o, fields: { accessToken: 'access', refreshToken: 'refresh' } }),
     });
+    clients.push(auth);
+    return auth;
+  };
 
   it('logs in, calls the API, refreshes with rotation, and logout blacklists the refresh token', async () => {
     const auth = simpleJwt();
-    clients.push(auth);
     const wrong = await auth.login({ username: 'alice', password: 'nope' }).catch((e: unknown) => e);
     expect(wrong).toBeInstanceOf(AuthError);
     expect(wrong).toMatchObject({ code: 'invalid_credentials', status: 401 });
@@ -80,13 +82,7 @@ describe.skipIf(!hasSimpleJwt && !process.env.CI)('Django REST Framework SimpleJ
   // answer has no expires_in; the Date header (exp - Date: 6 s) is the measure that holds (API.md: the shortest).
   it('a server that copies a stale iat (6 s tokens that say 9 s): refreshed on time, the API never refuses', async () => {
     const stale = await startPython(new URL('./simplejwt_server.py', import.meta.url), { ACCESS_SECONDS: '6' });
-    const auth = createAuthClient({
-      baseUrl: stale.url,
-      refreshToken: 'memory',
-      endpoints: { login: '/api/token/', refresh: '/api/token/refresh/', logout: '/api/token/blacklist/' },
-      backend: (o) => createJsonBackend({ ...o, fields: { accessToken: 'access', refreshToken: 'refresh' } }),
-    });
-    clients.push(auth);
+    const auth = simpleJwt(stale.url);
     try {
       const lifetimes: number[] = [];
       const said: number[] = []; // exp - iat, as each token says
@@ -126,13 +122,7 @@ describe.skipIf(!hasSimpleJwt && !process.env.CI)('Django REST Framework SimpleJ
       set: (k: string, v: string) => void storage.set(k, v),
       remove: (k: string) => void storage.delete(k),
     };
-    const auth = createAuthClient({
-      baseUrl,
-      refreshToken: stored,
-      endpoints: { login: '/api/token/', refresh: '/api/token/refresh/', logout: '/api/token/blacklist/' },
-      backend: (o) => createJsonBackend({ ...o, fields: { accessToken: 'access', refreshToken: 'refresh' } }),
-    });
-    clients.push(auth);
+    const auth = simpleJwt(baseUrl, stored);
     expect(await auth.restore()).toMatchObject({ status: 'authenticated' });
     // Rotation stored the new refresh token; spending the old one again is refused (blacklisted).
     expect(storage.get('keycard.refresh_token')).not.toBe(refresh);
