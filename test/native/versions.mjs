@@ -15,6 +15,13 @@
  * @property {Record<string, string>} appDeps  what the walk's app adds on that version (README: what keycard/oauth needs there)
  */
 
+/**
+ * The walk's app on every version: react-native-url-polyfill, which it installs on 0.74 (whose URL is partial, every
+ * getter throwing: keycard/oauth needs a complete one there). On 0.88 it is bundled, not run: its own URL reads the
+ * redirect back.
+ */
+const APP_DEPS = { 'react-native-url-polyfill': '4.0.0' };
+
 /** @type {RnVersion[]} */
 export const VERSIONS = [
   {
@@ -43,8 +50,7 @@ export const VERSIONS = [
       'pretty-format': '^26.5.2',
       'flow-enums-runtime': '^0.0.6',
     },
-    // 0.74's URL is partial (every getter throws): keycard/oauth needs a complete one there.
-    appDeps: { 'react-native-url-polyfill': '4.0.0' },
+    appDeps: APP_DEPS,
   },
   {
     name: 'React Native 0.88',
@@ -75,7 +81,6 @@ export const VERSIONS = [
       'pretty-format': '^29.7.0',
       'flow-enums-runtime': '^0.0.6',
     },
-    // Bundled with the walk, not run: 0.88's own URL reads the redirect back.
-    appDeps: { 'react-native-url-polyfill': '4.0.0' },
+    appDeps: APP_DEPS,
   },
 ];
