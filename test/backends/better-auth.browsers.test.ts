@@ -1,0 +1,110 @@
+// Cookie mode (keycard's default) against Better Auth, the real library (better-auth-server.ts), in Chromium,
+// Firefox ESR and WebKitGTK: the README's recipe (better-auth.ts), bundled with the core into the page. Better
+// Auth's session cookie is HttpOnly and plays the refresh token; its jwt() plugin's `GET /api/auth/token` is the
+// refresh; the page and the server share an origin, as Better Auth's docs deploy it.
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { pageDir } from '../chromium';
+import { describeEngines, engineTabs, type Tab } from '../engines';
+import { ALICE, startBetterAuth, type BetterAuthApp } from './better-auth-server';
+
+const PAGE = `<!doctype html><meta charset="utf-8"><script src="/keycard.js"></script>
+<script>
+window.auth = keycard.createAuthClient({ baseUrl: location.origin, backend: keycard.betterAuth() });
+window.heard = [];
+auth.onEvent((e) => e.type === 'refresh' && heard.push(e.trigger));
+window.restored = auth.restore();
+</script>`;
+
+let server: BetterAuthApp;
+let dir: string;
+
+beforeAll(async () => {
+  dir = pageDir(PAGE);
+  // The core and the recipe as one script (global `keycard`), `keycard` resolving to the sources.
+  const src = fileURLToPath(new URL('../../src/index.ts', import.meta.url));
+  await build({
+    stdin: {
+      contents: `export * from 'keycard'; export { betterAuth } from './better-auth';`,
+      resolveDir: fileURLToPath(new URL('.', import.meta.url)),
+      loader: 'ts',
+    },
+    bundle: true,
+    format: 'iife',
+    globalName: 'keycard',
+    platform: 'browser',
+    alias: { keycard: src },
+    outfile: join(dir, 'keycard.js'),
+    logLevel: 'silent',
+  });
+  // 4 s tokens: the proactive refresh comes at 2 s (half the lifetime), within a test's time.
+  server = await startBetterAuth(4, { staticDir: dir });
+}, 60_000);
+afterAll(async () => {
+  await server?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describeEngines('Better Auth, its session cookie as the refresh token, in %s', (engine) => {
+  const skip = !engine.present && !process.env.CI;
+  const open = engineTabs(engine, !skip);
+  /** The state after start-up (or a reload) settled: status, error code and status. */
+  const settled = (tab: Tab) =>
+    tab.run(() =>
+      restored.then((s) => ({ status: s.status, error: s.error ? `${s.error.code} ${s.error.status}` : null })),
+    );
+  const me = (tab: Tab) => tab.run(() => auth.fetch('/api/me').then((r) => r.status));
+
+  it.skipIf(skip)(
+    'a first visit, a sign-in kept across a reload by the HttpOnly cookie, refreshed on time, ended on the server, signed out',
+    async () => {
+      const tab = await open(`${server.url}/`);
+      // A first visit: Better Auth's 401 (no session cookie came) is "no session", with no error.
+      expect(await settled(tab)).toEqual({ status: 'unauthenticated', error: null });
+      await tab.run((email, password) => auth.login({ email, password }).then(() => {}), ALICE.email, ALICE.password);
+      expect(
+        await tab.run(() => ({ cookies: document.cookie, stored: localStorage.length + sessionStorage.length })),
+      ).toEqual({ cookies: '', stored: 0 });
+
+      await tab.reload();
+      expect(await settled(tab)).toEqual({ status: 'authenticated', error: null });
+      expect(await tab.run(() => auth.fetch('/api/me').then((r) => r.json()))).toEqual({ email: ALICE.email });
+
+      // 4 s tokens, refreshed before they expire; the API, verifying against the JWKS, answers 200 throughout. An
+      // API call every 500 ms for 5 s at least, and on until two refreshes by the timer or by a call that found the
+      // token due (a loaded machine runs the timer late), 12 s at most.
+      const before = server.tokens();
+      const proactive = async () => (await tab.run(() => heard.slice())).filter((t) => t === 'timer' || t === 'due');
+      const statuses: number[] = [];
+      for (let i = 0; i < 24 && (i < 10 || (await proactive()).length < 2); i++) {
+        statuses.push(await me(tab));
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      expect(statuses).toEqual(Array(statuses.length).fill(200));
+      const refreshed = await proactive();
+      expect(refreshed.length).toBeGreaterThanOrEqual(2);
+      expect(server.tokens() - before).toBe(refreshed.length);
+
+      // Every session ended on the server ("sign out everywhere"): this page had one, so the 401 is session_expired.
+      server.revokeAll();
+      expect(await tab.run(() => auth.refresh().then((s) => `${s.status} ${s.error?.code} ${s.error?.status}`))).toBe(
+        'unauthenticated session_expired 401',
+      );
+
+      // Signing out ends the session on the server and clears the cookie: a reload is a first visit again.
+      await tab.run((email, password) => auth.login({ email, password }).then(() => {}), ALICE.email, ALICE.password);
+      expect(await me(tab)).toBe(200);
+      await tab.run(() => auth.logout());
+      await tab.reload();
+      expect(await settled(tab)).toEqual({ status: 'unauthenticated', error: null });
+    },
+    60_000,
+  );
+});
+
+declare const auth: import('../../src/types').AuthClient;
+declare const restored: Promise<import('../../src/types').AuthState>;
+declare const heard: string[];
