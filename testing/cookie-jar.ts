@@ -9,7 +9,8 @@
  * header. So the mock server answers with plain `Response`s, which msw does
  * not record, and keeps its own jar: one value, stored from a response and
  * sent back only when the request's `credentials` would let a browser do so
- * (`'include'`, or `'same-origin'` on the page's own origin).
+ * (`'include'`, or `'same-origin'` on the page's own origin; with msw 3 in Node,
+ * which can't tell, any request).
  *
  * @example
  * const jar = createCookieJar('keycard_rt', 'https://auth.test', '/auth');
@@ -21,10 +22,14 @@ export function createCookieJar(name: string, origin: string, path: string) {
 
   const withCredentials = (request: Request): boolean =>
     request.credentials === 'include' ||
-    // 'same-origin' (fetch's default) only counts on a page of the same origin (jsdom, happy-dom, a browser).
-    (request.credentials !== 'omit' &&
-      typeof location !== 'undefined' &&
-      location.origin === new URL(request.url).origin);
+    (request.credentials === 'same-origin' &&
+      // 'same-origin' (fetch's default) counts on a page of the same origin (jsdom, happy-dom, a browser)...
+      ((typeof location !== 'undefined' && location.origin === new URL(request.url).origin) ||
+        // ...and where msw can't say: msw 3 in Node intercepts on the wire and rebuilds the request from it, its
+        // `credentials` always 'same-origin'. Node's fetch put Sec-Fetch-Mode there; msw 2 hands over the caller's
+        // own Request, and a browser adds it only after a service worker saw it. Lenient, not strict: a rebuilt
+        // request is taken to carry the cookie, as a page on the auth server's own origin would send it.
+        request.headers.has('sec-fetch-mode')));
 
   const inScope = (url: URL): boolean =>
     url.origin === origin && (path === '/' || url.pathname === path || url.pathname.startsWith(`${path}/`));

@@ -7,6 +7,7 @@
 //                React Native's @react-native/typescript-config resolves (bundler, customConditions
 //                ["react-native"]: keycard's React Native build has the same types)
 //   ky2/         keycard/ky with ky 2, which needs Node 22
+//   msw3/        keycard/testing with msw 3, which needs Node 22 (and hands handlers no `credentials`)
 //   react18/     keycard/react on React 18, the lowest major of the react peer range (SSR, mount, login, logout)
 //   vite-react/  a Vite + React production build (keycard's web build, not the React Native one), then run in
 //                Chromium: keycard/react renders, and keycard/oauth (jose bundled by Vite) completes a login by redirect
@@ -200,6 +201,11 @@ async function main() {
     await step('ky 2 on Node 22 (installed by Node 22’s npm run)', async () => {
       const dir = await install('ky2', tarball, node22);
       quiet('ky2.mjs', await run(node22, ['ky2.mjs'], { cwd: dir }));
+    });
+    await step('keycard/testing with msw 3 on Node 22 (cookie mode through the mock’s own jar; types)', async () => {
+      const dir = await install('msw3', tarball, node22);
+      quiet('msw3.mjs', await run(node22, ['msw3.mjs'], { cwd: dir }));
+      await run(process.execPath, [join(nodeDir, 'node_modules/typescript/bin/tsc'), '-p', '.'], { cwd: dir });
     });
   }
 

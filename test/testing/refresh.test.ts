@@ -138,6 +138,15 @@ describe('cookie mode in Node (emulated jar)', () => {
     expect((await refreshCookie({})).status).toBe(200);
   });
 
+  it('counts same-origin credentials on a request rebuilt from the wire (msw 3 in Node: Sec-Fetch-Mode, credentials unknowable)', async () => {
+    mockServer();
+    const rebuilt = { credentials: 'same-origin', headers: { 'Sec-Fetch-Mode': 'cors' } } as const;
+    await login(undefined, rebuilt);
+    expect((await refreshCookie(rebuilt)).status).toBe(200);
+    // 'omit' is still 'omit', where msw can tell it.
+    expect((await refreshCookie({ ...rebuilt, credentials: 'omit' })).status).toBe(204);
+  });
+
   it('issueTokens() seeds the jar, like a user who signed in before the test', async () => {
     const server = mockServer();
     const tokens = await server.issueTokens('alice');
