@@ -12,6 +12,7 @@
 //   vite-react/  a Vite + React production build (keycard's web build, not the React Native one), then run in
 //                Chromium: keycard/react renders, and keycard/oauth (jose bundled by Vite) completes a login by redirect
 //   next/        a Next.js app-router `next build`: a client component uses useAuth, a server component calls sameUser
+//   jest/        Jest 30 in jsdom, as a React app's tests run: the CommonJS builds, keycard/react, Jest's fake timers
 // Every install and build must pass without a warning. Projects live under $KEYCARD_CONSUMERS_DIR (default
 // <tmp>/keycard-consumers), rebuilt on each run; npm's own cache makes the installs fast after the first run.
 import { spawn } from 'node:child_process';
@@ -161,17 +162,18 @@ async function main() {
       ),
     ]),
     step(`Node ${lowest.join(', ')} (the lowest engines claims)`, () => Promise.all(lowest.map(nodeBinary))),
-    step('npm install: node, react18, vite-react, next (no warning)', () =>
+    step('npm install: node, react18, vite-react, next, jest (no warning)', () =>
       Promise.all([
         install('node', tarball),
         install('react18', tarball),
         install('vite-react', tarball),
         install('next', tarball),
+        install('jest', tarball),
       ]),
     ),
   ]);
   noWarnings('publint', lints[0], /warning|error|suggestion/i);
-  const [nodeDir, react18Dir, viteDir, nextDir] = dirs;
+  const [nodeDir, react18Dir, viteDir, nextDir, jestDir] = dirs;
   const node22 = nodes.find((_, i) => lowest[i].startsWith('22.'));
 
   for (const node of [...nodes, process.execPath]) {
@@ -186,6 +188,10 @@ async function main() {
     for (const file of ['ssr.mjs', 'react18.mjs'])
       quiet(`node ${file}`, await run(process.execPath, [file], { cwd: react18Dir }));
   });
+
+  await step('Jest 30 in jsdom: keycard and keycard/react (CommonJS), driven by Jest’s fake timers', () =>
+    run(process.execPath, ['node_modules/jest/bin/jest.js', '--ci'], { cwd: jestDir }),
+  );
 
   await step('TypeScript: bundler, node16, nodenext (ESM + CJS), React Native (bundler + "react-native")', async () => {
     for (const mode of ['bundler', 'node16', 'nodenext', 'react-native']) {
