@@ -20,6 +20,7 @@ window.restored = auth.restore();
 </script>`;
 
 let server: BetterAuthApp;
+let lasting: BetterAuthApp; // 60 s tokens: no timer refreshes within a test
 let dir: string;
 
 beforeAll(async () => {
@@ -42,9 +43,11 @@ beforeAll(async () => {
   });
   // 4 s tokens: the proactive refresh comes at 2 s (half the lifetime), within a test's time.
   server = await startBetterAuth(4, { staticDir: dir });
+  lasting = await startBetterAuth(60, { staticDir: dir });
 }, 60_000);
 afterAll(async () => {
   await server?.stop();
+  await lasting?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -100,6 +103,33 @@ describeEngines('Better Auth, its session cookie as the refresh token, in %s', (
       await tab.run(() => auth.logout());
       await tab.reload();
       expect(await settled(tab)).toEqual({ status: 'unauthenticated', error: null });
+    },
+    60_000,
+  );
+
+  it.skipIf(skip)(
+    'two tabs: a sign-in in one signs in both, its refresh reaches the other, a sign-out in the other signs out both',
+    async () => {
+      const [first, second] = [await open(`${lasting.url}/`), await open(`${lasting.url}/`)];
+      for (const tab of [first, second]) expect(await settled(tab)).toEqual({ status: 'unauthenticated', error: null });
+      await first.run((email, password) => auth.login({ email, password }).then(() => {}), ALICE.email, ALICE.password);
+      await expect.poll(() => second.run(() => auth.getState().status)).toBe('authenticated');
+      expect(await me(second)).toBe(200);
+
+      // One tab's refresh is the other's too: it adopts the new token ('tab') rather than asking for its own. (A
+      // second later: Better Auth's JWTs carry no jti, so two minted in the same second are the same bytes.)
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      const before = lasting.tokens();
+      await first.run(() => auth.refresh().then(() => {}));
+      const token = await first.run(() => auth.getAccessToken());
+      await expect.poll(() => second.run(() => auth.getAccessToken())).toBe(token);
+      expect(await second.run(() => heard.slice())).toEqual(['tab']);
+      expect(lasting.tokens() - before).toBe(1);
+
+      await second.run(() => auth.logout());
+      await expect.poll(() => first.run(() => auth.getState().status)).toBe('unauthenticated');
+      await first.reload();
+      expect(await settled(first)).toEqual({ status: 'unauthenticated', error: null });
     },
     60_000,
   );
