@@ -12,6 +12,7 @@
 //   vite-react/  a Vite + React production build (keycard's web build, not the React Native one), then run in
 //                Chromium: keycard/react renders, and keycard/oauth (jose bundled by Vite) completes a login by redirect
 //   next/        a Next.js app-router `next build`: a client component uses useAuth, a server component calls sameUser
+//   webpack/     the Vite app's source built by webpack 5 (babel-loader for JSX), then run in Chromium as the Vite build is
 //   jest/        Jest 30 in jsdom, as a React app's tests run: the CommonJS builds, keycard/react, Jest's fake timers
 // Every install and build must pass without a warning. Projects live under $KEYCARD_CONSUMERS_DIR (default
 // <tmp>/keycard-consumers), rebuilt on each run; npm's own cache makes the installs fast after the first run.
@@ -22,7 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
-import { CHROMIUM, checkViteBuildInBrowser } from './vite-browser.mjs';
+import { CHROMIUM, checkBuildInBrowser } from './vite-browser.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const HERE = fileURLToPath(new URL('./', import.meta.url));
@@ -162,18 +163,19 @@ async function main() {
       ),
     ]),
     step(`Node ${lowest.join(', ')} (the lowest engines claims)`, () => Promise.all(lowest.map(nodeBinary))),
-    step('npm install: node, react18, vite-react, next, jest (no warning)', () =>
+    step('npm install: node, react18, vite-react, next, jest, webpack (no warning)', () =>
       Promise.all([
         install('node', tarball),
         install('react18', tarball),
         install('vite-react', tarball),
         install('next', tarball),
         install('jest', tarball),
+        install('webpack', tarball),
       ]),
     ),
   ]);
   noWarnings('publint', lints[0], /warning|error|suggestion/i);
-  const [nodeDir, react18Dir, viteDir, nextDir, jestDir] = dirs;
+  const [nodeDir, react18Dir, viteDir, nextDir, jestDir, webpackDir] = dirs;
   const node22 = nodes.find((_, i) => lowest[i].startsWith('22.'));
 
   for (const node of [...nodes, process.execPath]) {
@@ -237,7 +239,28 @@ async function main() {
       if (process.env.CI) throw new Error(`${CHROMIUM} is missing`);
       return console.warn(`[keycard consumers] ${CHROMIUM} is missing: SKIPPING the Vite build in Chromium`);
     }
-    await checkViteBuildInBrowser(join(viteDir, 'dist'));
+    await checkBuildInBrowser(join(viteDir, 'dist'), 'vite');
+  });
+
+  await step('webpack 5 + React (babel-loader): production build, then run in Chromium', async () => {
+    // The Vite consumer's app, built by webpack: one source for both bundlers.
+    await cp(join(viteDir, 'src'), join(webpackDir, 'src'), { recursive: true });
+    const output = await run(process.execPath, ['build.js'], { cwd: webpackDir });
+    if (output.trim()) throw new Error(`webpack build printed:\n${output}`);
+    const assets = await readdir(join(webpackDir, 'dist/assets'));
+    const read = (file) => readFile(join(webpackDir, 'dist/assets', file), 'utf8');
+    const js = await read('index.js');
+    // The web build's answer where URL is partial, as terser quotes it.
+    if (!/React Native apps need keycard's \\?"react-native\\?" build/.test(js))
+      throw new Error("webpack build: not keycard's web build");
+    const chunks = await Promise.all(assets.filter((f) => f.endsWith('.js') && f !== 'index.js').map(read));
+    if (js.includes('ERR_JWKS_TIMEOUT') || !chunks.some((chunk) => chunk.includes('ERR_JWKS_TIMEOUT')))
+      throw new Error(`webpack build: jose is not split off keycard/oauth (${assets.join(', ')})`);
+    if (!existsSync(CHROMIUM)) {
+      if (process.env.CI) throw new Error(`${CHROMIUM} is missing`);
+      return console.warn(`[keycard consumers] ${CHROMIUM} is missing: SKIPPING the webpack build in Chromium`);
+    }
+    await checkBuildInBrowser(join(webpackDir, 'dist'), 'webpack');
   });
 
   await step('Next.js app router: next build', async () => {

@@ -1,4 +1,5 @@
-// The Vite consumer's production build (vite-react/dist), run in Debian's Chromium: the packed tarball's web build
+// A consumer's production build of vite-react/src/main.jsx (Vite's in vite-react/dist, webpack's in webpack/dist),
+// run in Debian's Chromium: the packed tarball's web build
 // renders through keycard/react, and keycard/oauth completes a login by redirect in the same bundle, its PKCE through
 // the page's WebCrypto and the ID token verified by the jose that Vite bundled. A small server here serves the build
 // and plays the provider: it checks the code verifier against the challenge and signs the ID token.
@@ -12,8 +13,8 @@ import { CHROMIUM_ARGS } from '../../bench/lib/chromium.mjs';
 export const CHROMIUM = '/usr/bin/chromium';
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css' };
 
-/** Runs the build in `dist` in Chromium; throws with what went wrong. */
-export async function checkViteBuildInBrowser(dist) {
+/** Runs the build in `dist` (made by `bundler`, for messages) in Chromium; throws with what went wrong. */
+export async function checkBuildInBrowser(dist, bundler) {
   const { publicKey, privateKey } = await generateKeyPair('RS256');
   const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
   let origin = '';
@@ -78,7 +79,7 @@ export async function checkViteBuildInBrowser(dist) {
     const authorize = new URL(await page.evaluate(() => window.navigatedTo));
     asked = Object.fromEntries(authorize.searchParams);
     if (asked.code_challenge_method !== 'S256' || !/^[\w-]{43}$/.test(asked.code_challenge ?? ''))
-      throw new Error(`vite build in Chromium: no S256 challenge in ${authorize.pathname}`);
+      throw new Error(`${bundler} build in Chromium: no S256 challenge in ${authorize.pathname}`);
 
     // The provider's redirect back: a new page load, which finds the pending login in sessionStorage.
     await page.goto(`${origin}/callback?code=the-code&state=${encodeURIComponent(asked.state)}`);
@@ -99,10 +100,10 @@ export async function checkViteBuildInBrowser(dist) {
       name: result.user?.name,
       href: result.href,
     });
-    if (got !== want) throw new Error(`vite build in Chromium: the callback gave ${got}, wanted ${want}`);
+    if (got !== want) throw new Error(`${bundler} build in Chromium: the callback gave ${got}, wanted ${want}`);
     if (JSON.stringify(exchanges) !== JSON.stringify([{ code: 'the-code', pkce: true }]))
-      throw new Error(`vite build in Chromium: token requests ${JSON.stringify(exchanges)}`);
-    if (errors.length) throw new Error(`vite build in Chromium: page errors:\n${errors.join('\n')}`);
+      throw new Error(`${bundler} build in Chromium: token requests ${JSON.stringify(exchanges)}`);
+    if (errors.length) throw new Error(`${bundler} build in Chromium: page errors:\n${errors.join('\n')}`);
   } finally {
     await browser.close();
     server.closeAllConnections();
