@@ -34,12 +34,13 @@ export async function writeCore(dir: string): Promise<void> {
 }
 
 /**
- * The reference server, started with `server` options, serving `page` (as `/`) and the core bundled from src/ (as
- * `/keycard.js`, global `keycard`). `close()` stops it and removes the files.
+ * The reference server, started with `server` options, serving `page` (as `/`), the core bundled from src/ (as
+ * `/keycard.js`, global `keycard`) and `files` (name → contents). `close()` stops it and removes the files.
  */
-export async function servePage(page: string, server: Record<string, unknown>) {
+export async function servePage(page: string, server: Record<string, unknown>, files: Record<string, Buffer> = {}) {
   const dir = pageDir(page);
   await writeCore(dir);
+  for (const [name, contents] of Object.entries(files)) writeFileSync(join(dir, name), contents);
   const { createServer } = await import(pathToFileURL(join(ROOT, 'examples/server/index.mjs')).href);
   const running = await createServer({ ...server, staticDir: dir });
   return {

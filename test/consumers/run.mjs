@@ -1,7 +1,8 @@
 // `npm run test:consumers`: packs keycard as a fresh clone would (`npm pack`, whose prepack builds), lints the
 // tarball (publint --strict, attw --profile node16), then installs it into fresh consumer projects made from the
 // folders beside this file and uses it there, the way a new user would:
-//   node/        every entry from ESM, from CJS, and both builds' AuthError in one process, on the lowest Node
+//   node/        every entry from ESM, from CJS, both builds' AuthError in one process, and axios 1.12.1 (the lowest
+//                the README's axios line claims) through auth.fetch, on the lowest Node
 //                that package.json's engines claim for each major (npm's node-<os>-<arch> packages) and on this
 //                one; TypeScript with moduleResolution bundler, node16 and nodenext (ESM and CJS files), and as
 //                React Native's @react-native/typescript-config resolves (bundler, customConditions
@@ -180,8 +181,8 @@ async function main() {
 
   for (const node of [...nodes, process.execPath]) {
     const version = (await run(node, ['--version'])).trim();
-    await step(`Node ${version}: ESM, CJS, mixed CJS/ESM AuthError`, async () => {
-      for (const file of ['esm.mjs', 'cjs.cjs', 'mixed.mjs'])
+    await step(`Node ${version}: ESM, CJS, mixed CJS/ESM AuthError, axios 1.12.1`, async () => {
+      for (const file of ['esm.mjs', 'cjs.cjs', 'mixed.mjs', 'axios.mjs'])
         quiet(`node ${file}`, await run(node, [file], { cwd: nodeDir }));
     });
   }

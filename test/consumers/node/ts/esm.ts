@@ -13,6 +13,7 @@ import { bindQueryClient, isAuthError } from 'keycard/query';
 import { createAuthKy } from 'keycard/ky';
 import { createMockAuthServer } from 'keycard/testing';
 import { createOAuthClient } from 'keycard/oauth';
+import axios from 'axios';
 
 const fields: JsonFields = { accessToken: 'access', refreshToken: 'refresh' };
 const auth = createAuthClient({
@@ -35,3 +36,5 @@ export const check: (error: unknown) => boolean = isAuthError;
 export const binders = [bindQueryClient, createAuthKy, createMockAuthServer, createOAuthClient] as const;
 // @ts-expect-error: createAuthKy needs a client
 createAuthKy();
+// README "axios": auth.fetch is the fetch axios's fetch adapter takes (axios 1.12.1's types).
+export const api = axios.create({ adapter: 'fetch', env: { fetch: auth.fetch } });
