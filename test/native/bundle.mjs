@@ -2,7 +2,8 @@
 // esbuild doing the concatenation and Metro's own rules everywhere they
 // matter:
 // - resolution: platform files (.ios.js, .native.js), `react-native` /
-//   `browser` / `main` fields, the source extensions Metro sees (plus .cjs and
+//   `browser` / `main` fields (and, with exports off, their object form's
+//   redirects), the source extensions Metro sees (plus .cjs and
 //   .mjs, which its file map indexes), and package `exports` off (Metro 0.80,
 //   React Native 0.74) or on with the `react-native` condition and `import` /
 //   `require` by how the source imported it (Metro 0.87, React Native 0.88);
@@ -131,6 +132,29 @@ function resolveFileOrDir(path) {
 }
 
 /**
+ * Metro's redirectModulePath with exports off: a package's object-valued main fields (the browser field spec, e.g.
+ * axios's `"react-native": { "./dist/node/axios.cjs": "./dist/browser/axios.cjs" }`) replace its own files, the
+ * earlier field winning (metro-resolver's Package getReplacements). `false` is an empty module. @param {string} path
+ * @returns {string | false}
+ */
+function redirected(path) {
+  const at = path.lastIndexOf('/node_modules/');
+  if (at === -1) return path;
+  const rest = path.slice(at + '/node_modules/'.length).split('/');
+  const root = path.slice(0, at + '/node_modules/'.length) + rest.slice(0, rest[0]?.startsWith('@') ? 2 : 1).join('/');
+  const pkg = readPackage(root);
+  const replacements = Object.assign(
+    {},
+    ...MAIN_FIELDS.map((field) => pkg?.[field])
+      .filter((value) => value !== null && typeof value === 'object')
+      .reverse(),
+  );
+  const target = replacements[`./${path.slice(root.length + 1)}`];
+  if (target === false) return false;
+  return typeof target === 'string' ? (resolveFile(resolvePath(root, target)) ?? path) : path;
+}
+
+/**
  * @param {object} options
  * @param {import('./versions.mjs').RnVersion} options.version
  * @param {string} options.entry           the app's entry module
@@ -192,6 +216,11 @@ export async function bundle({ version, entry, nodeModules, aliases, profile, de
           }
         }
         if (path === null) return { errors: [{ text: `Unable to resolve module ${spec} from ${args.importer}` }] };
+        if (!version.packageExports) {
+          const target = redirected(path);
+          if (target === false) return { path: aliases['@empty'] };
+          path = target;
+        }
         // AppRegistry is how native code starts a surface; it pulls in the whole native renderer. The app here is
         // started by the test instead, so it is an empty module (the only Libraries/Core module replaced).
         if (path.endsWith('/Libraries/ReactNative/AppRegistry.js')) return { path: aliases['@empty'] };

@@ -20,6 +20,7 @@ const FIRST_LAUNCH = [
   'the allow-list reads where requests go',
   'proactive refresh',
   '401 replay',
+  'axios through auth.fetch: 401 → refresh → replay',
   'resume from the background refreshes at once',
   'keycard/oauth loads; without WebCrypto, loginWithRedirect says what to install',
   'keycard/oauth signs in by redirect (PKCE), refreshes and revokes',

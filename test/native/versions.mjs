@@ -17,10 +17,10 @@
 
 /**
  * The walk's app on every version: react-native-url-polyfill, which it installs on 0.74 (whose URL is partial, every
- * getter throwing: keycard/oauth needs a complete one there). On 0.88 it is bundled, not run: its own URL reads the
- * redirect back.
+ * getter throwing: keycard/oauth needs a complete one there; on 0.88 it is bundled, not run: its own URL reads the
+ * redirect back), and axios, whose fetch adapter the walk gives auth.fetch (README "axios").
  */
-const APP_DEPS = { 'react-native-url-polyfill': '4.0.0' };
+const APP_DEPS = { 'react-native-url-polyfill': '4.0.0', axios: '1.21.1' };
 
 /** @type {RnVersion[]} */
 export const VERSIONS = [

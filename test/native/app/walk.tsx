@@ -5,6 +5,7 @@
 // app is a separate Hermes process; the keychain and the server's state carry
 // over, nothing else does.
 
+import axios from 'axios';
 import { createElement, type ReactElement } from 'react';
 import { create, type ReactTestRenderer } from 'react-test-renderer';
 import { AuthError, parseTokens, type AuthState } from 'keycard';
@@ -194,6 +195,19 @@ async function firstLaunch(): Promise<void> {
   const replayed = await latest!.fetch(`${BASE_URL}/api/items`);
   expectEqual([replayed.status, server.stats.api401, server.stats.refreshes], [200, 1, 2], '401 → refresh → replay');
   step('401 replay');
+
+  // README "axios" on React Native: axios's fetch adapter (axios's React Native build, Metro's pick) hands
+  // auth.fetch a Request, whatwg-fetch's here; keycard attaches the token to it, and after the 401 replays it.
+  await device.advance(1000); // past keycard's one-refresh-a-second guard: the last refresh was just now
+  server.revokeAccessTokens();
+  const api = axios.create({ adapter: 'fetch', env: { fetch: auth.fetch } });
+  const viaAxios = await api.get<{ items: unknown[] }>(`${BASE_URL}/api/items`);
+  expectEqual(
+    [viaAxios.status, viaAxios.data.items.length, server.stats.api401, server.stats.refreshes],
+    [200, 2, 2, 3],
+    'axios through auth.fetch: 401 → refresh → replay',
+  );
+  step('axios through auth.fetch: 401 → refresh → replay');
 
   // Suspended past the token's expiry: timers don't run; coming back to the foreground refreshes at once.
   device.setAppState('background');
