@@ -7,7 +7,7 @@
 //   (Debian has Laravel 8 but not jwt-auth, and Packagist is out of reach here).
 // Also: a backend factory gets the client's fetch and timeout (issue 13, item 8).
 import { http, HttpResponse } from 'msw';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   AuthError,
   createAuthClient,
@@ -19,6 +19,7 @@ import {
   type AuthClient,
   type TokenStorage,
   type JsonBackendOptions,
+  type Reply,
 } from 'keycard';
 import { jwt, server, useMsw } from '../helpers';
 import { hasPython, startPython } from '../python';
@@ -273,6 +274,61 @@ describe('a fixture of a documented wire format', () => {
     expect(second).not.toBe(firstToken);
     await auth.logout();
     expect(seen[1]).toEqual({ token: second });
+  });
+});
+
+describe('README "Custom backends": noSessionAs204, for a cookie-mode server that answers 401 to no cookie', () => {
+  useMsw();
+  const ORIGIN = 'https://auth.example.test';
+  // As in the README.
+  function noSessionAs204(o: JsonBackendOptions): AuthBackend {
+    const json = createJsonBackend(o);
+    let seen = false; // a session on this page: a login or a refresh answered with tokens
+    const had = (reply: Reply) => ((seen ||= reply.status >= 200 && reply.status < 300 && reply.status !== 204), reply);
+    return {
+      ...json,
+      login: async (credentials, signal) => had(await json.login(credentials, signal)),
+      refresh: async (token, signal) => {
+        const reply = had(await json.refresh(token, signal));
+        return reply.status === 401 && !seen ? { ...reply, status: 204 } : reply;
+      },
+    };
+  }
+  /** The server: a refresh is 401 unless a session is live (Node's fetch carries no cookie, so the fixture keeps it). */
+  let live = false;
+  const tokens = () => {
+    const iat = Math.floor(Date.now() / 1000);
+    return HttpResponse.json({ access_token: jwt({ sub: 'ada', iat, exp: iat + 300 }), expires_in: 300 });
+  };
+  beforeEach(() => {
+    live = false;
+    server.use(
+      http.post(`${ORIGIN}/auth/login`, () => ((live = true), tokens())),
+      http.post(`${ORIGIN}/auth/refresh`, () =>
+        live ? tokens() : HttpResponse.json({ message: 'Unauthorized' }, { status: 401 }),
+      ),
+      http.post(`${ORIGIN}/auth/logout`, () => ((live = false), new HttpResponse(null, { status: 204 }))),
+    );
+  });
+  const client = (backend?: (o: JsonBackendOptions) => AuthBackend) => {
+    const auth = createAuthClient({ baseUrl: ORIGIN, backend, channel: false });
+    clients.push(auth);
+    return auth;
+  };
+
+  it('a first visit is "no session" (no error); a session ended later is session_expired', async () => {
+    const auth = client(noSessionAs204);
+    expect(await auth.restore()).toMatchObject({ status: 'unauthenticated', error: null });
+    await auth.login({ username: 'ada', password: 'x' });
+    live = false; // ended on the server
+    expect(await auth.refresh()).toMatchObject({
+      status: 'unauthenticated',
+      error: { code: 'session_expired', status: 401 },
+    });
+  });
+
+  it('without it, every first visit says session_expired', async () => {
+    expect(await client().restore()).toMatchObject({ status: 'unauthenticated', error: { code: 'session_expired' } });
   });
 });
 
