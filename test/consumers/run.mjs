@@ -12,7 +12,8 @@
 //   react18/     keycard/react on React 18, the lowest major of the react peer range (SSR, mount, login, logout)
 //   vite-react/  a Vite + React production build (keycard's web build, not the React Native one), then run in
 //                Chromium: keycard/react renders, and keycard/oauth (jose bundled by Vite) completes a login by redirect
-//   next/        a Next.js app-router `next build`: a client component uses useAuth, a server component calls sameUser
+//   next/        a Next.js app-router `next build`: a client component uses useAuth, a server component calls sameUser;
+//                then `next start`, the page hydrated in Chromium with no mismatch, and its restore settled
 //   webpack/     the Vite app's source built by webpack 5 (babel-loader for JSX), then run in Chromium as the Vite build is
 //   jest/        Jest 30 in jsdom, as a React app's tests run: the CommonJS builds, keycard/react, Jest's fake timers
 // Every install and build must pass without a warning. Projects live under $KEYCARD_CONSUMERS_DIR (default
@@ -24,7 +25,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
-import { CHROMIUM, checkBuildInBrowser } from './vite-browser.mjs';
+import { CHROMIUM, checkBuildInBrowser, checkNextInBrowser } from './in-browser.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const HERE = fileURLToPath(new URL('./', import.meta.url));
@@ -278,6 +279,14 @@ async function main() {
       throw new Error('next build: the server component did not call sameUser');
     if (!html.includes('<p id="status">initializing</p>'))
       throw new Error('next build: the client component did not prerender useAuth');
+  });
+
+  await step('Next.js: next start, the page hydrated in Chromium without a mismatch, then restored', async () => {
+    if (!existsSync(CHROMIUM)) {
+      if (process.env.CI) throw new Error(`${CHROMIUM} is missing`);
+      return console.warn(`[keycard consumers] ${CHROMIUM} is missing: SKIPPING next start in Chromium`);
+    }
+    await checkNextInBrowser(nextDir);
   });
 
   console.log(`consumers: all passed in ${seconds(started)}`);

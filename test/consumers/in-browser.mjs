@@ -1,10 +1,13 @@
-// A consumer's production build of vite-react/src/main.jsx (Vite's in vite-react/dist, webpack's in webpack/dist),
-// run in Debian's Chromium: the packed tarball's web build
-// renders through keycard/react, and keycard/oauth completes a login by redirect in the same bundle, its PKCE through
-// the page's WebCrypto and the ID token verified by the jose that Vite bundled. A small server here serves the build
-// and plays the provider: it checks the code verifier against the challenge and signs the ID token.
+// The consumer builds, run in Debian's Chromium:
+// - checkBuildInBrowser: vite-react/src/main.jsx as Vite builds it (vite-react/dist) and as webpack does
+//   (webpack/dist). The packed tarball's web build renders through keycard/react, and keycard/oauth completes a login
+//   by redirect in the same bundle, its PKCE through the page's WebCrypto and the ID token verified by the jose the
+//   bundler split off. A small server here serves the build and plays the provider: it checks the code verifier
+//   against the challenge and signs the ID token.
+// - checkNextInBrowser: the Next consumer under `next start`.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { extname, join } from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
@@ -108,5 +111,60 @@ export async function checkBuildInBrowser(dist, bundler) {
     await browser.close();
     server.closeAllConnections();
     server.close();
+  }
+}
+
+/**
+ * The Next consumer's build served by `next start` (on a free port) in Chromium: the server-rendered page hydrates
+ * with no error (React reports a hydration mismatch on the console), then AuthProvider's restore settles against the
+ * app's own refresh route (204): `#status` reads `unauthenticated`. Throws with what went wrong.
+ */
+export async function checkNextInBrowser(dir) {
+  const port = await new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+  const next = spawn(
+    process.execPath,
+    ['node_modules/next/dist/bin/next', 'start', '-p', String(port), '-H', '127.0.0.1'],
+    {
+      cwd: dir,
+      env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  next.stdout.on('data', (chunk) => (output += chunk));
+  next.stderr.on('data', (chunk) => (output += chunk));
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  try {
+    const origin = `http://127.0.0.1:${port}`;
+    for (let i = 0; ; i++) {
+      const up = await fetch(origin).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (up) break;
+      if (i === 100) throw new Error(`next start did not answer on ${origin}:\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const page = await browser.newPage();
+    const problems = [];
+    page.on('pageerror', (error) => problems.push(String(error)));
+    // Errors on the console, React's hydration reports among them; not the browser's own favicon request (a 404).
+    page.on('console', (message) => {
+      if (message.type() === 'error' && !message.location().url.endsWith('/favicon.ico'))
+        problems.push(`${message.text()} (${message.location().url})`);
+    });
+    await page.goto(`${origin}/`);
+    await page.waitForSelector('#status:text("unauthenticated")', { timeout: 10_000 });
+    if ((await page.textContent('#same-user')) !== 'true') throw new Error('next start: the server component is gone');
+    if (problems.length) throw new Error(`next start in Chromium: page errors:\n${problems.join('\n')}`);
+  } finally {
+    await browser.close();
+    next.kill();
   }
 }
