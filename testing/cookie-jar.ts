@@ -22,7 +22,7 @@ export function createCookieJar(name: string, origin: string, path: string) {
 
   const withCredentials = (request: Request): boolean =>
     request.credentials === 'include' ||
-    (request.credentials === 'same-origin' &&
+    (request.credentials !== 'omit' &&
       // 'same-origin' (fetch's default) counts on a page of the same origin (jsdom, happy-dom, a browser)...
       ((typeof location !== 'undefined' && location.origin === new URL(request.url).origin) ||
         // ...and where msw can't say: msw 3 in Node intercepts on the wire and rebuilds the request from it, its
