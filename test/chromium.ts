@@ -20,10 +20,18 @@ export function pageDir(page: string): string {
   return dir;
 }
 
-/** Writes the core, bundled from src/, into `dir` as `keycard.js` (global `keycard`). */
-export async function writeCore(dir: string): Promise<void> {
+/**
+ * Writes the core, bundled from src/, into `dir` as `keycard.js` (global `keycard`), with `also`'s exports beside it
+ * (a module of this repo, e.g. a README recipe, whose `keycard` imports are that same core).
+ */
+export async function writeCore(dir: string, also?: { module: string; names: string[] }): Promise<void> {
   await build({
-    entryPoints: [join(ROOT, 'src/index.ts')],
+    stdin: {
+      contents: `export * from 'keycard';${also ? ` export { ${also.names.join(', ')} } from '${also.module}';` : ''}`,
+      resolveDir: ROOT,
+      loader: 'ts',
+    },
+    alias: { keycard: join(ROOT, 'src/index.ts') },
     bundle: true,
     format: 'iife',
     globalName: 'keycard',

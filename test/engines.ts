@@ -184,3 +184,15 @@ export async function expectRefreshedOnTime(tab: Tab, call: () => Promise<number
   expect(refreshed.length).toBeGreaterThanOrEqual(2);
   return refreshed;
 }
+
+/**
+ * The state after the page's start-up (or a reload) settled, the page's restore() kept in `window.restored`: status,
+ * and the error as `"<code> <status>"`.
+ */
+export const settled = (tab: Tab) =>
+  tab.run(() =>
+    (window as unknown as { restored: Promise<import('../src/types').AuthState> }).restored.then((s) => ({
+      status: s.status,
+      error: s.error ? `${s.error.code} ${s.error.status}` : null,
+    })),
+  );

@@ -3,12 +3,9 @@
 // Auth's session cookie is HttpOnly and plays the refresh token; its jwt() plugin's `GET /api/auth/token` is the
 // refresh; the page and the server share an origin, as Better Auth's docs deploy it.
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { pageDir } from '../chromium';
-import { describeEngines, engineTabs, expectRefreshedOnTime, type Tab } from '../engines';
+import { pageDir, writeCore } from '../chromium';
+import { describeEngines, engineTabs, expectRefreshedOnTime, settled, type Tab } from '../engines';
 import { ALICE, startBetterAuth, type BetterAuthApp } from './better-auth-server';
 
 const PAGE = `<!doctype html><meta charset="utf-8"><script src="/keycard.js"></script>
@@ -25,22 +22,7 @@ let dir: string;
 
 beforeAll(async () => {
   dir = pageDir(PAGE);
-  // The core and the recipe as one script (global `keycard`), `keycard` resolving to the sources.
-  const src = fileURLToPath(new URL('../../src/index.ts', import.meta.url));
-  await build({
-    stdin: {
-      contents: `export * from 'keycard'; export { betterAuth } from './better-auth';`,
-      resolveDir: fileURLToPath(new URL('.', import.meta.url)),
-      loader: 'ts',
-    },
-    bundle: true,
-    format: 'iife',
-    globalName: 'keycard',
-    platform: 'browser',
-    alias: { keycard: src },
-    outfile: join(dir, 'keycard.js'),
-    logLevel: 'silent',
-  });
+  await writeCore(dir, { module: './test/backends/better-auth', names: ['betterAuth'] }); // the recipe beside the core
   // 4 s tokens: the proactive refresh comes at 2 s (half the lifetime), within a test's time.
   server = await startBetterAuth(4, { staticDir: dir });
   lasting = await startBetterAuth(60, { staticDir: dir });
@@ -54,11 +36,6 @@ afterAll(async () => {
 describeEngines('Better Auth, its session cookie as the refresh token, in %s', (engine) => {
   const skip = !engine.present && !process.env.CI;
   const open = engineTabs(engine, !skip);
-  /** The state after start-up (or a reload) settled: status, error code and status. */
-  const settled = (tab: Tab) =>
-    tab.run(() =>
-      restored.then((s) => ({ status: s.status, error: s.error ? `${s.error.code} ${s.error.status}` : null })),
-    );
   const me = (tab: Tab) => tab.run(() => auth.fetch('/api/me').then((r) => r.status));
 
   it.skipIf(skip)(
@@ -126,5 +103,4 @@ describeEngines('Better Auth, its session cookie as the refresh token, in %s', (
 });
 
 declare const auth: import('../../src/types').AuthClient;
-declare const restored: Promise<import('../../src/types').AuthState>;
 declare const heard: string[];

@@ -7,7 +7,7 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { pageDir, writeCore } from '../chromium';
-import { describeEngines, engineTabs, expectRefreshedOnTime, type Tab } from '../engines';
+import { describeEngines, engineTabs, expectRefreshedOnTime, settled } from '../engines';
 import { hasPython, startPython } from '../python';
 
 const hasFlaskJwt = hasPython('flask_jwt_extended', 'python3-python-flask-jwt-extended', 'Flask-JWT-Extended');
@@ -63,11 +63,6 @@ describeEngines('Flask-JWT-Extended, refresh token in a cookie, in %s', (engine)
   const skip = (!engine.present || !hasFlaskJwt) && !process.env.CI;
   const tabs = engineTabs(engine, !skip);
   const open = (hash = '') => tabs(`${url}/${hash}`);
-  /** The state after start-up (or a reload) settled: status, error code and status. */
-  const settled = (tab: Tab) =>
-    tab.run(() =>
-      restored.then((s) => ({ status: s.status, error: s.error ? `${s.error.code} ${s.error.status}` : null })),
-    );
 
   it.skipIf(skip)(
     'a login kept across a reload by the HttpOnly cookie, refreshed on time with the CSRF header, and logged out',
@@ -133,5 +128,4 @@ describeEngines('Flask-JWT-Extended, refresh token in a cookie, in %s', (engine)
 });
 
 declare const auth: import('../../src/types').AuthClient;
-declare const restored: Promise<import('../../src/types').AuthState>;
 declare const heard: string[];
