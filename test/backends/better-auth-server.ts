@@ -73,10 +73,11 @@ export async function startBetterAuth(
       res.writeHead(claims ? 200 : 401, { 'Content-Type': 'application/json' });
       return res.end(JSON.stringify(claims ? { email: claims.payload.email } : { error: 'unauthorized' }));
     }
-    const file = staticDir && (path === '/' ? 'index.html' : path.slice(1));
+    if (!staticDir) return res.writeHead(404).end();
+    const file = path === '/' ? 'index.html' : path.slice(1);
     try {
-      const body = readFileSync(join(staticDir!, file!));
-      res.writeHead(200, { 'Content-Type': file!.endsWith('.html') ? 'text/html' : 'text/javascript' });
+      const body = readFileSync(join(staticDir, file));
+      res.writeHead(200, { 'Content-Type': file.endsWith('.html') ? 'text/html' : 'text/javascript' });
       res.end(body);
     } catch {
       res.writeHead(404).end();
