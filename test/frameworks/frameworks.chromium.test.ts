@@ -41,6 +41,27 @@ window.mountApp = () => render(Who, document.getElementById('app'));`,
 };
 
 // Runes mode (its $derived), where a store's $ prefix works as before.
+// keycard/react under Preact's compat layer, as an app aliases react and react-dom to it (Preact 11, and 10 installed
+// as preact10): the provider restores, useAuth renders.
+const PREACT = `${START}
+import { createElement } from 'react';
+import { createRoot } from 'react-dom/client';
+import { AuthProvider, useAuth } from 'keycard/react';
+const Who = () => {
+  const { status, user } = useAuth();
+  return createElement('p', { id: 'who' }, \`\${status} \${user?.sub ?? ''}\`);
+};
+window.mountApp = () =>
+  createRoot(document.getElementById('app')).render(createElement(AuthProvider, { client: auth }, createElement(Who)));`;
+const preact = (pkg: string) => ({
+  react: `${pkg}/compat`,
+  'react-dom': `${pkg}/compat`,
+  'react/jsx-runtime': `${pkg}/compat/jsx-runtime`,
+  'react-dom/client': `${pkg}/compat/client`,
+  ...(pkg === 'preact' ? {} : { preact: pkg }),
+});
+const PREACTS = { 'Preact 11': preact('preact'), 'Preact 10': preact('preact10') };
+
 const WHO_SVELTE = `<script>
   import { authState } from './svelte';
   const who = $derived(\`\${$authState.status} \${$authState.user?.sub ?? ''}\`);
@@ -59,37 +80,51 @@ const svelteComponent: Plugin = {
   },
 };
 
-const bundle = async (entry: string) =>
-  Buffer.from(
-    (
-      await build({
-        stdin: { contents: entry, resolveDir: import.meta.dirname, loader: 'ts' },
-        // Vue's full build, with the template compiler, as an app that gives `template` strings configures it.
-        alias: { keycard: join(ROOT, 'src/index.ts'), vue: 'vue/dist/vue.esm-bundler.js' },
-        define: {
-          'process.env.NODE_ENV': '"production"',
-          __VUE_OPTIONS_API__: 'true',
-          __VUE_PROD_DEVTOOLS__: 'false',
-          __VUE_PROD_HYDRATION_MISMATCH_DETAILS__: 'false',
-        },
-        plugins: [svelteComponent],
-        bundle: true,
-        platform: 'browser',
-        format: 'iife',
-        write: false,
-        logLevel: 'silent',
-      })
-    ).outputFiles[0]!.contents,
-  );
+/** The app bundled, and the packages it took from node_modules. */
+async function bundle(entry: string, alias: Record<string, string> = {}) {
+  const result = await build({
+    stdin: { contents: entry, resolveDir: import.meta.dirname, loader: 'ts' },
+    // Vue's full build, with the template compiler, as an app that gives `template` strings configures it.
+    alias: {
+      keycard: join(ROOT, 'src/index.ts'),
+      'keycard/react': join(ROOT, 'react/index.tsx'),
+      vue: 'vue/dist/vue.esm-bundler.js',
+      ...alias,
+    },
+    define: {
+      'process.env.NODE_ENV': '"production"',
+      __VUE_OPTIONS_API__: 'true',
+      __VUE_PROD_DEVTOOLS__: 'false',
+      __VUE_PROD_HYDRATION_MISMATCH_DETAILS__: 'false',
+    },
+    plugins: [svelteComponent],
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+  });
+  const packages = Object.keys(result.metafile.inputs).map((path) => path.match(/node_modules\/([^/]+)\//)?.[1]);
+  return { code: Buffer.from(result.outputFiles[0]!.contents), packages: new Set(packages.filter(Boolean)) };
+}
 
+const slug = (name: string) => name.toLowerCase().replace(/\W+/g, '-');
 let url: string;
+const took: Record<string, Set<string | undefined>> = {}; // each app's packages
 let close: (() => Promise<void>) | undefined;
 beforeAll(async () => {
   const files: Record<string, Buffer> = {};
-  for (const [name, entry] of Object.entries(APPS)) {
-    files[`${name}.js`] = await bundle(entry);
-    files[`${name}.html`] = Buffer.from(
-      `<!doctype html><meta charset="utf-8"><div id="app"></div><script src="/${name}.js"></script>`,
+  const apps = [
+    ...Object.entries(APPS).map(([name, entry]) => [name, entry, {}] as const),
+    ...Object.entries(PREACTS).map(([name, alias]) => [name, PREACT, alias] as const),
+  ];
+  for (const [name, entry, alias] of apps) {
+    const { code, packages } = await bundle(entry, alias);
+    files[`${slug(name)}.js`] = code;
+    took[name] = packages;
+    files[`${slug(name)}.html`] = Buffer.from(
+      `<!doctype html><meta charset="utf-8"><div id="app"></div><script src="/${slug(name)}.js"></script>`,
     );
   }
   ({ url, close } = await servePage('', { refreshTokenMode: 'cookie' }, files));
@@ -99,38 +134,44 @@ afterAll(() => close?.());
 /** What the framework rendered, or null before the view is mounted. */
 const shown = (tab: Tab) => tab.run(() => document.getElementById('who')?.textContent?.replace(/\s+/g, ' ').trim());
 
-describe.each(Object.keys(APPS))('%s renders the client state (README recipe), in Chromium', (name) => {
-  const skip = !CHROMIUM_ENGINE.present && !process.env.CI;
-  const open = engineTabs(CHROMIUM_ENGINE, !skip);
+describe.each([...Object.keys(APPS), ...Object.keys(PREACTS)])(
+  '%s renders the client state (README recipe), in Chromium',
+  (name) => {
+    const skip = !CHROMIUM_ENGINE.present && !process.env.CI;
+    const open = engineTabs(CHROMIUM_ENGINE, !skip);
 
-  it.skipIf(skip)("a login before the view mounted, a reload's restore, another tab's logout and login", async () => {
-    const first = await open(`${url}/${name}.html`);
-    await first.run(async () => {
-      await restored;
-      await auth.login({ username: 'alice', password: 'wonderland' });
-      mountApp();
+    it.skipIf(skip)("a login before the view mounted, a reload's restore, another tab's logout and login", async () => {
+      // The framework's own build, and for Preact no React.
+      const framework = { Vue: 'vue', Svelte: 'svelte', Solid: 'solid-js', 'Preact 11': 'preact' }[name] ?? 'preact10';
+      expect([...took[name]!].filter((p) => p === framework || p?.startsWith('react'))).toEqual([framework]);
+      const first = await open(`${url}/${slug(name)}.html`);
+      await first.run(async () => {
+        await restored;
+        await auth.login({ username: 'alice', password: 'wonderland' });
+        mountApp();
+      });
+      expect(await shown(first)).toBe('authenticated alice');
+
+      // A second tab mounts as soon as it can: its view starts as the state is (initializing, or the cookie's restore
+      // already settled), then follows it.
+      const second = await open(`${url}/${slug(name)}.html`);
+      const [status, view] = await second.run(() => {
+        mountApp();
+        return [auth.getState().status, document.getElementById('who')?.textContent?.trim().split(' ')[0]];
+      });
+      expect(view).toBe(status);
+      await expect.poll(() => shown(second)).toBe('authenticated alice');
+
+      await second.run(() => auth.logout());
+      expect(await shown(second)).toBe('unauthenticated');
+      await expect.poll(() => shown(first)).toBe('unauthenticated');
+
+      await first.run(() => auth.login({ username: 'alice', password: 'wonderland' }).then(() => undefined));
+      await expect.poll(() => shown(second)).toBe('authenticated alice');
+      await first.run(() => auth.logout());
     });
-    expect(await shown(first)).toBe('authenticated alice');
-
-    // A second tab mounts as soon as it can: its view starts as the state is (initializing, or the cookie's restore
-    // already settled), then follows it.
-    const second = await open(`${url}/${name}.html`);
-    const [status, view] = await second.run(() => {
-      mountApp();
-      return [auth.getState().status, document.getElementById('who')?.textContent?.trim().split(' ')[0]];
-    });
-    expect(view).toBe(status);
-    await expect.poll(() => shown(second)).toBe('authenticated alice');
-
-    await second.run(() => auth.logout());
-    expect(await shown(second)).toBe('unauthenticated');
-    await expect.poll(() => shown(first)).toBe('unauthenticated');
-
-    await first.run(() => auth.login({ username: 'alice', password: 'wonderland' }).then(() => undefined));
-    await expect.poll(() => shown(second)).toBe('authenticated alice');
-    await first.run(() => auth.logout());
-  });
-});
+  },
+);
 
 declare const auth: import('../../src/types').AuthClient;
 declare const restored: Promise<unknown>;
