@@ -2,7 +2,7 @@ import type { AuthClient, AuthClientOptions, AuthEvent, AuthState, RefreshTrigge
 import { AuthError } from './errors';
 import { batch, createEmitter } from './emitter';
 import { createStore } from './store';
-import { expiresAt, refreshAt, type Tokens } from './tokens';
+import { expiresAt, handedBack, refreshAt, type Tokens } from './tokens';
 import { createJsonBackend, type JsonBackendOptions } from './backend';
 import { createRefreshTokenStore } from './storage';
 import { absolute, createOriginPolicy } from './origins';
@@ -327,7 +327,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
             : { none: start.tokens && new AuthError('session_expired', 'no refresh token to renew it') };
         if (gone()) return disposed();
         if ('tokens' in verdict) {
-          const next = verdict.tokens;
+          const next = handedBack(verdict.tokens, start.tokens);
           // Store the rotated refresh token before the lane moves on, so the next tab reads it.
           if (s.epoch === start.epoch && !cookie && next.refreshToken) await refreshTokens.set(next.refreshToken);
           apply(decide(s, { type: 'refreshed', tokens: next, at, epoch: start.epoch }), trigger);

@@ -37,6 +37,20 @@ const withBearer = (headers: HeadersInit | undefined, token: string): HeadersIni
 };
 
 /**
+ * The URL a Request holds, as fetch reads it: by the platform's own getter, not a `url` a subclass or an own property
+ * says instead (a token would go where the Request really points). A polyfill's Request (React Native's whatwg-fetch)
+ * has no getter, and its fetch reads the property. A Proxy of a Request that the getter refuses (a browser's), fetch
+ * reads as it reads any other object: undefined, and the caller goes by `String(input)`.
+ */
+function requestUrl(request: Request): string | undefined {
+  try {
+    return (Reflect.get(Request.prototype, 'url', request) as string | undefined) ?? request.url;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Builds `auth.fetch`: the `fetch` contract (HTTP errors resolve, only
  * network errors and aborts reject) plus the token for allowed origins and
  * one shared refresh + one replay on a 401.
@@ -55,8 +69,9 @@ export function createAuthFetch(deps: FetchDeps) {
     }
     // fetch reads anything but a Request (a URL, any object) as `String(input)`, whatever `.url` it has: that
     // string is what is judged and sent.
-    const request = typeof Request === 'function' && input instanceof Request ? input : undefined;
-    const url = request ? request.url : deps.absolute(String(input));
+    const held = typeof Request === 'function' && input instanceof Request ? requestUrl(input) : undefined;
+    const request = held === undefined ? undefined : (input as Request);
+    const url = held ?? deps.absolute(String(input));
     const target: RequestInfo | URL = request ?? url;
     if (!deps.allowed(url)) return deps.fetch()(target, options);
     // The headers sent: the init's (any but undefined, `null` too) replace a Request's own. An object without an

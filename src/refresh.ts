@@ -59,11 +59,11 @@ export function createFlight(
       return Promise.resolve({ ok: false, ended: false, error: backingOff.error });
     joined = why !== 'timer' && why !== 'wake';
     timer.clear();
-    // At most one refresh request a second: one that timers or requests start (a 401 from an API that rejects every
-    // fresh token, a due token with a sub-second lifetime) waits out the rest of the second after the last request,
-    // and callers join it meanwhile. What the app or platform asks for (refresh(), restore(), a wake) goes at once;
-    // retries are spaced by their backoff (at least the gap).
-    const gap = request || why === 'timer' ? refreshGap(lastAt) : 0;
+    // At most one refresh request a second: one that timers, requests or wakes start (a 401 from an API that rejects
+    // every fresh token, a due token with a sub-second lifetime, a network that flaps online and offline while the
+    // server fails) waits out the rest of the second after the last request, and callers join it meanwhile. What the
+    // app asks for (refresh(), restore()) goes at once; retries are spaced by their backoff (at least the gap).
+    const gap = why === 'manual' || why === 'restore' ? 0 : refreshGap(lastAt);
     const run = attempt(why, () => joined, gap > 0 ? pause(gap, (stop) => (endGap = stop)) : undefined)
       .then((result): Outcome => {
         if (result.later !== undefined) aim(Date.now() + result.later);

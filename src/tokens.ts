@@ -75,7 +75,8 @@ function decodeClaims(token: string): Record<string, unknown> | null {
  * SHORTEST of the measures it offers: `exp - iat`, `expires_in`, and `exp` against the server's `Date` header. A
  * server that copies a stale `iat` into new tokens (SimpleJWT before PR #888) or hands back an older token can only
  * make us refresh early, never late. The server's absolute clock is never compared with ours, so a device hours off
- * still refreshes on time; only when nothing else is offered is `exp` read against the local clock.
+ * still refreshes on time; only when nothing else is offered is `exp` read against the local clock, and a token that
+ * clock says has expired (or has decades left) is used until a 401 instead.
  */
 export function parseTokens(body: unknown, receivedAt: number, serverDate: string | null): Tokens {
   if (!isRecord(body)) throw invalid('token response is not a JSON object');
@@ -99,10 +100,15 @@ export function parseTokens(body: unknown, receivedAt: number, serverDate: strin
   const left = (exp ?? NaN) - Date.parse(serverDate ?? '') / 1000;
   // Already expired by the server's own clock (a response that took long to arrive, an old token handed back):
   // due at once. Beyond the ten-year bound it can't be the shortest of sane measures: either exp is absurd or the
-  // Date header is bogus, and with nothing else offered the local clock judges exp below (refusing an absurd one).
+  // Date header is bogus, and with nothing else offered the local clock judges exp below.
   if (left <= MAX_LIFETIME_S) measures.push(Math.max(left * 1000, 1));
-  // Without a usable Date header the local clock is all we have; a skewed device may refresh early or late.
-  if (exp !== undefined && !measures.length) measures.push(checkLifetime(exp - receivedAt / 1000, 'exp - now'));
+  // Without a usable Date header the local clock is all we have: a device whose clock is behind refreshes late (its
+  // 401 then refreshes), and one ahead by more than the token lives, or one set decades back (a phone whose battery
+  // ran out), measures nothing and uses the token until a 401, rather than refuse a fresh one. Past the ten-year bound
+  // by the server's Date as well, it is the exp that is absurd: refused.
+  const local = exp === undefined || measures.length ? NaN : exp - receivedAt / 1000;
+  if (local > MAX_LIFETIME_S && !Number.isNaN(left)) checkLifetime(local, 'exp - now');
+  if (local > 0 && local <= MAX_LIFETIME_S) measures.push(local * 1000);
   return {
     accessToken,
     refreshToken: (refreshToken as string | null | undefined) ?? undefined,
@@ -114,6 +120,18 @@ export function parseTokens(body: unknown, receivedAt: number, serverDate: strin
 
 /** Local epoch ms at which the token expires, or null. */
 export const expiresAt = (t: Tokens): number | null => (t.lifetime === null ? null : t.receivedAt + t.lifetime);
+
+/**
+ * A refresh's tokens, expiring no later than the ones it renewed (`held`) when their access token is the very one held,
+ * handed back (a server that answers with the current token while it lives): it expires when it did, whatever the
+ * response measures (the Date header that would say so is hidden from another origin unless CORS exposes it).
+ */
+export function handedBack(next: Tokens, held: Tokens | null): Tokens {
+  const until = held?.accessToken === next.accessToken ? expiresAt(held) : null;
+  return until === null || (expiresAt(next) ?? Infinity) <= until
+    ? next
+    : { ...next, lifetime: Math.max(until - next.receivedAt, 1) };
+}
 
 /**
  * Local epoch ms at which to refresh: `lead` before expiry, never before half the lifetime. A sub-second lifetime

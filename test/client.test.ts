@@ -449,13 +449,15 @@ describe('refresh', () => {
     vi.restoreAllMocks();
   });
 
-  it('resume() runs a waiting retry at once', async () => {
+  it('resume() runs a waiting retry at once (a second after the failed request at the soonest)', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(1); // the first backoff step whole: 2 s
     const backend = mockBackend();
     const auth = make();
     await auth.login(alice);
     backend.refreshReply = () => HttpResponse.error();
     await auth.refresh().catch(() => {});
     backend.refreshReply = null;
+    await vi.advanceTimersByTimeAsync(1000); // in the background for a second, the retry due at 2 s
     auth.resume();
     await vi.advanceTimersByTimeAsync(0);
     expect(backend.refreshes).toBe(2);
@@ -493,6 +495,26 @@ describe('proactive refresh', () => {
     await vi.advanceTimersByTimeAsync(240_000);
     expect(backend.refreshes).toBe(1);
     expect(auth.getState()).toMatchObject({ status: 'authenticated', expiresAt: Date.now() + 300_000 });
+  });
+
+  // API.md Expiry: a server that hands back a token issued earlier must not make the client refresh late. The very
+  // token held, answered again to a refresh with `expires_in` its whole life and no Date header (hidden from another
+  // origin): it still expires when it did, and the next refresh comes before that. It was measured anew, expiring 240 s
+  // after it really did.
+  it('a refresh answered with the very token held: it expires when it did, and is refreshed before that', async () => {
+    const backend = mockBackend({ lifetime: 300 });
+    const auth = make();
+    await auth.login(alice);
+    const { expiresAt } = auth.getState();
+    const held = await auth.getAccessToken();
+    backend.refreshReply = () => HttpResponse.json({ access_token: held, expires_in: 300, refresh_token: 'rt-again' });
+    await vi.advanceTimersByTimeAsync(240_000);
+    expect(backend.refreshes).toBe(1);
+    expect(auth.getState()).toMatchObject({ status: 'authenticated', expiresAt });
+    backend.refreshReply = null;
+    await vi.advanceTimersByTimeAsync(30_000); // at half what it had left
+    expect(backend.refreshes).toBe(2);
+    expect(auth.getState().expiresAt).toBe(Date.now() + 300_000);
   });
 
   for (const skew of [-3600, 3600]) {

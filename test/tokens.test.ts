@@ -45,6 +45,17 @@ describe('lifetime on the local clock', () => {
     expect(t.lifetime).toBe(120_000);
   });
 
+  // No Date header to read exp against (another origin's, unless CORS exposes it), and a device clock that would read a
+  // fresh token as expired: used until a 401, never refused (a login then failed with invalid_response).
+  it('exp alone without a Date header, on a device clock ahead by more than the token lives: no lifetime, not refused', () => {
+    for (const ahead of [7 * HOUR, 121])
+      expect(parseTokens({ access_token: jwt({ exp: s(NOW) + 60 }) }, NOW + ahead * 1000, null).lifetime).toBeNull();
+  });
+
+  it('exp alone without a Date header, on a device clock decades back (1970): no lifetime, not refused', () => {
+    expect(parseTokens({ access_token: jwt({ exp: s(NOW) + 300 }) }, 0, null).lifetime).toBeNull();
+  });
+
   it('an opaque token with no expiry has no lifetime (used until a 401)', () => {
     const t = parseTokens({ access_token: 'opaque-token-value' }, NOW, null);
     expect(t).toMatchObject({ claims: null, lifetime: null });
@@ -109,6 +120,8 @@ describe('lifetime is the shortest measure offered (API.md Expiry; issue 13 item
     const absurd = jwt({ exp: s(NOW) + 20 * 365 * 24 * HOUR });
     expect(code(() => parseTokens({ access_token: absurd }, NOW, date(0)))).toBe('invalid_response');
     expect(code(() => parseTokens({ access_token: absurd }, NOW, date(NOW)))).toBe('invalid_response');
+    // Without a Date header the local clock can't tell an absurd exp from a clock decades behind: used until a 401.
+    expect(parseTokens({ access_token: absurd }, NOW, null).lifetime).toBeNull();
   });
 });
 

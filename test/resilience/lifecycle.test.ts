@@ -76,14 +76,37 @@ describe('a due refresh runs at once when the app comes back', () => {
   });
 
   it('coming back online runs a retry that was waiting out its backoff', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(1); // the first backoff step whole: 2 s
     const { server, auth: client } = await signedIn();
     server.next = () => Promise.reject(new TypeError('offline'));
     await client.refresh().catch(() => {});
     expect(server.refreshes).toBe(1);
+    await vi.advanceTimersByTimeAsync(1000); // offline for a second, the retry due at 2 s
     window.dispatchEvent(new Event('online'));
     await vi.advanceTimersByTimeAsync(0);
     expect(server.refreshes).toBe(2);
     expect(client.getState()).toMatchObject({ status: 'authenticated', error: null });
+  });
+
+  // Wakes come from the platform, as often as it says: a flapping network (or a page shown and hidden over and over)
+  // while the server fails still gets at most one refresh request a second (API.md: No loops).
+  it.each([
+    ['online and offline', () => window.dispatchEvent(new Event('online'))],
+    ['visible and hidden', () => becomeVisible()],
+  ])('a page going %s every 100 ms while refreshes fail: at most one refresh request a second', async (_, wake) => {
+    const { server, auth: client } = await signedIn();
+    const failing = () => new Response('{}', { status: 503 });
+    server.next = failing;
+    await client.refresh().catch(() => {});
+    const start = server.refreshes;
+    for (let t = 0; t < 10_000; t += 100) {
+      server.next = failing;
+      wake();
+      await vi.advanceTimersByTimeAsync(100);
+    }
+    expect(server.refreshes - start).toBeGreaterThanOrEqual(9); // a retry at each second: the wakes are not ignored
+    expect(server.refreshes - start).toBeLessThanOrEqual(10);
+    expect(client.getState().status).toBe('authenticated');
   });
 
   it('dispose() removes the listeners', async () => {

@@ -123,6 +123,32 @@ describe('redirects never carry the token to another origin', () => {
     expect(b.seen.every((s) => s.authorization === null)).toBe(true);
   });
 
+  it("a Request whose `url` names another place than it holds (a subclass's getter, an own property, a Proxy) is judged by where Node's fetch sends it", async () => {
+    const auth = track(createAuthClient({ baseUrl: a.origin, channel: false }));
+    await auth.login(alice);
+    const token = (await auth.getAccessToken()) as string;
+    /** Requests for `to` whose `url` says `says`. */
+    const liars = (to: string, says: string): Request[] => {
+      class Lying extends Request {
+        override get url() {
+          return says;
+        }
+      }
+      const own = new Request(to);
+      Object.defineProperty(own, 'url', { value: says });
+      const proxied = new Proxy(new Request(to), { get: (r, key) => (key === 'url' ? says : Reflect.get(r, key, r)) });
+      return [new Lying(to), own, proxied];
+    };
+    for (const request of liars(`${b.origin}/lied-to`, `${a.origin}/api/x`))
+      expect((await auth.fetch(request)).status).toBe(200);
+    for (const request of liars(`${a.origin}/api/lied`, `${b.origin}/lied-to`))
+      expect((await auth.fetch(request)).status).toBe(200);
+    expect(b.seen.filter((s) => s.url === '/lied-to').map((s) => s.authorization)).toEqual([null, null, null]);
+    expect(a.seen.filter((s) => s.url === '/api/lied').map((s) => s.authorization)).toEqual(
+      Array(3).fill(`Bearer ${token}`),
+    );
+  });
+
   // In the page: a login, then a request redirected to B (307 keeps the method and body) and one to A itself.
   const probe = async () => {
     const k = (window as unknown as { keycard: typeof import('keycard') }).keycard;
