@@ -33,6 +33,8 @@ export function createFlight(
   let failures = 0;
   let lastStep = 0; // the last backoff step: the next may not be shorter (see retryDelay)
   let lastAt = -Infinity; // when the last refresh request went out (device clock)
+  let wokeAt = -Infinity; // when the last one a wake started went out
+  let sending: RefreshTrigger = 'timer'; // what started the refresh in flight
   let endGap: (() => void) | undefined; // ends a wait for that gap at once (on dispose: no timer outlives the client)
   let retrying = false;
   // The last transient failure until its retry is due: requests don't hammer a failing server meanwhile.
@@ -59,11 +61,13 @@ export function createFlight(
       return Promise.resolve({ ok: false, ended: false, error: backingOff.error });
     joined = why !== 'timer' && why !== 'wake';
     timer.clear();
-    // At most one refresh request a second: one that timers, requests or wakes start (a 401 from an API that rejects
-    // every fresh token, a due token with a sub-second lifetime, a network that flaps online and offline while the
-    // server fails) waits out the rest of the second after the last request, and callers join it meanwhile. What the
-    // app asks for (refresh(), restore()) goes at once; retries are spaced by their backoff (at least the gap).
-    const gap = why === 'manual' || why === 'restore' ? 0 : refreshGap(lastAt);
+    // At most one refresh request a second: one that timers or requests start (a 401 from an API that rejects every
+    // fresh token, a due token with a sub-second lifetime) waits out the rest of the second after the last request,
+    // and callers join it meanwhile. A wake (online, visible, resume()) goes at once, but a second after the last one a
+    // wake started at the soonest: a network that flaps while the server fails makes no more. What the app asks for
+    // (refresh(), restore()) goes at once; retries are spaced by their backoff (at least the gap).
+    const gap = why === 'manual' || why === 'restore' ? 0 : refreshGap(why === 'wake' ? wokeAt : lastAt);
+    sending = why;
     const run = attempt(why, () => joined, gap > 0 ? pause(gap, (stop) => (endGap = stop)) : undefined)
       .then((result): Outcome => {
         if (result.later !== undefined) aim(Date.now() + result.later);
@@ -96,6 +100,7 @@ export function createFlight(
     /** A refresh request goes out now: the next one keeps the gap after it. */
     sent(): void {
       lastAt = Date.now();
+      if (sending === 'wake') wokeAt = lastAt;
     },
     /** New tokens arrived (here or from another tab): forget failures, aim at `at`. */
     reset(at: number | null, fromTab: boolean): void {

@@ -54,6 +54,12 @@ const NEWS_MS = 200;
 
 const locks = (): Locks | undefined => (globalThis as { navigator?: { locks?: Locks } }).navigator?.locks;
 
+// Without Web Locks, each lane (by its lock name) as this realm's clients hold it: until when one does, and how many
+// times they let it go. Clients of one realm on one channel (a test's tabs, Node's or jsdom's clients) see a hold at
+// once, not a message's latency later (two starting in the same instant both went, spending one refresh token twice),
+// and one that starts just after another let go first hears that release, and so the news posted before it.
+const realm = new Map<string, { until: number; released: number }>();
+
 /**
  * Cross-tab coordination: a BroadcastChannel for news, and the lane: one queue that logins, refreshes and logout's
  * server call all go through, one at a time across the tabs (a Web Lock, or where that is missing the channel's
@@ -99,6 +105,10 @@ export function createTabs(
   let me: string | undefined; // this tab's clientId in the lock manager, learned the first time it holds the lane
   let pinged = NaN; // the stamp of this tab's latest ping, and who answered it
   const ponged = new Set<string | undefined>();
+  const lockName = `keycard:${name || 'local'}:lane`;
+  const here = realm.get(lockName) ?? { until: 0, released: 0 };
+  realm.set(lockName, here);
+  let heard = here.released; // releases of this realm's clients heard here, or made here (not those before it opened)
   if (channel) {
     channel.onmessage = (event: MessageEvent) => {
       const data = event.data as TabMessage | Lane | null;
@@ -116,6 +126,7 @@ export function createTabs(
       if (data.type !== 'busy') return onMessage(data);
       busyUntil = data.on ? Date.now() + lockTimeoutMs : 0;
       if (!data.on) {
+        heard++;
         heardOut(data.out);
         free();
         progress();
@@ -127,7 +138,6 @@ export function createTabs(
     // Node keeps the process alive while a channel is open; a tab-less process shouldn't wait on it.
     (channel as { unref?: () => void }).unref?.();
   }
-  const lockName = `keycard:${name || 'local'}:lane`;
   const newsName = `${lockName}:news`;
   const marks = new Set<() => void>(); // this tab's holds of the news lock: close() lets them go
   // Lock requests not granted yet, each with what restarts its wait: close() gives up on them, and every release (here
@@ -161,16 +171,28 @@ export function createTabs(
   // clock set back since that news: three-tab skewed seed 20261138, history 52,209).
   post({ type: 'ping', at: clock.now() });
 
-  /** Without Web Locks: tabs say over the channel when they hold the lane, and wait while another does. */
+  /**
+   * Without Web Locks: tabs say over the channel when they hold the lane, and wait while another does; clients of this
+   * realm see each other's hold at once, and wait (≤ NEWS_MS) to hear each other's releases ({@link realm}).
+   */
   async function flagged<T>(task: (waited: boolean) => Promise<T>): Promise<T> {
-    // Two tabs starting in the same instant can both go; one that starts while another works waits, then finds its news.
+    // Two tabs of different realms starting in the same instant can both go; one that starts while another works waits,
+    // then finds its news.
     let waited = false;
-    while (busyUntil > Date.now()) {
-      waited = true;
-      await pause(busyUntil - Date.now(), (stop) => freed.add(stop));
-    }
+    for (let until: number; ; waited = true)
+      if ((until = Math.max(busyUntil, here.until)) > Date.now())
+        await pause(until - Date.now(), (stop) => freed.add(stop));
+      else if (heard < here.released) await hear(() => heard >= here.released), (heard = here.released);
+      else break;
+    here.until = Date.now() + lockTimeoutMs;
     post({ type: 'busy', at: clock.now(), on: true });
-    return task(waited);
+    try {
+      return await task(waited);
+    } finally {
+      here.until = 0;
+      // A closed channel posted no release: nobody waits to hear it.
+      if (channel) heard = ++here.released;
+    }
   }
 
   return {

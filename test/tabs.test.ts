@@ -109,6 +109,28 @@ describe('cross-tab', () => {
     expect((await b!.fetch(`${API}/me`)).status).toBe(200);
   });
 
+  // Node has no Web Locks: the lane is the channel's flag, which another realm hears a message's latency late. Tabs of
+  // one realm (these, a jsdom test's) see each other's hold at once: two that started in the same instant both sent a
+  // refresh, with one refresh token (a black-box test from API.md: its server, rotating strictly, ended the session).
+  it.each(['cookie', 'memory'] as const)(
+    '%s mode: two tabs whose requests get a 401 in the same instant share one refresh, and so do two refresh() calls',
+    async (refreshToken) => {
+      const backend = mockBackend();
+      const [a, b] = tabs(2, { refreshToken });
+      await a!.login(alice);
+      await vi.waitFor(() => expect(b!.getState().status).toBe('authenticated'));
+      for (let round = 1; round <= 3; round++) {
+        backend.valid.clear(); // the API refuses every token it knows
+        const replies = await Promise.all([a!.fetch(`${API}/me`), b!.fetch(`${API}/me`)]);
+        expect(replies.map((r) => r.status)).toEqual([200, 200]);
+        expect(backend.refreshes).toBe(round);
+      }
+      await Promise.all([a!.refresh(), b!.refresh()]);
+      expect(backend.refreshes).toBe(4);
+      expect(await b!.getAccessToken()).toBe(await a!.getAccessToken());
+    },
+  );
+
   it('a logout in one tab logs out all', async () => {
     mockBackend();
     const [a, b, c] = tabs(3);
