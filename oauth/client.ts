@@ -144,22 +144,23 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
         `the redirect to ${where} does not answer a login started here (state mismatch)`,
       );
     }
-    const error = params.get('error');
-    if (error !== null) {
-      const cause: OAuthErrorResponse = { error };
-      for (const name of ['error_description', 'error_uri'] as const)
-        if (params.has(name)) cause[name] = params.get(name) as string;
-      throw new AuthError('invalid_credentials', `the provider refused the login (${error.slice(0, 64)})`, { cause });
-    }
     const meta = await metadata();
     const iss = params.get('iss');
-    // RFC 9207: `iss` in the redirect defends against mix-up attacks between providers.
+    // RFC 9207: `iss` in the redirect defends against mix-up attacks between providers, in an error response too (one
+    // from another provider must not pass for this one refusing the login).
     if (
       meta.issuer &&
       (iss !== null || meta.authorization_response_iss_parameter_supported === true) &&
       iss !== meta.issuer
     ) {
       throw otherIssuer('the redirect', iss, meta.issuer);
+    }
+    const error = params.get('error');
+    if (error !== null) {
+      const cause: OAuthErrorResponse = { error };
+      for (const name of ['error_description', 'error_uri'] as const)
+        if (params.has(name)) cause[name] = params.get(name) as string;
+      throw new AuthError('invalid_credentials', `the provider refused the login (${error.slice(0, 64)})`, { cause });
     }
     const code = params.get('code');
     if (!code) throw new AuthError('invalid_response', 'the redirect carries neither a code nor an error');
@@ -225,7 +226,8 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
         return Promise.reject(error);
       }
       const state = parsed?.searchParams.get('state') ?? null;
-      // React StrictMode runs effects twice: the second call for one redirect shares the first's result.
+      // React StrictMode runs effects twice: the second call for one redirect, while the first is under way, shares its
+      // result. Once settled the redirect is handled: a later call is refused (its result would be a state since gone).
       if (lastCallback && state !== null && lastCallback.state === state) return lastCallback.result;
       // No redirect at all (a path, or not a string): refused as any redirect that answers no login started here,
       // without quoting it (it may hold the code), and leaving the pending login for the real one.
@@ -238,7 +240,11 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
         if (auth.getState().status === 'initializing') await auth.restore().catch(() => {});
         throw error;
       });
-      if (state !== null) lastCallback = { state, result };
+      if (state !== null) {
+        const call = (lastCallback = { state, result });
+        const settled = () => void (lastCallback === call && (lastCallback = null));
+        result.then(settled, settled);
+      }
       return result;
     },
 

@@ -265,6 +265,10 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     return told;
   }
 
+  /** Ends at the server a session whose tokens came after the user's logout (best effort: failures ignored). */
+  const endAtServer = (t: Tokens) =>
+    backend.logout(cookie ? undefined : t.refreshToken, lifetime.signal).catch(() => {});
+
   /** One refresh, in the lane once `gap` is over (see createFlight). */
   function attempt(trigger: RefreshTrigger, joined: () => boolean, gap?: Promise<void>): Promise<Attempt> {
     const { tokens: from, epoch } = s;
@@ -331,6 +335,10 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
           // Store the rotated refresh token before the lane moves on, so the next tab reads it.
           if (s.epoch === start.epoch && !cookie && next.refreshToken) await refreshTokens.set(next.refreshToken);
           apply(decide(s, { type: 'refreshed', tokens: next, at, epoch: start.epoch }), trigger);
+          // The user logged out while it was in flight, and nobody logged in since: the logout's call named the refresh
+          // token this answer rotated away (or, in cookie mode, went before the cookie it set), so end the session it
+          // carries, in this turn of the lane (a login queued behind keeps its own), as a superseded login does.
+          if (s.out && s.epoch !== start.epoch && (cookie || next.refreshToken)) await endAtServer(next);
           // Expired by the time it was stored (the device slept, or its clock jumped, while a TokenStorage wrote the
           // rotated refresh token): refresh once more, in this turn of the lane, rather than hand it out (fix 49).
           // Expired again: a storage slower than the token lives is a transient failure, retried with backoff, not a
@@ -398,6 +406,10 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     // due by now too: a slow response can outlive it, e.g. across a device sleep).
     const now = tokenNow();
     if (now && now !== used) return now;
+    // Signed out since it was sent (the user's logout, the session's end): its 401 is the answer. A refresh would sign
+    // the user back in where a failed logout call left the session alive (cookie mode: the browser still holds its
+    // cookie), which only a login or the app's own restore() or refresh() may do.
+    if (now === null) return null;
     // A request that already waited for a refresh before it was sent starts no second one (API.md: a request never
     // triggers more than one refresh): it joins one in flight, else is replayed once as it is while that token is
     // still good (it is new; an API that hasn't caught up with it yet, e.g. a new signing key, may take it now).
@@ -489,7 +501,7 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
           if (!d.effect) {
             // The user logged out while this login was in flight: end the session the server just made (in cookie
             // mode its Set-Cookie has landed by now), or a reload's restore() would sign them back in.
-            if (!gone()) await backend.logout(cookie ? undefined : next.refreshToken, lifetime.signal).catch(() => {});
+            if (!gone()) await endAtServer(next);
             throw superseded();
           }
           apply(d, 'login');

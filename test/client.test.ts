@@ -675,6 +675,75 @@ describe('logout', () => {
     expect(auth.getState().status).toBe('unauthenticated');
   });
 
+  // Cookie mode: a logout call that failed (or hangs) leaves the browser's cookie alive. A request sent before the
+  // logout whose 401 came after it started a refresh with that cookie, and signed the user back in (a black-box test
+  // written from API.md: logout always completes locally).
+  it.each([
+    ['fails', () => new HttpResponse(null, { status: 500 })],
+    ['hangs', () => new Promise<Response>(() => {})],
+  ])(
+    'a 401 for a request sent before a logout whose server call %s is returned: no refresh signs the user back in',
+    async (_, logout) => {
+      const backend = mockBackend();
+      let answer!: () => void;
+      server.use(
+        http.post(`${BASE}/auth/logout`, logout),
+        http.get(
+          `${API}/slow`,
+          () => new Promise<Response>((r) => (answer = () => r(new HttpResponse(null, { status: 401 })))),
+        ),
+      );
+      const auth = make();
+      await auth.login(alice);
+      const events: string[] = [];
+      auth.onEvent((e) => events.push(e.type));
+      const request = auth.fetch(`${API}/slow`);
+      await vi.advanceTimersByTimeAsync(0);
+      void auth.logout();
+      answer();
+      expect((await request).status).toBe(401);
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(backend.refreshes).toBe(0);
+      expect(auth.getState()).toMatchObject({ status: 'unauthenticated', error: null });
+      expect(events).toEqual(['logout']);
+    },
+  );
+
+  // The logout's call named the refresh token the refresh in flight rotated away (in cookie mode it may have gone before
+  // the answer's Set-Cookie): the answer's session lived on at the server (a black-box test of keycard/oauth, from
+  // API.md: its revocation said revoked while the rotated token still worked).
+  it.each(['memory', 'cookie'] as const)(
+    '%s mode: a refresh answered after a logout has its session ended at the server too',
+    async (refreshToken) => {
+      const backend = mockBackend();
+      const told: unknown[] = [];
+      server.use(
+        http.post(`${BASE}/auth/logout`, async ({ request }) => {
+          told.push(await request.json());
+          return new HttpResponse(null, { status: 204 });
+        }),
+      );
+      const auth = make({ refreshToken });
+      await auth.login(alice);
+      let answer!: () => void;
+      backend.refreshReply = () =>
+        new Promise<Response>(
+          (r) => (answer = () => r(HttpResponse.json(tokenResponse({ extra: {} }), { status: 200 }))),
+        );
+      const refreshing = auth.refresh();
+      await vi.advanceTimersByTimeAsync(0);
+      await auth.logout();
+      answer();
+      await refreshing;
+      const rotated = backend.lastRefreshBody; // what the refresh sent: the logout named it too
+      expect(told).toEqual(
+        refreshToken === 'memory' ? [rotated, { refresh_token: expect.stringMatching(/^rt/) }] : [{}, {}],
+      );
+      if (refreshToken === 'memory') expect(told[1]).not.toEqual(rotated);
+      expect(auth.getState().status).toBe('unauthenticated');
+    },
+  );
+
   it('settles an initializing client, and a refresh in flight cannot resurrect the session', async () => {
     const backend = mockBackend();
     let release!: () => void;
@@ -702,6 +771,24 @@ describe('logout', () => {
 });
 
 describe('state and dispose', () => {
+  // API.md: never with an equal state. A second refusal says what the first said (a new AuthError, the same code, status
+  // and message): listeners heard it again (a black-box test written from API.md).
+  it('a second refresh refused like the first: no listener call, the same state object', async () => {
+    const backend = mockBackend();
+    const auth = make();
+    await auth.login(alice);
+    backend.refreshReply = () => HttpResponse.json({ error: 'invalid_grant' }, { status: 401 });
+    await auth.refresh();
+    const ended = auth.getState();
+    expect(ended).toMatchObject({ status: 'unauthenticated', error: { code: 'session_expired', status: 401 } });
+    const heard: unknown[] = [];
+    auth.subscribe((state) => heard.push(state));
+    await auth.refresh();
+    await auth.restore();
+    expect(heard).toEqual([]);
+    expect(auth.getState()).toBe(ended);
+  });
+
   it('never notifies with an equal state', async () => {
     mockBackend();
     const auth = make();

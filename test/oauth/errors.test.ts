@@ -99,13 +99,31 @@ describe('the redirect back', () => {
     expect(sentTo('/token')).toHaveLength(0);
   });
 
-  it('shares one result between two calls for the same redirect (React StrictMode), and refuses it on a new page', async () => {
+  // RFC 9207 §2.4: error responses too. Another provider's `error=` passed for this one refusing the login, its
+  // description as the cause (a black-box test of keycard/oauth from its README).
+  it('refuses an error response naming another issuer: invalid_response, not the provider refusing', async () => {
+    const { auth, navigations, browser } = setup(op);
+    await auth.loginWithRedirect();
+    const callback = await browser.visit(navigations[0] as string, { cancel: true });
+    expect(new URL(callback).searchParams.get('iss')).toBe(op.issuer);
+    const error = await rejection(auth.handleRedirectCallback(withParam(callback, 'iss', 'https://evil.example')));
+    expect(error.code).toBe('invalid_response');
+    expect(error.cause).toBeUndefined(); // not the OAuth error another provider sent
+  });
+
+  it('shares one result between two calls for the same redirect (React StrictMode), and refuses it once handled and on a new page', async () => {
     const { auth, authorize, sentTo } = setup(op);
     const callback = await authorize();
     const first = auth.handleRedirectCallback(callback);
     const second = auth.handleRedirectCallback(callback);
     expect(second).toBe(first);
     expect((await second).authState.status).toBe('authenticated');
+    expect(sentTo('/token')).toHaveLength(1);
+
+    // Once handled, the same redirect again (after a logout, say) is refused, not answered with a state since gone.
+    await auth.logout();
+    expect(await rejection(auth.handleRedirectCallback(callback))).toMatchObject({ code: 'invalid_response' });
+    expect(auth.getState().status).toBe('unauthenticated');
     expect(sentTo('/token')).toHaveLength(1);
 
     // A reload of the callback URL: a fresh client has no pending login for it.

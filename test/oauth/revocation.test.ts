@@ -73,6 +73,35 @@ describe('revocation outcome', () => {
     },
   );
 
+  // logout() revokes the refresh token it holds; a refresh in flight may have rotated it at the provider already. The
+  // rotated one, in the answer that comes after the logout, is revoked then (a black-box test of keycard/oauth from
+  // API.md: the app was told revoked while the rotated token still worked).
+  it('a refresh in flight at logout(): the refresh token it rotated is revoked when its answer comes', async () => {
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let rotated: string | undefined;
+    const holding: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      if (!String(init?.body ?? '').includes('grant_type=refresh_token')) return response;
+      rotated = ((await response.clone().json()) as { refresh_token?: string }).refresh_token;
+      await released;
+      return response;
+    };
+    const { auth, signIn, refreshToken } = setup(op, { fetch: holding });
+    const told: RevocationResult[] = [];
+    auth.onRevocation((r) => told.push(r));
+    await signIn();
+    const held = refreshToken() as string;
+    const refreshing = auth.refresh().catch(() => {});
+    await vi.waitFor(() => expect(rotated).toEqual(expect.any(String)));
+    expect(await auth.logout()).toEqual({ revoked: true }); // the held token: already rotated away (RFC 7009 §2.2)
+    release();
+    await refreshing;
+    expect(told).toEqual([{ revoked: true }, { revoked: true }]);
+    expect(auth.getState()).toMatchObject({ status: 'unauthenticated', user: null });
+    for (const token of [held, rotated as string]) expect((await redeem(op, token)).status).toBe(400);
+  });
+
   it('with nothing to revoke (signed out) logout() says so', async () => {
     const { auth } = setup(op);
     expect(await auth.logout()).toEqual({ revoked: false, reason: 'no_token' });
