@@ -140,7 +140,9 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
         handed?.();
         const next = s.tokens as Tokens;
         const due = dueAt(next);
-        flight.reset(due === null ? null : due - tabs.jitter(next.lifetime as number), tab);
+        // Tokens another tab handed over fall due here a little later there where no lock orders the tabs' refreshes
+        // (that tab refreshes them on time, and its news usually lands first); tokens this tab got, exactly on time.
+        flight.reset(due === null ? null : due + (tab ? tabs.jitter(next.lifetime as number) : 0), tab);
         publish('authenticated');
         if (how === 'login' || (tab && !authed)) events.emit({ type: 'login', user: next.claims, fromTab: tab });
         else events.emit({ type: 'refresh', trigger: how as RefreshTrigger | 'tab', expiresAt: expiresAt(next) });

@@ -16,9 +16,9 @@ export const OK: Outcome = { ok: true };
 /**
  * The one flight: every caller (timer, 401s, getAccessToken, refresh()) joins the refresh in flight. It owns the
  * one timer that aims at the next refresh or retry, the backoff (steps never shorten; `Retry-After` may lengthen
- * one, never shorten it) and the rate limits: requests wait out a backoff, and a refresh that timers or requests
- * start goes out at least a second after the last request (scheduler.ts `refreshGap`), so no server answer
- * (sub-second lifetimes, `Retry-After: 0`, an API that rejects every fresh token) makes a loop.
+ * one, never shorten it) and the rate limits: requests wait out a backoff, and refreshes that timers or requests
+ * start go out at most two in any two seconds (scheduler.ts `refreshGap`), so no server answer (sub-second
+ * lifetimes, `Retry-After: 0`, an API that rejects every fresh token) makes a loop.
  *
  * `attempt(trigger, joined, gap)` runs one refresh, once `gap` (the rest of the second, if any) is over, and calls
  * `sent()` as its request goes out; `joined()` says whether a caller other than a timer waits on it. It reads what
@@ -33,6 +33,7 @@ export function createFlight(
   let failures = 0;
   let lastStep = 0; // the last backoff step: the next may not be shorter (see retryDelay)
   let lastAt = -Infinity; // when the last refresh request went out (device clock)
+  let prevAt = -Infinity; // and the one before it
   let wokeAt = -Infinity; // when the last one a wake started went out
   let sending: RefreshTrigger = 'timer'; // what started the refresh in flight
   let endGap: (() => void) | undefined; // ends a wait for that gap at once (on dispose: no timer outlives the client)
@@ -61,12 +62,13 @@ export function createFlight(
       return Promise.resolve({ ok: false, ended: false, error: backingOff.error });
     joined = why !== 'timer' && why !== 'wake';
     timer.clear();
-    // At most one refresh request a second: one that timers or requests start (a 401 from an API that rejects every
-    // fresh token, a due token with a sub-second lifetime) waits out the rest of the second after the last request,
-    // and callers join it meanwhile. A wake (online, visible, resume()) goes at once, but a second after the last one a
+    // At most one refresh request a second, sustained: one that timers or requests start (a 401 from an API that
+    // rejects every fresh token, a due token with a sub-second lifetime) goes at once as the second of two in two
+    // seconds, else waits out the rest of the second after the last request, callers joining it meanwhile. A wake (online, visible, resume()) goes at once, but a second after the last one a
     // wake started at the soonest: a network that flaps while the server fails makes no more. What the app asks for
     // (refresh(), restore()) goes at once; retries are spaced by their backoff (at least the gap).
-    const gap = why === 'manual' || why === 'restore' ? 0 : refreshGap(why === 'wake' ? wokeAt : lastAt);
+    const gap =
+      why === 'manual' || why === 'restore' ? 0 : why === 'wake' ? refreshGap(wokeAt) : refreshGap(lastAt, prevAt);
     sending = why;
     const run = attempt(why, () => joined, gap > 0 ? pause(gap, (stop) => (endGap = stop)) : undefined)
       .then((result): Outcome => {
@@ -99,6 +101,7 @@ export function createFlight(
     running: () => flight,
     /** A refresh request goes out now: the next one keeps the gap after it. */
     sent(): void {
+      prevAt = lastAt;
       lastAt = Date.now();
       if (sending === 'wake') wokeAt = lastAt;
     },

@@ -72,19 +72,25 @@ export function abortable<T>(promise: Promise<T>, signal: AbortSignal | null | u
 }
 
 /**
- * The least time between two refresh requests of one client, whatever the trigger and whatever the server says
- * (a sub-second lifetime, `Retry-After: 0`, an API that rejects every fresh token): refreshes stay at or below one
- * per second sustained.
+ * The least time between two refresh requests of one client once it has sent two in a row, whatever the trigger and
+ * whatever the server says (a sub-second lifetime, `Retry-After: 0`, an API that rejects every fresh token): refreshes
+ * stay at or below one per second sustained.
  */
 export const MIN_REFRESH_GAP_MS = 1000;
 
 /**
- * How long a refresh about to start must wait so that it goes out at least {@link MIN_REFRESH_GAP_MS} after the
- * previous request (`lastAt`, local epoch ms; -Infinity for none). Never more than the gap itself: a clock set back
- * doesn't stretch it.
+ * How long a refresh about to start must wait so that refresh requests stay at one a second sustained: at most two in
+ * any two seconds. The second goes at once (a 401 just after a restore's or a timer's refresh: a test under fake timers
+ * would otherwise wait on a second nobody advances), the next waits out the rest of the second after the last.
+ * `lastAt` and `prevAt`: the last two requests (local epoch ms; -Infinity for none; `prevAt` left out, no second at
+ * once: a plain second after `lastAt`). Never more than
+ * {@link MIN_REFRESH_GAP_MS}: a clock set back doesn't stretch it.
  */
-export const refreshGap = (lastAt: number): number =>
-  Math.min(MIN_REFRESH_GAP_MS, Math.max(0, lastAt + MIN_REFRESH_GAP_MS - Date.now()));
+export const refreshGap = (lastAt: number, prevAt = Infinity): number =>
+  Math.min(
+    MIN_REFRESH_GAP_MS,
+    Math.max(0, Math.min(lastAt + MIN_REFRESH_GAP_MS, prevAt + 2 * MIN_REFRESH_GAP_MS) - Date.now()),
+  );
 
 /**
  * Exponential backoff with full jitter between half and all of the step, capped: the step doubles from 2 s, so

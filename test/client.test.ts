@@ -898,6 +898,27 @@ describe('no token leaks', () => {
 });
 
 describe('no loops, whatever the server says (API.md Expiry)', () => {
+  // One a second sustained, not one a second each: a 401 just after a restore's (or a timer's) refresh is refreshed
+  // at once. It waited out the rest of the second, which a test under fake timers never advances: its fetch hung (a
+  // black-box test written from API.md).
+  it('a 401 just after a refresh is refreshed and replayed at once; a third refresh within the second waits', async () => {
+    const backend = mockBackend();
+    const auth = make();
+    await auth.restore();
+    expect(backend.refreshes).toBe(1);
+    backend.valid.clear();
+    const reply = await auth.fetch(`${API}/me`); // no timer advanced
+    expect(reply.status).toBe(200);
+    expect(backend.refreshes).toBe(2);
+    backend.valid.clear();
+    const third = auth.fetch(`${API}/me`);
+    await vi.advanceTimersByTimeAsync(999);
+    expect(backend.refreshes).toBe(2);
+    await vi.advanceTimersByTimeAsync(1);
+    expect((await third).status).toBe(200);
+    expect(backend.refreshes).toBe(3);
+  });
+
   /**
    * Runs two simulated minutes in 250 ms steps, calling `each` every step; returns the refresh requests made (≤ 121:
    * one a second, one at each end of the two minutes).

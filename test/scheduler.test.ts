@@ -128,6 +128,14 @@ describe('refreshGap', () => {
     expect(refreshGap(Date.now() - 5000)).toBe(0);
     expect(refreshGap(Date.now() + 3_600_000)).toBe(MIN_REFRESH_GAP_MS);
   });
+
+  it('lets a second request go at once when the one before the last was two seconds ago or more (one a second sustained)', () => {
+    expect(refreshGap(Date.now(), -Infinity)).toBe(0); // the first two: at once
+    expect(refreshGap(Date.now() - 300, Date.now() - 2000)).toBe(0);
+    expect(refreshGap(Date.now() - 300, Date.now() - 1500)).toBe(500);
+    expect(refreshGap(Date.now() - 300, Date.now() - 300)).toBe(700);
+    expect(refreshGap(Date.now() + 3_600_000, -Infinity)).toBe(0);
+  });
 });
 
 describe('retryDelay table: Retry-After lengthens a backoff step, never shortens it', () => {
