@@ -109,6 +109,7 @@ export function createTabs(
   const here = realm.get(lockName) ?? { until: 0, released: 0 };
   realm.set(lockName, here);
   let heard = here.released; // releases of this realm's clients heard here, or made here (not those before it opened)
+  let flag = 0; // without Web Locks: until when this tab holds the lane by the flag (0: it doesn't)
   if (channel) {
     channel.onmessage = (event: MessageEvent) => {
       const data = event.data as TabMessage | Lane | null;
@@ -184,15 +185,20 @@ export function createTabs(
         await pause(until - Date.now(), (stop) => freed.add(stop));
       else if (heard < here.released) await hear(() => heard >= here.released), (heard = here.released);
       else break;
-    here.until = Date.now() + lockTimeoutMs;
+    here.until = flag = Date.now() + lockTimeoutMs;
     post({ type: 'busy', at: clock.now(), on: true });
     try {
       return await task(waited);
     } finally {
-      here.until = 0;
-      // A closed channel posted no release: nobody waits to hear it.
+      // A closed channel posted no release (close() said it let go): nobody waits to hear it.
       if (channel) heard = ++here.released;
+      letGo();
     }
+  }
+  /** Gives up this tab's hold on the flag, if it has one (not one another client of the realm took since). */
+  function letGo(): void {
+    if (here.until === flag) here.until = 0;
+    flag = 0;
   }
 
   return {
@@ -335,6 +341,10 @@ export function createTabs(
       channel && !manager() ? Math.random() * Math.min(5000, lifetimeMs * 0.05) : 0,
 
     close(): void {
+      // Holding the flag (no Web Locks): say it is let go, as the task's end can no longer, or the other tabs wait
+      // out the lock timeout for a tab that was disposed mid-refresh.
+      if (flag) post({ type: 'busy', at: clock.now(), on: false });
+      letGo();
       for (const c of waiting.keys()) c.abort(); // the task then runs at once and finds the client disposed
       for (const stop of marks) stop();
       busyUntil = 0;

@@ -12,9 +12,9 @@ import { CORE_APP, SPA_BUILD } from '../bench/lib/spa-bundle.mjs';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 // A no-growth ceiling, not the goal: issue 13 aims for 6,656 B and is not met (README, "How small"). A ceiling rises
 // only for behaviour a test pins, by what that behaviour measured, said in the commit; each step and its measure is
-// in `git log -p test/size.test.ts`. Measured 2026-11-29: core 10,357 B, React Native 10,852 B (keycloak-js, the
+// in `git log -p test/size.test.ts`. Measured 2026-11-29: core 10,376 B, React Native 10,871 B (keycloak-js, the
 // smallest competitor measured, is 8,263 B).
-const BUDGET = { coreGzip: 10_357, nativeGzip: 10_852, reactGzip: 1 * 1024 };
+const BUDGET = { coreGzip: 10_376, nativeGzip: 10_871, reactGzip: 1 * 1024 };
 
 /** `keycard` and `keycard/react` resolve to the sources, as vitest's aliases do. */
 const sources: Plugin = {

@@ -131,6 +131,31 @@ describe('cross-tab', () => {
     },
   );
 
+  // Without Web Locks a tab holds the lane by the channel's flag, let go by a message at its task's end, which a tab
+  // disposed mid-task (an unmount, a test's teardown) could no longer post: the others waited out the lock timeout,
+  // 15 s (a black-box test written from API.md; in memory mode past a server's reuse grace, which ended the session).
+  it('a tab disposed while its refresh hangs lets the lane go: the other tab refreshes at once', async () => {
+    const backend = mockBackend();
+    const [a, b] = tabs(2, { refreshToken: 'memory' });
+    await a!.login(alice);
+    await vi.waitFor(() => expect(b!.getState().status).toBe('authenticated'));
+    backend.refreshReply = () => {
+      backend.refreshReply = null; // only this one hangs
+      return new Promise<Response>(() => {});
+    };
+    void a!.refresh().catch(() => {}); // hangs, holding the lane
+    await vi.waitFor(() => expect(backend.refreshes).toBe(1));
+    backend.valid.clear();
+    const started = Date.now();
+    const reply = b!.fetch(`${API}/me`); // 401: its refresh waits for a's
+    await new Promise((r) => setTimeout(r, 50));
+    a!.dispose();
+    expect((await reply).status).toBe(200);
+    // Not a speed bound: what it rules out is the lock timeout (15 s here), which the old code waited out.
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(backend.refreshes).toBe(2);
+  });
+
   it('a logout in one tab logs out all', async () => {
     mockBackend();
     const [a, b, c] = tabs(3);
