@@ -140,8 +140,8 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
         handed?.();
         const next = s.tokens as Tokens;
         const due = dueAt(next);
-        // Tokens another tab handed over fall due here a little later there where no lock orders the tabs' refreshes
-        // (that tab refreshes them on time, and its news usually lands first); tokens this tab got, exactly on time.
+        // Where no lock orders the tabs' refreshes, tokens another tab handed over fall due here a little later (that
+        // tab refreshes them on time, and its news usually lands first); tokens this tab got itself, exactly on time.
         flight.reset(due === null ? null : due + (tab ? tabs.jitter(next.lifetime as number) : 0), tab);
         publish('authenticated');
         if (how === 'login' || (tab && !authed)) events.emit({ type: 'login', user: next.claims, fromTab: tab });

@@ -17,8 +17,8 @@ export const OK: Outcome = { ok: true };
  * The one flight: every caller (timer, 401s, getAccessToken, refresh()) joins the refresh in flight. It owns the
  * one timer that aims at the next refresh or retry, the backoff (steps never shorten; `Retry-After` may lengthen
  * one, never shorten it) and the rate limits: requests wait out a backoff, and refreshes that timers or requests
- * start go out at most two in any two seconds (scheduler.ts `refreshGap`), so no server answer (sub-second
- * lifetimes, `Retry-After: 0`, an API that rejects every fresh token) makes a loop.
+ * start go out one a second sustained (scheduler.ts `refreshGap`), so no server answer (sub-second lifetimes,
+ * `Retry-After: 0`, an API that rejects every fresh token) makes a loop.
  *
  * `attempt(trigger, joined, gap)` runs one refresh, once `gap` (the rest of the second, if any) is over, and calls
  * `sent()` as its request goes out; `joined()` says whether a caller other than a timer waits on it. It reads what
@@ -62,11 +62,12 @@ export function createFlight(
       return Promise.resolve({ ok: false, ended: false, error: backingOff.error });
     joined = why !== 'timer' && why !== 'wake';
     timer.clear();
-    // At most one refresh request a second, sustained: one that timers or requests start (a 401 from an API that
-    // rejects every fresh token, a due token with a sub-second lifetime) goes at once as the second of two in two
-    // seconds, else waits out the rest of the second after the last request, callers joining it meanwhile. A wake (online, visible, resume()) goes at once, but a second after the last one a
-    // wake started at the soonest: a network that flaps while the server fails makes no more. What the app asks for
-    // (refresh(), restore()) goes at once; retries are spaced by their backoff (at least the gap).
+    // One refresh request a second, sustained: those that timers or requests start (a 401 from an API that rejects
+    // every fresh token, a due token with a sub-second lifetime) go as a bucket of two refilled at one a second (the
+    // second of two at once, a third within the second waits out the rest of it, callers joining it meanwhile). A wake
+    // (online, visible, resume()) goes at once, but a second after the last one a wake started at the soonest: a
+    // network that flaps while the server fails makes no more. What the app asks for (refresh(), restore()) goes at
+    // once; retries are spaced by their backoff (at least a second).
     const gap =
       why === 'manual' || why === 'restore' ? 0 : why === 'wake' ? refreshGap(wokeAt) : refreshGap(lastAt, prevAt);
     sending = why;

@@ -72,19 +72,19 @@ export function abortable<T>(promise: Promise<T>, signal: AbortSignal | null | u
 }
 
 /**
- * The least time between two refresh requests of one client once it has sent two in a row, whatever the trigger and
- * whatever the server says (a sub-second lifetime, `Retry-After: 0`, an API that rejects every fresh token): refreshes
- * stay at or below one per second sustained.
+ * A second: what one refresh request takes from a client's bucket of two ({@link refreshGap}), whatever the trigger
+ * and whatever the server says (a sub-second lifetime, `Retry-After: 0`, an API that rejects every fresh token), so
+ * refreshes stay at or below one per second sustained; and how long a token that just arrived is never due.
  */
 export const MIN_REFRESH_GAP_MS = 1000;
 
 /**
- * How long a refresh about to start must wait so that refresh requests stay at one a second sustained: at most two in
- * any two seconds. The second goes at once (a 401 just after a restore's or a timer's refresh: a test under fake timers
- * would otherwise wait on a second nobody advances), the next waits out the rest of the second after the last.
- * `lastAt` and `prevAt`: the last two requests (local epoch ms; -Infinity for none; `prevAt` left out, no second at
- * once: a plain second after `lastAt`). Never more than
- * {@link MIN_REFRESH_GAP_MS}: a clock set back doesn't stretch it.
+ * How long a refresh about to start must wait so that refresh requests stay at one a second sustained: a bucket of two
+ * refilled at one a second. The second of two goes at once (a 401 just after a restore's or a timer's refresh: a test
+ * under fake timers would otherwise wait on a second nobody advances), a third within the second waits out the rest of
+ * it, and any k + 1 requests span at least k - 1 seconds. `lastAt` and `prevAt`: the last two requests (local epoch
+ * ms; -Infinity for none). Without `prevAt`, a plain second after `lastAt`. Never more than a second: a clock set back
+ * doesn't stretch it.
  */
 export const refreshGap = (lastAt: number, prevAt = Infinity): number =>
   Math.min(
