@@ -137,7 +137,10 @@ describe('REST and RPC clients', () => {
     });
     const [me, todo] = await Promise.all([trpc.me.query(), trpc.addTodo.mutate({ title: 'Ship it' })]);
     expect([me, todo]).toEqual([{ sub: 'alice' }, { sub: 'alice', title: 'Ship it' }]);
-    // The query and the mutation went as two requests (a batch holds one kind), each refused once: one refresh.
-    expectOneRefreshFor(2);
+    // The query and the mutation went as two requests (a batch holds one kind): one refresh for both. Each is refused
+    // once, or, on a loaded machine, the one tRPC sends a tick later goes after that refresh began and waits for its
+    // token instead (a CI run saw one 401).
+    expect(mock.stats.refreshes).toBe(1);
+    expect([1, 2]).toContain(mock.stats.api401s);
   });
 });
