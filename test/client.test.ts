@@ -14,6 +14,19 @@ afterEach(() => {
 });
 
 describe('login', () => {
+  // README Wire format: paths resolve as a link does, so a leading `/` starts at the origin's root.
+  it('resolves endpoints against a baseUrl with a path as new URL(path, baseUrl) does', async () => {
+    const urls: string[] = [];
+    const fetch = (async (input: RequestInfo | URL) => {
+      urls.push(String(input));
+      return Response.json(tokenResponse());
+    }) as typeof globalThis.fetch;
+    const base = 'https://api.example.com/v1/';
+    await make({ baseUrl: base, fetch, channel: false }).login(alice);
+    await make({ baseUrl: base, fetch, channel: false, endpoints: { login: 'auth/login' } }).login(alice);
+    expect(urls).toEqual(['https://api.example.com/auth/login', 'https://api.example.com/v1/auth/login']);
+  });
+
   it('authenticates, exposes claims and expiry, notifies once', async () => {
     mockBackend();
     const auth = make();
